@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sourced by the test and benchmark scripts: everything the tests need, installed on demand into a
+# cache folder outside the checkout, so a fresh clone on a fresh machine sets itself up and a
+# second run reuses it.
+set -euo pipefail
+
+BAKEN_CACHE="${BAKEN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/baken}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$BAKEN_CACHE/target}"
+BAKEN_VENV="$BAKEN_CACHE/venv"
+
+# Pinned test tools. Bump together and re-run the whole suite.
+MOTO_VERSION="5.2.5"
+CARGO_ZIGBUILD_VERSION="0.24.1"
+ZIGLANG_VERSION="0.15.2"
+REQUIREMENTS="moto[server]==$MOTO_VERSION cargo-zigbuild==$CARGO_ZIGBUILD_VERSION ziglang==$ZIGLANG_VERSION"
+
+mkdir -p "$BAKEN_CACHE"
+stamp="$BAKEN_VENV/.baken-requirements"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$REQUIREMENTS" ]; then
+  echo "setting up the test venv in $BAKEN_VENV ($REQUIREMENTS)" >&2
+  if ! python3 -m venv --help >/dev/null 2>&1; then
+    # Debian's python3 ships venv separately.
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+  fi
+  rm -rf "$BAKEN_VENV"
+  python3 -m venv "$BAKEN_VENV"
+  # shellcheck disable=SC2086
+  "$BAKEN_VENV/bin/pip" install --quiet --disable-pip-version-check $REQUIREMENTS
+  echo "$REQUIREMENTS" > "$stamp"
+fi
+
+# moto_server, cargo-zigbuild and zig come from the venv.
+export PATH="$BAKEN_VENV/bin:$PATH"
+export BAKEN_MOTO_SERVER="$BAKEN_VENV/bin/moto_server"

@@ -1,0 +1,645 @@
+//! API Gateway (REST): the API, its resource tree with Lambda proxy integrations and CORS
+//! preflights, the default gateway responses, deployments and the stage.
+//!
+//! AWS quirks handled here:
+//! - Tag calls on a REST API ARN do not work on moto, so tags are written in CreateRestApi and read
+//!   back from GetRestApis (which AWS also answers with tags), never through the tagging API.
+//! - A stage serves a deployment, a snapshot of the API: changing methods changes nothing for
+//!   callers until a new deployment. Each deployment's description carries a hash of the desired
+//!   API (`StageSpec::fingerprint`), so a stale stage is visible as drift.
+//! - GetGatewayResponses lists every response type with `defaultResponse: true` when nobody set
+//!   it; those count as absent.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_apigateway::types::{
+    EndpointConfiguration, EndpointType, IntegrationType, Op, PatchOperation,
+};
+
+use super::error::{absent_if, on};
+use super::{AwsError, Clients};
+use crate::desired::{
+    ApiResourceSpec, Attrs, GatewayResponseSpec, Kind, ResourceId, RestApiSpec, StageSpec,
+};
+use crate::live::{LiveResource, Owner};
+
+pub const GATEWAY_RESPONSE_TYPES: [&str; 2] = ["DEFAULT_4XX", "DEFAULT_5XX"];
+
+fn api_res(api: &str) -> String {
+    format!("rest-api {api}")
+}
+
+pub struct LiveApi {
+    pub api_id: Option<String>,
+    pub resource_ids: BTreeMap<String, String>,
+    pub resources: Vec<LiveResource>,
+}
+
+/// Finds the REST API called `name` (ours preferred) and reads everything under it.
+pub async fn read(
+    clients: &Clients,
+    stack: &str,
+    name: &str,
+    stage: &str,
+) -> Result<LiveApi, AwsError> {
+    let mut apis = Vec::new();
+    let mut pages = clients
+        .apigateway
+        .get_rest_apis()
+        .limit(500)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(on("GetRestApis", api_res(name)))?;
+        apis.extend(
+            page.items
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|a| a.name() == Some(name)),
+        );
+    }
+    let owner_of = |a: &aws_sdk_apigateway::types::RestApi| {
+        Owner::from_tags(
+            stack,
+            a.tags()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+    };
+    let mut out = LiveApi {
+        api_id: None,
+        resource_ids: BTreeMap::new(),
+        resources: Vec::new(),
+    };
+    let Some(api) = apis
+        .iter()
+        .find(|a| owner_of(a) == Owner::Ours)
+        .or(apis.first())
+    else {
+        return Ok(out);
+    };
+    let owner = owner_of(api);
+    let id = api.id().unwrap_or_default().to_string();
+    let endpoint_type = api
+        .endpoint_configuration()
+        .and_then(|e| e.types().first())
+        .map(|t| t.as_str().to_string())
+        .unwrap_or_default();
+    let attrs = Attrs::from([
+        (
+            "description".to_string(),
+            api.description().unwrap_or_default().to_string(),
+        ),
+        ("endpoint_type".into(), endpoint_type),
+    ]);
+    out.resources.push(LiveResource::new(
+        ResourceId::new(Kind::RestApi, name),
+        attrs,
+        owner.clone(),
+    ));
+    if owner != Owner::Ours {
+        return Ok(out);
+    }
+    out.api_id = Some(id.clone());
+    let (tree, ids) = read_tree(clients, &id, name).await?;
+    out.resources.extend(tree);
+    out.resource_ids = ids;
+    out.resources
+        .extend(read_gateway_responses(clients, &id, name).await?);
+    out.resources
+        .extend(read_stage(clients, &id, name, stage).await?);
+    Ok(out)
+}
+
+async fn read_tree(
+    clients: &Clients,
+    api_id: &str,
+    name: &str,
+) -> Result<(Vec<LiveResource>, BTreeMap<String, String>), AwsError> {
+    let mut items = Vec::new();
+    let mut pages = clients
+        .apigateway
+        .get_resources()
+        .rest_api_id(api_id)
+        .embed("methods")
+        .limit(500)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        items.extend(
+            page.map_err(on("GetResources", api_res(name)))?
+                .items
+                .unwrap_or_default(),
+        );
+    }
+    let mut ids = BTreeMap::new();
+    let mut live = Vec::new();
+    for r in items {
+        let path = r.path().unwrap_or_default().to_string();
+        ids.insert(path.clone(), r.id().unwrap_or_default().to_string());
+        if path == "/" {
+            continue;
+        }
+        let mut attrs = Attrs::new();
+        for (verb, m) in r.resource_methods().into_iter().flatten() {
+            attrs.insert(
+                format!("{verb} authorization"),
+                m.authorization_type().unwrap_or_default().to_string(),
+            );
+            let Some(i) = m.method_integration() else {
+                attrs.insert(format!("{verb} integration"), "none".into());
+                continue;
+            };
+            let text = match i.r#type() {
+                Some(IntegrationType::AwsProxy) => {
+                    format!("AWS_PROXY {}", i.uri().unwrap_or_default())
+                }
+                Some(t) => t.as_str().to_string(),
+                None => "none".into(),
+            };
+            attrs.insert(format!("{verb} integration"), text);
+            let ok = i.integration_responses().and_then(|r| r.get("200"));
+            for (param, value) in ok
+                .and_then(|r| r.response_parameters())
+                .into_iter()
+                .flatten()
+            {
+                if let Some(header) = param.strip_prefix("method.response.header.") {
+                    attrs.insert(format!("{verb} header {header}"), value.clone());
+                }
+            }
+        }
+        live.push(LiveResource::new(
+            ResourceId::new(Kind::ApiResource, path),
+            attrs,
+            Owner::Ours,
+        ));
+    }
+    Ok((live, ids))
+}
+
+async fn read_gateway_responses(
+    clients: &Clients,
+    api_id: &str,
+    name: &str,
+) -> Result<Vec<LiveResource>, AwsError> {
+    let out = clients
+        .apigateway
+        .get_gateway_responses()
+        .rest_api_id(api_id)
+        .limit(500)
+        .send()
+        .await
+        .map_err(on("GetGatewayResponses", api_res(name)))?;
+    Ok(out
+        .items()
+        .iter()
+        .filter_map(|r| {
+            let t = r.response_type()?.as_str();
+            let params = r.response_parameters().cloned().unwrap_or_default();
+            if !GATEWAY_RESPONSE_TYPES.contains(&t) || (r.default_response() && params.is_empty()) {
+                return None;
+            }
+            let attrs = params
+                .iter()
+                .filter_map(|(p, v)| {
+                    Some((
+                        format!("header {}", p.strip_prefix("gatewayresponse.header.")?),
+                        v.clone(),
+                    ))
+                })
+                .collect();
+            Some(LiveResource::new(
+                ResourceId::new(Kind::GatewayResponse, t),
+                attrs,
+                Owner::Ours,
+            ))
+        })
+        .collect())
+}
+
+async fn read_stage(
+    clients: &Clients,
+    api_id: &str,
+    name: &str,
+    stage: &str,
+) -> Result<Option<LiveResource>, AwsError> {
+    let got = absent_if(
+        clients
+            .apigateway
+            .get_stage()
+            .rest_api_id(api_id)
+            .stage_name(stage)
+            .send()
+            .await
+            .map_err(on("GetStage", format!("stage {stage}"))),
+        &["NotFoundException"],
+    )?;
+    let Some(got) = got else { return Ok(None) };
+    let mut attrs = Attrs::new();
+    if let Some(dep) = got.deployment_id() {
+        let d = absent_if(
+            clients
+                .apigateway
+                .get_deployment()
+                .rest_api_id(api_id)
+                .deployment_id(dep)
+                .send()
+                .await
+                .map_err(on("GetDeployment", api_res(name))),
+            &["NotFoundException"],
+        )?;
+        attrs.insert(
+            "deployment".into(),
+            d.and_then(|d| d.description)
+                .unwrap_or_else(|| format!("deployment {dep}")),
+        );
+    }
+    let all = got.method_settings().and_then(|m| m.get("*/*"));
+    attrs.insert(
+        "throttling.rate_limit".into(),
+        all.map(|s| crate::desired::api_format_rate(s.throttling_rate_limit()))
+            .unwrap_or_else(|| "unset".into()),
+    );
+    attrs.insert(
+        "throttling.burst_limit".into(),
+        all.map(|s| s.throttling_burst_limit().to_string())
+            .unwrap_or_else(|| "unset".into()),
+    );
+    Ok(Some(LiveResource::new(
+        ResourceId::new(Kind::Stage, stage),
+        attrs,
+        Owner::Ours,
+    )))
+}
+
+pub async fn create_api(
+    clients: &Clients,
+    spec: &RestApiSpec,
+) -> Result<(String, String), AwsError> {
+    let out = clients
+        .apigateway
+        .create_rest_api()
+        .name(&spec.name)
+        .description(&spec.description)
+        .endpoint_configuration(
+            EndpointConfiguration::builder()
+                .types(EndpointType::Regional)
+                .build(),
+        )
+        .set_tags(Some(spec.tags.clone().into_iter().collect()))
+        .send()
+        .await
+        .map_err(on("CreateRestApi", api_res(&spec.name)))?;
+    let id = out.id().unwrap_or_default().to_string();
+    let root = match out.root_resource_id() {
+        Some(r) => r.to_string(),
+        None => {
+            let resources = clients
+                .apigateway
+                .get_resources()
+                .rest_api_id(&id)
+                .send()
+                .await
+                .map_err(on("GetResources", api_res(&spec.name)))?;
+            resources
+                .items()
+                .iter()
+                .find(|r| r.path() == Some("/"))
+                .and_then(|r| r.id())
+                .unwrap_or_default()
+                .to_string()
+        }
+    };
+    Ok((id, root))
+}
+
+pub async fn update_api(
+    clients: &Clients,
+    api_id: &str,
+    spec: &RestApiSpec,
+) -> Result<(), AwsError> {
+    clients
+        .apigateway
+        .update_rest_api()
+        .rest_api_id(api_id)
+        .patch_operations(patch("/description", &spec.description))
+        .send()
+        .await
+        .map_err(on("UpdateRestApi", api_res(&spec.name)))?;
+    Ok(())
+}
+
+pub async fn delete_api(clients: &Clients, api_id: &str, name: &str) -> Result<(), AwsError> {
+    absent_if(
+        clients
+            .apigateway
+            .delete_rest_api()
+            .rest_api_id(api_id)
+            .send()
+            .await
+            .map_err(on("DeleteRestApi", api_res(name))),
+        &["NotFoundException"],
+    )?;
+    Ok(())
+}
+
+fn patch(path: &str, value: &str) -> PatchOperation {
+    PatchOperation::builder()
+        .op(Op::Replace)
+        .path(path)
+        .value(value)
+        .build()
+}
+
+/// Creates the resource under its parent and puts all its methods; returns its id.
+pub async fn create_resource(
+    clients: &Clients,
+    api_id: &str,
+    parent_id: &str,
+    spec: &ApiResourceSpec,
+) -> Result<String, AwsError> {
+    let out = clients
+        .apigateway
+        .create_resource()
+        .rest_api_id(api_id)
+        .parent_id(parent_id)
+        .path_part(spec.path_part())
+        .send()
+        .await
+        .map_err(on("CreateResource", format!("api-resource {}", spec.path)))?;
+    let id = out.id().unwrap_or_default().to_string();
+    for m in &spec.methods {
+        put_lambda_method(
+            clients,
+            api_id,
+            &id,
+            spec,
+            &m.http_method,
+            &m.integration_uri,
+        )
+        .await?;
+    }
+    put_preflight(clients, api_id, &id, spec).await?;
+    Ok(id)
+}
+
+/// Re-puts each method named in `changed` (`GET integration`, `OPTIONS header ...`), deleting
+/// the live one first; a live method the spec does not have is deleted.
+pub async fn update_resource(
+    clients: &Clients,
+    api_id: &str,
+    resource_id: &str,
+    spec: &ApiResourceSpec,
+    changed: &[String],
+) -> Result<(), AwsError> {
+    let mut verbs: Vec<&str> = changed
+        .iter()
+        .filter_map(|a| a.split_once(' ').map(|(v, _)| v))
+        .collect();
+    verbs.sort();
+    verbs.dedup();
+    for verb in verbs {
+        absent_if(
+            clients
+                .apigateway
+                .delete_method()
+                .rest_api_id(api_id)
+                .resource_id(resource_id)
+                .http_method(verb)
+                .send()
+                .await
+                .map_err(on(
+                    "DeleteMethod",
+                    format!("api-resource {} {verb}", spec.path),
+                )),
+            &["NotFoundException"],
+        )?;
+        if verb == "OPTIONS" {
+            put_preflight(clients, api_id, resource_id, spec).await?;
+        } else if let Some(m) = spec.methods.iter().find(|m| m.http_method == verb) {
+            put_lambda_method(clients, api_id, resource_id, spec, verb, &m.integration_uri).await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn delete_resource(
+    clients: &Clients,
+    api_id: &str,
+    resource_id: &str,
+    path: &str,
+) -> Result<(), AwsError> {
+    absent_if(
+        clients
+            .apigateway
+            .delete_resource()
+            .rest_api_id(api_id)
+            .resource_id(resource_id)
+            .send()
+            .await
+            .map_err(on("DeleteResource", format!("api-resource {path}"))),
+        &["NotFoundException"],
+    )?;
+    Ok(())
+}
+
+async fn put_lambda_method(
+    clients: &Clients,
+    api_id: &str,
+    resource_id: &str,
+    spec: &ApiResourceSpec,
+    verb: &str,
+    uri: &str,
+) -> Result<(), AwsError> {
+    let res = format!("api-resource {} {verb}", spec.path);
+    let gw = &clients.apigateway;
+    gw.put_method()
+        .rest_api_id(api_id)
+        .resource_id(resource_id)
+        .http_method(verb)
+        .authorization_type("NONE")
+        .send()
+        .await
+        .map_err(on("PutMethod", res.clone()))?;
+    gw.put_integration()
+        .rest_api_id(api_id)
+        .resource_id(resource_id)
+        .http_method(verb)
+        .r#type(IntegrationType::AwsProxy)
+        .integration_http_method("POST")
+        .uri(uri)
+        .send()
+        .await
+        .map_err(on("PutIntegration", res))?;
+    Ok(())
+}
+
+/// OPTIONS answered by API Gateway itself (MOCK integration) with the CORS headers.
+async fn put_preflight(
+    clients: &Clients,
+    api_id: &str,
+    resource_id: &str,
+    spec: &ApiResourceSpec,
+) -> Result<(), AwsError> {
+    let res = format!("api-resource {} OPTIONS", spec.path);
+    let gw = &clients.apigateway;
+    gw.put_method()
+        .rest_api_id(api_id)
+        .resource_id(resource_id)
+        .http_method("OPTIONS")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .map_err(on("PutMethod", res.clone()))?;
+    gw.put_integration()
+        .rest_api_id(api_id)
+        .resource_id(resource_id)
+        .http_method("OPTIONS")
+        .r#type(IntegrationType::Mock)
+        .request_templates("application/json", r#"{"statusCode": 200}"#)
+        .send()
+        .await
+        .map_err(on("PutIntegration", res.clone()))?;
+    let mut method_response = gw
+        .put_method_response()
+        .rest_api_id(api_id)
+        .resource_id(resource_id)
+        .http_method("OPTIONS")
+        .status_code("200");
+    let mut integration_response = gw
+        .put_integration_response()
+        .rest_api_id(api_id)
+        .resource_id(resource_id)
+        .http_method("OPTIONS")
+        .status_code("200");
+    for (header, value) in &spec.cors_headers {
+        let param = format!("method.response.header.{header}");
+        method_response = method_response.response_parameters(&param, true);
+        integration_response = integration_response.response_parameters(&param, value);
+    }
+    method_response
+        .send()
+        .await
+        .map_err(on("PutMethodResponse", res.clone()))?;
+    integration_response
+        .send()
+        .await
+        .map_err(on("PutIntegrationResponse", res))?;
+    Ok(())
+}
+
+pub async fn put_gateway_response(
+    clients: &Clients,
+    api_id: &str,
+    spec: &GatewayResponseSpec,
+) -> Result<(), AwsError> {
+    let mut call = clients
+        .apigateway
+        .put_gateway_response()
+        .rest_api_id(api_id)
+        .response_type(aws_sdk_apigateway::types::GatewayResponseType::from(
+            spec.response_type.as_str(),
+        ));
+    for (header, value) in &spec.headers {
+        call = call.response_parameters(format!("gatewayresponse.header.{header}"), value);
+    }
+    call.send().await.map_err(on(
+        "PutGatewayResponse",
+        format!("gateway-response {}", spec.response_type),
+    ))?;
+    Ok(())
+}
+
+pub async fn delete_gateway_response(
+    clients: &Clients,
+    api_id: &str,
+    response_type: &str,
+) -> Result<(), AwsError> {
+    absent_if(
+        clients
+            .apigateway
+            .delete_gateway_response()
+            .rest_api_id(api_id)
+            .response_type(aws_sdk_apigateway::types::GatewayResponseType::from(
+                response_type,
+            ))
+            .send()
+            .await
+            .map_err(on(
+                "DeleteGatewayResponse",
+                format!("gateway-response {response_type}"),
+            )),
+        &["NotFoundException"],
+    )?;
+    Ok(())
+}
+
+/// Brings the stage to `spec`: a new deployment when the API changed (or the stage is new), then
+/// the stage's deployment and throttling.
+pub async fn apply_stage(
+    clients: &Clients,
+    api_id: &str,
+    spec: &StageSpec,
+    exists: bool,
+    new_deployment: bool,
+) -> Result<(), AwsError> {
+    let res = format!("stage {}", spec.name);
+    let gw = &clients.apigateway;
+    let deployment_id = if new_deployment || !exists {
+        let d = gw
+            .create_deployment()
+            .rest_api_id(api_id)
+            .description(spec.deployment_description())
+            .send()
+            .await
+            .map_err(on("CreateDeployment", res.clone()))?;
+        d.id().map(str::to_string)
+    } else {
+        None
+    };
+    if !exists {
+        gw.create_stage()
+            .rest_api_id(api_id)
+            .stage_name(&spec.name)
+            .deployment_id(deployment_id.clone().unwrap_or_default())
+            .set_tags(None)
+            .send()
+            .await
+            .map_err(on("CreateStage", res.clone()))?;
+    }
+    let mut ops = vec![
+        patch(
+            "/*/*/throttling/rateLimit",
+            &crate::desired::api_format_rate(spec.rate_limit),
+        ),
+        patch("/*/*/throttling/burstLimit", &spec.burst_limit.to_string()),
+    ];
+    if let (true, Some(d)) = (exists, &deployment_id) {
+        ops.push(patch("/deploymentId", d));
+    }
+    gw.update_stage()
+        .rest_api_id(api_id)
+        .stage_name(&spec.name)
+        .set_patch_operations(Some(ops))
+        .send()
+        .await
+        .map_err(on("UpdateStage", res))?;
+    Ok(())
+}
+
+pub async fn delete_stage(clients: &Clients, api_id: &str, stage: &str) -> Result<(), AwsError> {
+    absent_if(
+        clients
+            .apigateway
+            .delete_stage()
+            .rest_api_id(api_id)
+            .stage_name(stage)
+            .send()
+            .await
+            .map_err(on("DeleteStage", format!("stage {stage}"))),
+        &["NotFoundException"],
+    )?;
+    Ok(())
+}

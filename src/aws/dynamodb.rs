@@ -1,0 +1,380 @@
+//! DynamoDB: the cart and session tables (on-demand, KMS encryption, TTL, one `user_id` index).
+//!
+//! Table changes are asynchronous in AWS: CreateTable and UpdateTable return while the table is
+//! CREATING/UPDATING, and most further calls fail until it is ACTIVE again, so every write here
+//! waits for ACTIVE (bounded). moto answers ACTIVE at once; the wait loop is exercised by mocks.
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
+    GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, SseSpecification, SseStatus, SseType, TableStatus, Tag,
+    TimeToLiveSpecification, TimeToLiveStatus,
+};
+
+use super::error::{absent_if, on};
+use super::retry::{wait_until, Poll};
+use super::{AwsError, Clients};
+use crate::desired::{Attrs, Kind, ResourceId, TableSpec};
+use crate::live::{Health, LiveResource, Owner};
+
+fn res(name: &str) -> String {
+    format!("table {name}")
+}
+
+/// Tables named `<stack>-...` or in `wanted`, with their attributes and tags. A table being
+/// deleted counts as gone.
+pub async fn read(
+    clients: &Clients,
+    stack: &str,
+    wanted: &[String],
+) -> Result<Vec<LiveResource>, AwsError> {
+    let mut names = Vec::new();
+    let mut pages = clients.dynamodb.list_tables().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(on("ListTables", "tables"))?;
+        names.extend(
+            page.table_names()
+                .iter()
+                .filter(|n| n.starts_with(&format!("{stack}-")) || wanted.contains(n))
+                .cloned(),
+        );
+    }
+    let found =
+        futures::future::try_join_all(names.iter().map(|n| read_one(clients, stack, n))).await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+async fn read_one(
+    clients: &Clients,
+    stack: &str,
+    name: &str,
+) -> Result<Option<LiveResource>, AwsError> {
+    let ddb = &clients.dynamodb;
+    let described = absent_if(
+        ddb.describe_table()
+            .table_name(name)
+            .send()
+            .await
+            .map_err(on("DescribeTable", res(name))),
+        &["ResourceNotFoundException"],
+    )?;
+    let Some(table) = described.and_then(|d| d.table) else {
+        return Ok(None);
+    };
+    if table.table_status() == Some(&TableStatus::Deleting) {
+        return Ok(None);
+    }
+    let arn = table.table_arn().unwrap_or_default();
+    let tags = ddb
+        .list_tags_of_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map_err(on("ListTagsOfResource", res(name)))?;
+    let owner = Owner::from_tags(stack, tags.tags().iter().map(|t| (t.key(), t.value())));
+    let attr_type = |attr: &str| {
+        table
+            .attribute_definitions()
+            .iter()
+            .find(|d| d.attribute_name() == attr)
+            .map(|d| d.attribute_type().as_str().to_string())
+            .unwrap_or_default()
+    };
+    let hash_key = |keys: &[KeySchemaElement]| {
+        keys.iter()
+            .find(|k| k.key_type() == &KeyType::Hash)
+            .map(|k| k.attribute_name().to_string())
+            .unwrap_or_default()
+    };
+    let mut attrs = Attrs::new();
+    let pk = hash_key(table.key_schema());
+    attrs.insert("partition_key".into(), format!("{pk} ({})", attr_type(&pk)));
+    for gsi in table.global_secondary_indexes() {
+        let key = hash_key(gsi.key_schema());
+        let projection = gsi
+            .projection()
+            .and_then(|p| p.projection_type())
+            .map(|p| p.as_str())
+            .unwrap_or("?");
+        attrs.insert(
+            format!("index.{}", gsi.index_name().unwrap_or_default()),
+            format!("{key} ({}), projection {projection}", attr_type(&key)),
+        );
+    }
+    let billing = table
+        .billing_mode_summary()
+        .and_then(|b| b.billing_mode())
+        .map(|b| b.as_str().to_string())
+        .unwrap_or_else(|| "PROVISIONED".into());
+    attrs.insert("billing_mode".into(), billing);
+    let sse = table.sse_description();
+    let encryption = match (sse.and_then(|s| s.status()), sse.and_then(|s| s.sse_type())) {
+        (Some(SseStatus::Enabled | SseStatus::Updating), Some(t)) => t.as_str().to_string(),
+        _ => "AWS owned key".into(),
+    };
+    attrs.insert("encryption".into(), encryption);
+    if owner == Owner::Ours {
+        let ttl = ddb
+            .describe_time_to_live()
+            .table_name(name)
+            .send()
+            .await
+            .map_err(on("DescribeTimeToLive", res(name)))?;
+        let ttl = ttl.time_to_live_description();
+        let text = match (
+            ttl.and_then(|t| t.time_to_live_status()),
+            ttl.and_then(|t| t.attribute_name()),
+        ) {
+            (Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling), Some(a)) => {
+                format!("{a} enabled")
+            }
+            _ => "disabled".into(),
+        };
+        attrs.insert("ttl".into(), text);
+    }
+    let mut live = LiveResource::new(ResourceId::new(Kind::Table, name), attrs, owner);
+    if let Some(status) = table.table_status() {
+        if !matches!(status, TableStatus::Active | TableStatus::Updating) {
+            live.health = Health::Unhealthy(format!("table status {}", status.as_str()));
+        }
+    }
+    Ok(Some(live))
+}
+
+fn key(name: &str) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(KeyType::Hash)
+        .build()
+        .expect("name and type set")
+}
+
+fn string_attr(name: &str) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .expect("name and type set")
+}
+
+fn all_projection() -> Projection {
+    Projection::builder()
+        .projection_type(ProjectionType::All)
+        .build()
+}
+
+fn kms() -> SseSpecification {
+    SseSpecification::builder()
+        .enabled(true)
+        .sse_type(SseType::Kms)
+        .build()
+}
+
+pub async fn create(clients: &Clients, spec: &TableSpec) -> Result<(), AwsError> {
+    let tags: Vec<Tag> = spec
+        .tags
+        .iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .expect("key and value set")
+        })
+        .collect();
+    clients
+        .dynamodb
+        .create_table()
+        .table_name(&spec.name)
+        .attribute_definitions(string_attr(&spec.partition_key))
+        .attribute_definitions(string_attr(&spec.gsi_key))
+        .key_schema(key(&spec.partition_key))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(&spec.gsi_name)
+                .key_schema(key(&spec.gsi_key))
+                .projection(all_projection())
+                .build()
+                .expect("index name and key set"),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .sse_specification(kms())
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map_err(on("CreateTable", res(&spec.name)))?;
+    wait_active(clients, &spec.name).await?;
+    enable_ttl(clients, spec).await
+}
+
+async fn enable_ttl(clients: &Clients, spec: &TableSpec) -> Result<(), AwsError> {
+    clients
+        .dynamodb
+        .update_time_to_live()
+        .table_name(&spec.name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name(&spec.ttl_attribute)
+                .build()
+                .expect("attribute and flag set"),
+        )
+        .send()
+        .await
+        .map_err(on("UpdateTimeToLive", res(&spec.name)))?;
+    Ok(())
+}
+
+pub async fn update(
+    clients: &Clients,
+    spec: &TableSpec,
+    changed: &[String],
+) -> Result<(), AwsError> {
+    let ddb = &clients.dynamodb;
+    let name = &spec.name;
+    if changed.iter().any(|a| a == "billing_mode") {
+        ddb.update_table()
+            .table_name(name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .send()
+            .await
+            .map_err(on("UpdateTable", res(name)))?;
+        wait_active(clients, name).await?;
+    }
+    if changed.iter().any(|a| a == "encryption") {
+        ddb.update_table()
+            .table_name(name)
+            .sse_specification(kms())
+            .send()
+            .await
+            .map_err(on("UpdateTable", res(name)))?;
+        wait_active(clients, name).await?;
+    }
+    if changed.iter().any(|a| a.starts_with("index.")) {
+        // An index of that name with another key cannot be changed in place: drop it first.
+        let existing = ddb
+            .describe_table()
+            .table_name(name)
+            .send()
+            .await
+            .map_err(on("DescribeTable", res(name)))?;
+        let has_index = existing
+            .table()
+            .map(|t| {
+                t.global_secondary_indexes()
+                    .iter()
+                    .any(|g| g.index_name() == Some(spec.gsi_name.as_str()))
+            })
+            .unwrap_or(false);
+        if has_index {
+            ddb.update_table()
+                .table_name(name)
+                .global_secondary_index_updates(
+                    GlobalSecondaryIndexUpdate::builder()
+                        .delete(
+                            aws_sdk_dynamodb::types::DeleteGlobalSecondaryIndexAction::builder()
+                                .index_name(&spec.gsi_name)
+                                .build()
+                                .expect("index name set"),
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(on("UpdateTable", res(name)))?;
+            wait_active(clients, name).await?;
+        }
+        ddb.update_table()
+            .table_name(name)
+            .attribute_definitions(string_attr(&spec.gsi_key))
+            .global_secondary_index_updates(
+                GlobalSecondaryIndexUpdate::builder()
+                    .create(
+                        CreateGlobalSecondaryIndexAction::builder()
+                            .index_name(&spec.gsi_name)
+                            .key_schema(key(&spec.gsi_key))
+                            .projection(all_projection())
+                            .build()
+                            .expect("index name, key and projection set"),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(on("UpdateTable", res(name)))?;
+        wait_active(clients, name).await?;
+    }
+    if changed.iter().any(|a| a == "ttl") {
+        enable_ttl(clients, spec).await?;
+    }
+    Ok(())
+}
+
+/// Waits until the table and its indexes are ACTIVE.
+pub async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    wait_until(
+        "DescribeTable",
+        &res(name),
+        &clients.timing,
+        clients.timing.table,
+        || async {
+            let out = clients
+                .dynamodb
+                .describe_table()
+                .table_name(name)
+                .send()
+                .await
+                .map_err(on("DescribeTable", res(name)))?;
+            let table = out.table();
+            let status = table.and_then(|t| t.table_status()).cloned();
+            let indexes_ready = table
+                .map(|t| {
+                    t.global_secondary_indexes()
+                        .iter()
+                        .all(|g| g.index_status().map(|s| s.as_str()) == Some("ACTIVE"))
+                })
+                .unwrap_or(true);
+            Ok(match status {
+                Some(TableStatus::Active) if indexes_ready => Poll::Done(()),
+                Some(s) => Poll::Waiting(format!(
+                    "table {name} to become ACTIVE (now {}{})",
+                    s.as_str(),
+                    if indexes_ready {
+                        ""
+                    } else {
+                        ", index building"
+                    }
+                )),
+                None => Poll::Waiting(format!("table {name} to appear")),
+            })
+        },
+    )
+    .await
+}
+
+pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    absent_if(
+        clients
+            .dynamodb
+            .delete_table()
+            .table_name(name)
+            .send()
+            .await
+            .map_err(on("DeleteTable", res(name))),
+        &["ResourceNotFoundException"],
+    )?;
+    Ok(())
+}
+
+/// Whether the table holds at least one item (one Scan with a limit of 1).
+pub async fn has_items(clients: &Clients, name: &str) -> Result<bool, AwsError> {
+    let out = clients
+        .dynamodb
+        .scan()
+        .table_name(name)
+        .limit(1)
+        .send()
+        .await
+        .map_err(on("Scan", res(name)))?;
+    Ok(out.count() > 0)
+}

@@ -1,0 +1,236 @@
+//! IAM: the functions' execution roles and their inline policies.
+//!
+//! Roles live under the IAM path `/baken/<stack>/`, so one ListRoles call finds every role of a
+//! stack. IAM is eventually consistent: a new role can take seconds before Lambda may assume it;
+//! that wait is handled where the function is created (`lambda.rs`).
+
+use futures::future::try_join_all;
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use super::error::{absent_if, on};
+use super::{AwsError, Clients};
+use crate::desired::{Attrs, Kind, ResourceId, RoleSpec};
+use crate::live::{canonical_json, decode_policy_document, LiveResource, Owner};
+use crate::model::names::role_path;
+
+fn err<E, R>(op: &'static str, role: &str) -> impl FnOnce(SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    on(op, format!("role {role}"))
+}
+
+fn parse_doc(doc: &str) -> String {
+    let decoded = decode_policy_document(doc);
+    serde_json::from_str(&decoded)
+        .map(|v| canonical_json(&v))
+        .unwrap_or(decoded)
+}
+
+/// Every role under the stack's path, plus any role that holds one of `wanted` names elsewhere
+/// (in the way).
+pub async fn read(
+    clients: &Clients,
+    stack: &str,
+    wanted: &[String],
+    policy_name: &str,
+) -> Result<Vec<LiveResource>, AwsError> {
+    let mut names = Vec::new();
+    let mut pages = clients
+        .iam
+        .list_roles()
+        .path_prefix(role_path(stack))
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(err("ListRoles", &role_path(stack)))?;
+        names.extend(page.roles.into_iter().map(|r| r.role_name));
+    }
+    for w in wanted {
+        if !names.contains(w) {
+            names.push(w.clone());
+        }
+    }
+    let found = try_join_all(
+        names
+            .iter()
+            .map(|n| read_one(clients, stack, n, policy_name)),
+    )
+    .await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+async fn read_one(
+    clients: &Clients,
+    stack: &str,
+    name: &str,
+    policy_name: &str,
+) -> Result<Option<LiveResource>, AwsError> {
+    let role = absent_if(
+        clients
+            .iam
+            .get_role()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(err("GetRole", name)),
+        &["NoSuchEntity", "NoSuchEntityException"],
+    )?;
+    let Some(role) = role.and_then(|r| r.role) else {
+        return Ok(None);
+    };
+    let owner = Owner::from_tags(stack, role.tags().iter().map(|t| (t.key(), t.value())));
+    let mut attrs = Attrs::from([("path".to_string(), role.path().to_string())]);
+    if let Some(doc) = role.assume_role_policy_document() {
+        attrs.insert("assume_role_policy".into(), parse_doc(doc));
+    }
+    if owner == Owner::Ours {
+        let policy = absent_if(
+            clients
+                .iam
+                .get_role_policy()
+                .role_name(name)
+                .policy_name(policy_name)
+                .send()
+                .await
+                .map_err(err("GetRolePolicy", name)),
+            &["NoSuchEntity", "NoSuchEntityException"],
+        )?;
+        if let Some(p) = policy {
+            attrs.insert(
+                format!("policy.{policy_name}"),
+                parse_doc(p.policy_document()),
+            );
+        }
+    }
+    Ok(Some(LiveResource::new(
+        ResourceId::new(Kind::Role, name),
+        attrs,
+        owner,
+    )))
+}
+
+pub async fn create(clients: &Clients, spec: &RoleSpec) -> Result<(), AwsError> {
+    let tags: Vec<_> = spec
+        .tags
+        .iter()
+        .map(|(k, v)| {
+            aws_sdk_iam::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .expect("key and value set")
+        })
+        .collect();
+    clients
+        .iam
+        .create_role()
+        .role_name(&spec.name)
+        .path(&spec.path)
+        .description("Lambda execution role managed by baken")
+        .assume_role_policy_document(spec.assume_role_policy.to_string())
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map_err(err("CreateRole", &spec.name))?;
+    put_policy(clients, spec).await
+}
+
+async fn put_policy(clients: &Clients, spec: &RoleSpec) -> Result<(), AwsError> {
+    clients
+        .iam
+        .put_role_policy()
+        .role_name(&spec.name)
+        .policy_name(&spec.policy_name)
+        .policy_document(spec.policy.to_string())
+        .send()
+        .await
+        .map_err(err("PutRolePolicy", &spec.name))?;
+    Ok(())
+}
+
+pub async fn update(
+    clients: &Clients,
+    spec: &RoleSpec,
+    changed: &[String],
+) -> Result<(), AwsError> {
+    if changed.iter().any(|a| a == "assume_role_policy") {
+        clients
+            .iam
+            .update_assume_role_policy()
+            .role_name(&spec.name)
+            .policy_document(spec.assume_role_policy.to_string())
+            .send()
+            .await
+            .map_err(err("UpdateAssumeRolePolicy", &spec.name))?;
+    }
+    if changed.iter().any(|a| a.starts_with("policy.")) {
+        put_policy(clients, spec).await?;
+    }
+    Ok(())
+}
+
+/// Deletes the role after what IAM requires to be gone first: inline policies, attached managed
+/// policies and instance-profile memberships.
+pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    let iam = &clients.iam;
+    let inline = absent_if(
+        iam.list_role_policies()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(err("ListRolePolicies", name)),
+        &["NoSuchEntity"],
+    )?;
+    let Some(inline) = inline else { return Ok(()) };
+    for p in inline.policy_names() {
+        iam.delete_role_policy()
+            .role_name(name)
+            .policy_name(p)
+            .send()
+            .await
+            .map_err(err("DeleteRolePolicy", name))?;
+    }
+    let attached = iam
+        .list_attached_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(err("ListAttachedRolePolicies", name))?;
+    for p in attached.attached_policies() {
+        if let Some(arn) = p.policy_arn() {
+            iam.detach_role_policy()
+                .role_name(name)
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(err("DetachRolePolicy", name))?;
+        }
+    }
+    let profiles = iam
+        .list_instance_profiles_for_role()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(err("ListInstanceProfilesForRole", name))?;
+    for p in profiles.instance_profiles() {
+        iam.remove_role_from_instance_profile()
+            .role_name(name)
+            .instance_profile_name(p.instance_profile_name())
+            .send()
+            .await
+            .map_err(err("RemoveRoleFromInstanceProfile", name))?;
+    }
+    absent_if(
+        iam.delete_role()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(err("DeleteRole", name)),
+        &["NoSuchEntity"],
+    )?;
+    Ok(())
+}

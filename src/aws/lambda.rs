@@ -1,0 +1,434 @@
+//! Lambda: the nine functions and the permissions that let API Gateway invoke them.
+//!
+//! AWS quirks handled here:
+//! - A role created seconds ago may not be assumable yet: CreateFunction then fails with
+//!   InvalidParameterValueException "The role defined for the function cannot be assumed by
+//!   Lambda". We retry that one error, bounded (`Timing::iam_propagation`).
+//! - Function changes are asynchronous: after CreateFunction the state is Pending, after an update
+//!   LastUpdateStatus is InProgress, and a second change meanwhile fails with
+//!   ResourceConflictException. We wait for each change to finish before the next, and retry the
+//!   conflict (bounded) in case someone else is changing the function. moto finishes at once.
+
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{
+    Architecture, Environment, FunctionCode, LastUpdateStatus, Runtime, State,
+};
+
+use super::error::{absent_if, on};
+use super::retry::{retry_while, wait_until, Poll};
+use super::{AwsError, Clients};
+use crate::desired::{Attrs, Code, FunctionSpec, Kind, PermissionSpec, ResourceId};
+use crate::live::{Health, LiveResource, Owner};
+use crate::model::Mode;
+
+fn res(name: &str) -> String {
+    format!("function {name}")
+}
+
+pub fn is_role_not_ready(e: &AwsError) -> bool {
+    e.code_is("InvalidParameterValueException") && e.message.contains("cannot be assumed")
+}
+
+pub fn is_conflict(e: &AwsError) -> bool {
+    e.code_is("ResourceConflictException")
+}
+
+pub struct LiveFunctions {
+    pub functions: Vec<LiveResource>,
+    pub permissions: Vec<LiveResource>,
+    pub deployed_mode: Option<Mode>,
+}
+
+/// Functions named `<stack>-...` or in `wanted`, and their API Gateway invoke permissions.
+pub async fn read(
+    clients: &Clients,
+    stack: &str,
+    wanted: &[String],
+    statement_id: &str,
+) -> Result<LiveFunctions, AwsError> {
+    let mut names = Vec::new();
+    let mut pages = clients.lambda.list_functions().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(on("ListFunctions", "functions"))?;
+        names.extend(
+            page.functions()
+                .iter()
+                .filter_map(|f| f.function_name())
+                .filter(|n| n.starts_with(&format!("{stack}-")) || wanted.iter().any(|w| w == n))
+                .map(str::to_string),
+        );
+    }
+    let found = futures::future::try_join_all(
+        names
+            .iter()
+            .map(|n| read_one(clients, stack, n, statement_id)),
+    )
+    .await?;
+    let mut out = LiveFunctions {
+        functions: vec![],
+        permissions: vec![],
+        deployed_mode: None,
+    };
+    for (function, permission, mode) in found.into_iter().flatten() {
+        if function.owner == Owner::Ours {
+            out.deployed_mode = out.deployed_mode.or(mode);
+        }
+        out.functions.push(function);
+        out.permissions.extend(permission);
+    }
+    Ok(out)
+}
+
+async fn read_one(
+    clients: &Clients,
+    stack: &str,
+    name: &str,
+    statement_id: &str,
+) -> Result<Option<(LiveResource, Option<LiveResource>, Option<Mode>)>, AwsError> {
+    let got = absent_if(
+        clients
+            .lambda
+            .get_function()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(on("GetFunction", res(name))),
+        &["ResourceNotFoundException"],
+    )?;
+    let Some(got) = got else { return Ok(None) };
+    let owner = Owner::from_tags(
+        stack,
+        got.tags()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    let Some(c) = got.configuration() else {
+        return Ok(None);
+    };
+    let mut attrs = Attrs::from([
+        ("role".to_string(), c.role().unwrap_or_default().to_string()),
+        (
+            "runtime".into(),
+            c.runtime()
+                .map(|r| r.as_str().to_string())
+                .unwrap_or_default(),
+        ),
+        (
+            "handler".into(),
+            c.handler().unwrap_or_default().to_string(),
+        ),
+        (
+            "memory".into(),
+            c.memory_size().map(|m| m.to_string()).unwrap_or_default(),
+        ),
+        (
+            "timeout".into(),
+            c.timeout().map(|t| t.to_string()).unwrap_or_default(),
+        ),
+        (
+            "architecture".into(),
+            c.architectures()
+                .first()
+                .map(|a| a.as_str())
+                .unwrap_or("x86_64")
+                .to_string(),
+        ),
+        (
+            "code_sha256".into(),
+            c.code_sha256().unwrap_or_default().to_string(),
+        ),
+    ]);
+    let env = c.environment().and_then(|e| e.variables());
+    for (k, v) in env.into_iter().flatten() {
+        attrs.insert(format!("environment.{k}"), v.clone());
+    }
+    let mode = env
+        .and_then(|e| e.get("RACE_DATA_PROVIDER"))
+        .and_then(|m| Mode::parse(m));
+    let mut function =
+        LiveResource::new(ResourceId::new(Kind::Function, name), attrs, owner.clone());
+    if c.state() == Some(&State::Failed) {
+        function.health = Health::Unhealthy(format!(
+            "state Failed: {}",
+            c.state_reason().unwrap_or("no reason given")
+        ));
+    } else if c.last_update_status() == Some(&LastUpdateStatus::Failed) {
+        function.health = Health::Unhealthy(format!(
+            "last update failed: {}",
+            c.last_update_status_reason().unwrap_or("no reason given")
+        ));
+    }
+    let permission = if owner == Owner::Ours {
+        read_permission(clients, name, statement_id).await?
+    } else {
+        None
+    };
+    Ok(Some((function, permission, mode)))
+}
+
+async fn read_permission(
+    clients: &Clients,
+    function: &str,
+    statement_id: &str,
+) -> Result<Option<LiveResource>, AwsError> {
+    let policy = absent_if(
+        clients
+            .lambda
+            .get_policy()
+            .function_name(function)
+            .send()
+            .await
+            .map_err(on("GetPolicy", res(function))),
+        &["ResourceNotFoundException"],
+    )?;
+    let Some(doc) = policy.and_then(|p| p.policy) else {
+        return Ok(None);
+    };
+    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap_or_default();
+    let statements = doc["Statement"].as_array().cloned().unwrap_or_default();
+    let Some(s) = statements.iter().find(|s| s["Sid"] == statement_id) else {
+        return Ok(None);
+    };
+    let principal = s["Principal"]["Service"]
+        .as_str()
+        .or(s["Principal"].as_str())
+        .unwrap_or_default();
+    let attrs = Attrs::from([
+        ("principal".to_string(), principal.to_string()),
+        (
+            "action".into(),
+            s["Action"].as_str().unwrap_or_default().to_string(),
+        ),
+        (
+            "source_arn".into(),
+            s["Condition"]["ArnLike"]["AWS:SourceArn"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        ),
+    ]);
+    Ok(Some(LiveResource::new(
+        ResourceId::new(Kind::Permission, function),
+        attrs,
+        Owner::Ours,
+    )))
+}
+
+fn zip_bytes(spec: &FunctionSpec) -> Result<Blob, AwsError> {
+    match &spec.code {
+        Code::Zip { path, .. } => std::fs::read(path).map(Blob::new).map_err(|e| {
+            AwsError::new(
+                "read package",
+                res(&spec.name),
+                format!("{}: {e}", path.display()),
+            )
+        }),
+        Code::Unknown => Err(AwsError::new(
+            "read package",
+            res(&spec.name),
+            "no deployment package was built",
+        )),
+    }
+}
+
+fn environment(spec: &FunctionSpec) -> Environment {
+    Environment::builder()
+        .set_variables(Some(spec.environment.clone().into_iter().collect()))
+        .build()
+}
+
+pub async fn create(clients: &Clients, spec: &FunctionSpec) -> Result<(), AwsError> {
+    let code = FunctionCode::builder().zip_file(zip_bytes(spec)?).build();
+    let timing = clients.timing;
+    retry_while(&timing, timing.iam_propagation, is_role_not_ready, || async {
+        clients
+            .lambda
+            .create_function()
+            .function_name(&spec.name)
+            .role(&spec.role_arn)
+            .runtime(Runtime::from(spec.runtime))
+            .handler(spec.handler)
+            .memory_size(spec.memory_mb)
+            .timeout(spec.timeout_s)
+            .architectures(Architecture::from(spec.architecture))
+            .environment(environment(spec))
+            .code(code.clone())
+            .set_tags(Some(spec.tags.clone().into_iter().collect()))
+            .send()
+            .await
+            .map_err(on("CreateFunction", res(&spec.name)))
+    })
+    .await
+    .map_err(|e| {
+        if is_role_not_ready(&e) {
+            e.with_hint("IAM has not yet made the new role usable by Lambda; run the deploy again in a minute")
+        } else {
+            e
+        }
+    })?;
+    wait_settled(clients, &spec.name).await
+}
+
+pub async fn update(
+    clients: &Clients,
+    spec: &FunctionSpec,
+    changed: &[String],
+) -> Result<(), AwsError> {
+    let config_changed = changed.iter().any(|a| {
+        matches!(
+            a.as_str(),
+            "role" | "runtime" | "handler" | "memory" | "timeout"
+        ) || a.starts_with("environment.")
+    });
+    let code_changed = changed
+        .iter()
+        .any(|a| matches!(a.as_str(), "code_sha256" | "architecture" | "health"));
+    let timing = clients.timing;
+    if config_changed {
+        retry_while(
+            &timing,
+            timing.conflict,
+            |e| is_conflict(e) || is_role_not_ready(e),
+            || async {
+                clients
+                    .lambda
+                    .update_function_configuration()
+                    .function_name(&spec.name)
+                    .role(&spec.role_arn)
+                    .runtime(Runtime::from(spec.runtime))
+                    .handler(spec.handler)
+                    .memory_size(spec.memory_mb)
+                    .timeout(spec.timeout_s)
+                    .environment(environment(spec))
+                    .send()
+                    .await
+                    .map_err(on("UpdateFunctionConfiguration", res(&spec.name)))
+            },
+        )
+        .await?;
+        wait_settled(clients, &spec.name).await?;
+    }
+    if code_changed {
+        let zip = zip_bytes(spec)?;
+        retry_while(&timing, timing.conflict, is_conflict, || async {
+            clients
+                .lambda
+                .update_function_code()
+                .function_name(&spec.name)
+                .zip_file(zip.clone())
+                .architectures(Architecture::from(spec.architecture))
+                .send()
+                .await
+                .map_err(on("UpdateFunctionCode", res(&spec.name)))
+        })
+        .await?;
+        wait_settled(clients, &spec.name).await?;
+    }
+    Ok(())
+}
+
+/// Waits until the function is Active and its last update finished. A Failed state ends the wait
+/// with Lambda's reason.
+pub async fn wait_settled(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    wait_until(
+        "GetFunctionConfiguration",
+        &res(name),
+        &clients.timing,
+        clients.timing.function_update,
+        || async {
+            let c = clients
+                .lambda
+                .get_function_configuration()
+                .function_name(name)
+                .send()
+                .await
+                .map_err(on("GetFunctionConfiguration", res(name)))?;
+            let failed = |what: &str, reason: Option<&str>| {
+                Err(AwsError::new(
+                    "GetFunctionConfiguration",
+                    res(name),
+                    format!("{what}: {}", reason.unwrap_or("no reason given")),
+                )
+                .with_hint(
+                    "fix the cause Lambda names (role, package, settings), then deploy again",
+                ))
+            };
+            match (c.state(), c.last_update_status()) {
+                (Some(State::Failed), _) => {
+                    failed("the function failed to become active", c.state_reason())
+                }
+                (_, Some(LastUpdateStatus::Failed)) => {
+                    failed("the function update failed", c.last_update_status_reason())
+                }
+                (Some(State::Pending), _) => Ok(Poll::Waiting(format!(
+                    "function {name} to leave state Pending"
+                ))),
+                (_, Some(LastUpdateStatus::InProgress)) => Ok(Poll::Waiting(format!(
+                    "the update of function {name} to finish"
+                ))),
+                _ => Ok(Poll::Done(())),
+            }
+        },
+    )
+    .await
+}
+
+pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    absent_if(
+        clients
+            .lambda
+            .delete_function()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(on("DeleteFunction", res(name))),
+        &["ResourceNotFoundException"],
+    )?;
+    Ok(())
+}
+
+pub async fn add_permission(
+    clients: &Clients,
+    spec: &PermissionSpec,
+    api_id: &str,
+) -> Result<(), AwsError> {
+    let timing = clients.timing;
+    retry_while(&timing, timing.conflict, is_conflict, || async {
+        clients
+            .lambda
+            .add_permission()
+            .function_name(&spec.function_name)
+            .statement_id(&spec.statement_id)
+            .action("lambda:InvokeFunction")
+            .principal("apigateway.amazonaws.com")
+            .source_arn(spec.source_arn(api_id))
+            .send()
+            .await
+            .map_err(on(
+                "AddPermission",
+                format!("permission of {}", spec.function_name),
+            ))
+    })
+    .await?;
+    Ok(())
+}
+
+pub async fn remove_permission(
+    clients: &Clients,
+    function: &str,
+    statement_id: &str,
+) -> Result<(), AwsError> {
+    absent_if(
+        clients
+            .lambda
+            .remove_permission()
+            .function_name(function)
+            .statement_id(statement_id)
+            .send()
+            .await
+            .map_err(on("RemovePermission", format!("permission of {function}"))),
+        &["ResourceNotFoundException"],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! The AWS seam: one module per service owns that service's reads, writes and waiters; nothing
+//! outside `aws/` talks to an SDK client.
+
+pub mod apigateway;
+pub mod counter;
+pub mod dynamodb;
+pub mod error;
+pub mod iam;
+pub mod lambda;
+pub mod logs;
+pub mod retry;
+pub mod sts;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+pub use counter::{RequestCounter, RequestCounts};
+pub use error::AwsError;
+pub use retry::Timing;
+
+/// Where the commands point: region, profile and an optional endpoint (emulators).
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    pub region: String,
+    pub profile: Option<String>,
+    /// Overrides every service's endpoint. The SDK also reads `AWS_ENDPOINT_URL` by itself.
+    pub endpoint_url: Option<String>,
+}
+
+/// The SDK clients of one command run, sharing one configuration and one request counter.
+#[derive(Clone)]
+pub struct Clients {
+    pub region: String,
+    pub counter: Arc<RequestCounter>,
+    pub timing: Timing,
+    pub iam: aws_sdk_iam::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub apigateway: aws_sdk_apigateway::Client,
+    pub sts: aws_sdk_sts::Client,
+}
+
+/// Explicit retry policy: standard mode (exponential back-off with jitter, retry quota), more
+/// attempts than the SDK's default of 3 because a deploy makes bursts of control-plane calls that
+/// AWS throttles at low rates (API Gateway allows a handful of writes per second).
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(8)
+        .with_initial_backoff(Duration::from_millis(200))
+        .with_max_backoff(Duration::from_secs(20))
+}
+
+impl Clients {
+    pub async fn connect(target: &Target) -> Clients {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(target.region.clone()))
+            .retry_config(retry_config())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .build(),
+            );
+        if let Some(profile) = &target.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &target.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let config = loader.load().await;
+        Clients::from_config(&config, Timing::aws())
+    }
+
+    pub fn from_config(config: &SdkConfig, timing: Timing) -> Clients {
+        let counter = Arc::new(RequestCounter::default());
+        let interceptor = counter::CountingInterceptor(counter.clone());
+        macro_rules! client {
+            ($krate:ident) => {{
+                let conf = $krate::config::Builder::from(config)
+                    .interceptor(interceptor.clone())
+                    .build();
+                $krate::Client::from_conf(conf)
+            }};
+        }
+        Clients {
+            region: config.region().map(|r| r.to_string()).unwrap_or_default(),
+            counter,
+            timing,
+            iam: client!(aws_sdk_iam),
+            lambda: client!(aws_sdk_lambda),
+            logs: client!(aws_sdk_cloudwatchlogs),
+            dynamodb: client!(aws_sdk_dynamodb),
+            apigateway: client!(aws_sdk_apigateway),
+            sts: client!(aws_sdk_sts),
+        }
+    }
+}

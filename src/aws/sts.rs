@@ -1,0 +1,19 @@
+//! STS: who we are. The account id goes into ARNs that are derived rather than read back.
+
+use super::{AwsError, Clients};
+
+pub async fn account_id(clients: &Clients) -> Result<String, AwsError> {
+    let out = clients
+        .sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("GetCallerIdentity", "the current credentials", e))?;
+    out.account.ok_or_else(|| {
+        AwsError::new(
+            "GetCallerIdentity",
+            "the current credentials",
+            "no account id in the answer",
+        )
+    })
+}

@@ -1,0 +1,300 @@
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{ownership_tags, Account, Attrs, Desired, Kind, ResourceId, Spec};
+use crate::model::catalog::api_paths;
+use crate::model::{Cors, Stack};
+
+/// Stands for the REST API's id in specs written before the API exists; replaced with the real id
+/// when attributes are compared or a call is made.
+pub const API_ID: &str = "{api_id}";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RestApiSpec {
+    pub name: String,
+    pub description: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl RestApiSpec {
+    pub fn attrs(&self) -> Attrs {
+        Attrs::from([
+            ("description".into(), self.description.clone()),
+            ("endpoint_type".into(), "REGIONAL".into()),
+        ])
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MethodSpec {
+    pub http_method: String,
+    pub function_name: String,
+    pub integration_uri: String,
+}
+
+/// One resource path with its routed methods and its CORS preflight.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiResourceSpec {
+    pub path: String,
+    pub methods: Vec<MethodSpec>,
+    /// Header name → value as API Gateway wants it, quoted: `'*'`.
+    pub cors_headers: BTreeMap<String, String>,
+}
+
+impl ApiResourceSpec {
+    pub fn parent_path(&self) -> Option<&str> {
+        match self.path.rsplit_once('/') {
+            Some(("", _)) | None => None,
+            Some((parent, _)) => Some(parent),
+        }
+    }
+
+    pub fn path_part(&self) -> &str {
+        self.path
+            .rsplit_once('/')
+            .map(|(_, p)| p)
+            .unwrap_or(&self.path)
+    }
+
+    pub fn attrs(&self) -> Attrs {
+        let mut a = Attrs::new();
+        for m in &self.methods {
+            a.insert(
+                format!("{} integration", m.http_method),
+                format!("AWS_PROXY {}", m.integration_uri),
+            );
+            a.insert(format!("{} authorization", m.http_method), "NONE".into());
+        }
+        a.insert("OPTIONS integration".into(), "MOCK".into());
+        a.insert("OPTIONS authorization".into(), "NONE".into());
+        for (h, v) in &self.cors_headers {
+            a.insert(format!("OPTIONS header {h}"), v.clone());
+        }
+        a
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GatewayResponseSpec {
+    pub response_type: String,
+    pub headers: BTreeMap<String, String>,
+}
+
+impl GatewayResponseSpec {
+    pub fn attrs(&self) -> Attrs {
+        self.headers
+            .iter()
+            .map(|(h, v)| (format!("header {h}"), v.clone()))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StageSpec {
+    pub name: String,
+    pub rate_limit: f64,
+    pub burst_limit: i32,
+    /// Hash of the API's desired configuration, written as the deployment's description: a stage
+    /// whose deployment carries another hash serves an older API and gets a new deployment.
+    pub fingerprint: String,
+}
+
+impl StageSpec {
+    pub fn deployment_description(&self) -> String {
+        format!("baken {}", self.fingerprint)
+    }
+
+    pub fn attrs(&self) -> Attrs {
+        Attrs::from([
+            ("deployment".into(), self.deployment_description()),
+            ("throttling.rate_limit".into(), format_rate(self.rate_limit)),
+            (
+                "throttling.burst_limit".into(),
+                self.burst_limit.to_string(),
+            ),
+        ])
+    }
+}
+
+/// `50.0` → `50`, `12.5` → `12.5`: the same text whatever form AWS answers in.
+pub fn format_rate(rate: f64) -> String {
+    format!("{rate}")
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PermissionSpec {
+    pub function_name: String,
+    pub statement_id: String,
+    /// With `{api_id}` in place of the REST API's id.
+    pub source_arn_template: String,
+}
+
+pub const PERMISSION_STATEMENT_ID: &str = "baken-apigateway-invoke";
+
+impl PermissionSpec {
+    pub fn source_arn(&self, api_id: &str) -> String {
+        self.source_arn_template.replace(API_ID, api_id)
+    }
+
+    pub fn attrs(&self) -> Attrs {
+        Attrs::from([
+            ("principal".into(), "apigateway.amazonaws.com".into()),
+            ("action".into(), "lambda:InvokeFunction".into()),
+            ("source_arn".into(), self.source_arn_template.clone()),
+        ])
+    }
+}
+
+fn quoted(v: &str) -> String {
+    format!("'{v}'")
+}
+
+pub fn cors_headers(cors: &Cors) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (
+            "Access-Control-Allow-Origin".into(),
+            quoted(&cors.allow_origin),
+        ),
+        (
+            "Access-Control-Allow-Headers".into(),
+            quoted(&cors.allow_headers.join(",")),
+        ),
+        (
+            "Access-Control-Allow-Methods".into(),
+            quoted(&cors.allow_methods.join(",")),
+        ),
+    ])
+}
+
+pub fn integration_uri(account: &Account, function: &str) -> String {
+    format!(
+        "arn:aws:apigateway:{}:lambda:path/2015-03-31/functions/{}/invocations",
+        account.region,
+        account.function_arn(function)
+    )
+}
+
+/// `/races/{race_id}` → `/races/*`, the form a source ARN takes for path parameters.
+fn arn_path(path: &str) -> String {
+    path.split('/')
+        .map(|s| if s.starts_with('{') { "*" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account) {
+    let api_id = ResourceId::new(Kind::RestApi, stack.api.name.clone());
+    out.push(Desired {
+        id: api_id.clone(),
+        spec: Spec::RestApi(RestApiSpec {
+            name: stack.api.name.clone(),
+            description: format!("Baken Kaigi API ({} stack, managed by baken)", stack.name),
+            tags: ownership_tags(&stack.name),
+        }),
+        depends_on: vec![],
+    });
+
+    let cors = cors_headers(&stack.api.cors);
+    let mut api_children = Vec::new();
+    for path in api_paths() {
+        let functions: Vec<_> = stack
+            .functions
+            .iter()
+            .filter(|f| f.def.path == path)
+            .collect();
+        let spec = ApiResourceSpec {
+            path: path.clone(),
+            methods: functions
+                .iter()
+                .map(|f| MethodSpec {
+                    http_method: f.def.method.into(),
+                    function_name: f.name.clone(),
+                    integration_uri: integration_uri(account, &f.name),
+                })
+                .collect(),
+            cors_headers: cors.clone(),
+        };
+        let mut depends_on = vec![api_id.clone()];
+        if let Some(parent) = spec.parent_path() {
+            depends_on.push(ResourceId::new(Kind::ApiResource, parent));
+        }
+        depends_on.extend(
+            functions
+                .iter()
+                .map(|f| ResourceId::new(Kind::Function, f.name.clone())),
+        );
+        let id = ResourceId::new(Kind::ApiResource, path);
+        api_children.push(id.clone());
+        out.push(Desired {
+            id,
+            spec: Spec::ApiResource(spec),
+            depends_on,
+        });
+    }
+
+    // The gateway's own errors carry the same CORS headers, so a browser can read them.
+    let gateway_headers = cors.clone();
+    for response_type in ["DEFAULT_4XX", "DEFAULT_5XX"] {
+        let id = ResourceId::new(Kind::GatewayResponse, response_type);
+        api_children.push(id.clone());
+        out.push(Desired {
+            id,
+            spec: Spec::GatewayResponse(GatewayResponseSpec {
+                response_type: response_type.into(),
+                headers: gateway_headers.clone(),
+            }),
+            depends_on: vec![api_id.clone()],
+        });
+    }
+
+    let mut hasher = Sha256::new();
+    for d in out.iter().filter(|d| api_children.contains(&d.id)) {
+        hasher.update(d.id.to_string());
+        for (k, v) in d.spec.attrs() {
+            hasher.update(format!("\n{k}={v}"));
+        }
+        hasher.update("\n\n");
+    }
+    let fingerprint: String = hasher
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut stage_deps = vec![api_id.clone()];
+    stage_deps.extend(api_children);
+    out.push(Desired {
+        id: ResourceId::new(Kind::Stage, stack.api.stage.clone()),
+        spec: Spec::Stage(StageSpec {
+            name: stack.api.stage.clone(),
+            rate_limit: stack.api.rate_limit,
+            burst_limit: stack.api.burst_limit,
+            fingerprint,
+        }),
+        depends_on: stage_deps,
+    });
+
+    for f in &stack.functions {
+        let template = format!(
+            "arn:aws:execute-api:{}:{}:{API_ID}/*/{}{}",
+            account.region,
+            account.id,
+            f.def.method,
+            arn_path(f.def.path)
+        );
+        out.push(Desired {
+            id: ResourceId::new(Kind::Permission, f.name.clone()),
+            spec: Spec::Permission(PermissionSpec {
+                function_name: f.name.clone(),
+                statement_id: PERMISSION_STATEMENT_ID.into(),
+                source_arn_template: template,
+            }),
+            depends_on: vec![
+                ResourceId::new(Kind::Function, f.name.clone()),
+                api_id.clone(),
+            ],
+        });
+    }
+}

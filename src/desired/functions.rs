@@ -1,0 +1,221 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::{ownership_tags, Account, Attrs, Desired, Kind, ResourceId, Spec};
+use crate::live::canonical_json;
+use crate::model::names::{log_group_name, role_name, role_path};
+use crate::model::{Access, Function, Mode, Stack};
+
+/// The deployment package. `Unknown` when the command does not build (status, teardown): the code
+/// hash is then not compared.
+#[derive(Debug, Clone)]
+pub enum Code {
+    Zip {
+        path: PathBuf,
+        sha256_base64: String,
+        size: u64,
+    },
+    Unknown,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RoleSpec {
+    pub name: String,
+    pub path: String,
+    pub assume_role_policy: serde_json::Value,
+    pub policy_name: String,
+    pub policy: serde_json::Value,
+    pub tags: BTreeMap<String, String>,
+}
+
+pub const ROLE_POLICY_NAME: &str = "baken-function-access";
+
+impl RoleSpec {
+    pub fn attrs(&self) -> Attrs {
+        Attrs::from([
+            ("path".into(), self.path.clone()),
+            (
+                "assume_role_policy".into(),
+                canonical_json(&self.assume_role_policy),
+            ),
+            (
+                format!("policy.{}", self.policy_name),
+                canonical_json(&self.policy),
+            ),
+        ])
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogGroupSpec {
+    pub name: String,
+    pub retention_days: i32,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl LogGroupSpec {
+    pub fn attrs(&self) -> Attrs {
+        Attrs::from([("retention_days".into(), self.retention_days.to_string())])
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionSpec {
+    pub name: String,
+    pub role_arn: String,
+    pub runtime: &'static str,
+    pub handler: &'static str,
+    pub memory_mb: i32,
+    pub timeout_s: i32,
+    pub architecture: &'static str,
+    pub environment: BTreeMap<String, String>,
+    pub code: Code,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl FunctionSpec {
+    pub fn attrs(&self) -> Attrs {
+        let mut a = Attrs::from([
+            ("role".into(), self.role_arn.clone()),
+            ("runtime".into(), self.runtime.into()),
+            ("handler".into(), self.handler.into()),
+            ("memory".into(), self.memory_mb.to_string()),
+            ("timeout".into(), self.timeout_s.to_string()),
+            ("architecture".into(), self.architecture.into()),
+        ]);
+        for (k, v) in &self.environment {
+            a.insert(format!("environment.{k}"), v.clone());
+        }
+        if let Code::Zip { sha256_base64, .. } = &self.code {
+            a.insert("code_sha256".into(), sha256_base64.clone());
+        }
+        a
+    }
+}
+
+pub fn role_arn(account: &Account, stack: &str, suffix: &str) -> String {
+    format!(
+        "arn:aws:iam::{}:role{}{}",
+        account.id,
+        role_path(stack),
+        role_name(stack, suffix)
+    )
+}
+
+fn lambda_assume_role_policy() -> serde_json::Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole"
+        }]
+    })
+}
+
+const READ_ACTIONS: [&str; 4] = [
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:ConditionCheckItem",
+];
+const WRITE_ACTIONS: [&str; 4] = [
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+];
+
+/// Only what the function's row in system.md allows: its tables (and their indexes) and its logs.
+fn access_policy(account: &Account, stack: &Stack, f: &Function) -> serde_json::Value {
+    let log_group = account.log_group_arn(&log_group_name(&f.name));
+    let mut statements = vec![json!({
+        "Sid": "OwnLogs",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": [format!("{log_group}:*")]
+    })];
+    for (sid, table, access) in [
+        ("Cart", &stack.cart_table, f.def.cart),
+        ("Session", &stack.session_table, f.def.session),
+    ] {
+        let actions: Vec<&str> = match access {
+            Access::None => continue,
+            Access::Read => READ_ACTIONS.to_vec(),
+            Access::ReadWrite => READ_ACTIONS
+                .iter()
+                .chain(WRITE_ACTIONS.iter())
+                .copied()
+                .collect(),
+        };
+        let arn = account.table_arn(table);
+        statements.push(json!({
+            "Sid": format!("{sid}Table{}", if access == Access::Read { "Read" } else { "ReadWrite" }),
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": [arn.clone(), format!("{arn}/index/*")]
+        }));
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+pub(super) fn add(
+    out: &mut Vec<Desired>,
+    stack: &Stack,
+    mode: Mode,
+    account: &Account,
+    code: &Code,
+) {
+    let tags = ownership_tags(&stack.name);
+    let env = stack.function_environment(mode);
+    for f in &stack.functions {
+        let role = role_name(&stack.name, f.def.suffix);
+        let role_id = ResourceId::new(Kind::Role, role.clone());
+        out.push(Desired {
+            id: role_id.clone(),
+            spec: Spec::Role(RoleSpec {
+                name: role,
+                path: role_path(&stack.name),
+                assume_role_policy: lambda_assume_role_policy(),
+                policy_name: ROLE_POLICY_NAME.into(),
+                policy: access_policy(account, stack, f),
+                tags: tags.clone(),
+            }),
+            // The policy names the tables' ARNs; they need not exist, but creating tables first
+            // keeps the order a reader expects.
+            depends_on: vec![],
+        });
+        let log_group = log_group_name(&f.name);
+        let log_id = ResourceId::new(Kind::LogGroup, log_group.clone());
+        out.push(Desired {
+            id: log_id.clone(),
+            spec: Spec::LogGroup(LogGroupSpec {
+                name: log_group,
+                retention_days: stack.log_retention_days,
+                tags: tags.clone(),
+            }),
+            depends_on: vec![],
+        });
+        // The log group comes first: a function that logs before it exists makes Lambda create
+        // one itself, untagged and kept forever.
+        out.push(Desired {
+            id: ResourceId::new(Kind::Function, f.name.clone()),
+            spec: Spec::Function(FunctionSpec {
+                name: f.name.clone(),
+                role_arn: role_arn(account, &stack.name, f.def.suffix),
+                runtime: "provided.al2023",
+                handler: "bootstrap",
+                memory_mb: f.memory_mb,
+                timeout_s: f.timeout_s,
+                architecture: f.architecture.as_str(),
+                environment: env.clone(),
+                code: code.clone(),
+                tags: tags.clone(),
+            }),
+            depends_on: vec![role_id, log_id],
+        });
+    }
+}

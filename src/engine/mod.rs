@@ -1,0 +1,134 @@
+//! The engine: reads the live state, computes plans and carries them out. The CLI is a thin front
+//! over these functions.
+
+pub mod apply;
+pub mod progress;
+mod read;
+pub mod status;
+
+use serde::Serialize;
+
+pub use apply::{apply, ApplyReport};
+pub use read::read_live;
+
+use crate::aws::{sts, AwsError, Clients};
+use crate::desired::{desired_state, Account, Code, Desired, Kind};
+use crate::live::LiveState;
+use crate::model::{Mode, Stack};
+use crate::plan::{self, Plan};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error(
+        "stack {stack} is deployed in {deployed} mode and this deploy would switch it to {wanted} mode\n  hint: to switch on purpose, run the command again with --mode {wanted}; to keep it, use --mode {deployed}"
+    )]
+    ModeSwitch {
+        stack: String,
+        deployed: &'static str,
+        wanted: &'static str,
+    },
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// One stack in one account: the clients and the facts names are derived from.
+pub struct Session {
+    pub clients: Clients,
+    pub stack: Stack,
+    pub account: Account,
+}
+
+/// A plan with what it was computed from, so it can be carried out without reading again.
+pub struct Planned {
+    pub desired: Vec<Desired>,
+    pub live: LiveState,
+    pub plan: Plan,
+}
+
+impl Session {
+    pub async fn open(clients: Clients, stack: Stack) -> Result<Session, AwsError> {
+        let id = sts::account_id(&clients).await?;
+        let account = Account {
+            id,
+            region: stack.region.clone(),
+        };
+        Ok(Session {
+            clients,
+            stack,
+            account,
+        })
+    }
+
+    /// What a deploy in `mode` would do. `explicit_mode`: the mode came from `--mode`, so a switch
+    /// is intended.
+    pub async fn plan_deploy(
+        &self,
+        mode: Mode,
+        explicit_mode: bool,
+        code: &Code,
+    ) -> Result<Planned, EngineError> {
+        if mode == Mode::Jravan {
+            return Err(EngineError::Unsupported(
+                "jravan mode (VPC, EC2 gateway) is not available in this version of baken yet; deploy with --mode mock".into(),
+            ));
+        }
+        let desired = desired_state(&self.stack, mode, &self.account, code);
+        let live = read_live(&self.clients, &self.stack, &desired).await?;
+        if let Some(deployed) = live.deployed_mode {
+            if deployed != mode && !explicit_mode {
+                return Err(EngineError::ModeSwitch {
+                    stack: self.stack.name.clone(),
+                    deployed: deployed.as_str(),
+                    wanted: mode.as_str(),
+                });
+            }
+        }
+        let plan = plan::compute(&self.stack.name, mode, &desired, &live);
+        Ok(Planned {
+            desired,
+            live,
+            plan,
+        })
+    }
+
+    /// Removal of everything the stack owns; tables stay when `keep_data`.
+    pub async fn plan_teardown(&self, keep_data: bool) -> Result<Planned, EngineError> {
+        let live = read_live(&self.clients, &self.stack, &[]).await?;
+        let mode = live.deployed_mode.unwrap_or(self.stack.mode);
+        let mut plan = plan::compute(&self.stack.name, mode, &[], &live);
+        if keep_data {
+            plan.steps.retain(|s| s.resource.kind != Kind::Table);
+            for s in &mut plan.steps {
+                s.after.retain(|a| a.kind != Kind::Table);
+            }
+        }
+        Ok(Planned {
+            desired: Vec::new(),
+            live,
+            plan,
+        })
+    }
+
+    /// What the stack gives its users once deployed.
+    pub fn outputs(&self, live_api_id: Option<&str>) -> Outputs {
+        Outputs {
+            api_url: live_api_id.map(|id| {
+                format!(
+                    "https://{id}.execute-api.{}.amazonaws.com/{}",
+                    self.stack.region, self.stack.api.stage
+                )
+            }),
+            cart_table: self.stack.cart_table.clone(),
+            session_table: self.stack.session_table.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outputs {
+    pub api_url: Option<String>,
+    pub cart_table: String,
+    pub session_table: String,
+}

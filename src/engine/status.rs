@@ -1,0 +1,103 @@
+//! Status: the plan read as a health and drift report, one entry per resource.
+
+use serde::Serialize;
+
+use crate::desired::ResourceId;
+use crate::live::Owner;
+use crate::plan::{Action, Change, Plan};
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum State {
+    InSync,
+    Drifted {
+        changes: Vec<Change>,
+    },
+    Missing,
+    /// Owned by the stack but no longer wanted: deploy deletes it.
+    Unwanted,
+    InTheWay {
+        owner: Owner,
+    },
+    Unhealthy {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub resource: ResourceId,
+    #[serde(flatten)]
+    pub state: State,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub stack: String,
+    pub entries: Vec<Entry>,
+}
+
+impl Report {
+    pub fn in_sync(&self) -> bool {
+        self.entries
+            .iter()
+            .all(|e| matches!(e.state, State::InSync))
+    }
+}
+
+pub fn report(plan: &Plan) -> Report {
+    let mut entries: Vec<Entry> = Vec::new();
+    let unhealthy = |id: &ResourceId| {
+        plan.unhealthy
+            .iter()
+            .find(|u| &u.resource == id)
+            .map(|u| u.reason.clone())
+    };
+    for id in &plan.in_sync {
+        let state = match unhealthy(id) {
+            Some(reason) => State::Unhealthy { reason },
+            None => State::InSync,
+        };
+        entries.push(Entry {
+            resource: id.clone(),
+            state,
+        });
+    }
+    for step in &plan.steps {
+        let state = match &step.action {
+            Action::Create => State::Missing,
+            Action::Delete { .. } => State::Unwanted,
+            Action::Update { changes } | Action::Replace { changes, .. } => {
+                match unhealthy(&step.resource) {
+                    Some(reason) if changes.iter().all(|c| c.attribute == "health") => {
+                        State::Unhealthy { reason }
+                    }
+                    _ => State::Drifted {
+                        changes: changes
+                            .iter()
+                            .filter(|c| c.attribute != "health")
+                            .cloned()
+                            .collect(),
+                    },
+                }
+            }
+        };
+        entries.push(Entry {
+            resource: step.resource.clone(),
+            state,
+        });
+    }
+    for c in &plan.conflicts {
+        entries.push(Entry {
+            resource: c.resource.clone(),
+            state: State::InTheWay {
+                owner: c.owner.clone(),
+            },
+        });
+    }
+    entries.sort_by(|a, b| a.resource.cmp(&b.resource));
+    Report {
+        stack: plan.stack.clone(),
+        entries,
+    }
+}

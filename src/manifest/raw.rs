@@ -1,0 +1,150 @@
+//! The manifest exactly as written: every field optional, unknown keys refused. Validation into the
+//! resolved model (`crate::model`) happens in `validate.rs`; nothing else reads these types.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawManifest {
+    pub stack: Option<String>,
+    pub region: Option<String>,
+    pub mode: Option<RawMode>,
+    #[serde(default)]
+    pub tables: RawTables,
+    #[serde(default)]
+    pub functions: RawFunctions,
+    #[serde(default)]
+    pub api: RawApi,
+    #[serde(default)]
+    pub handlers: RawHandlers,
+    #[serde(default)]
+    pub jravan: RawJravan,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawMode {
+    Mock,
+    Jravan,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTables {
+    pub cart: Option<RawTable>,
+    pub session: Option<RawTable>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTable {
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFunctions {
+    pub memory: Option<i64>,
+    pub timeout: Option<i64>,
+    pub architecture: Option<RawArchitecture>,
+    pub log_retention_days: Option<i64>,
+    /// Per-function settings, keyed by the function's suffix (`get-races`, ...).
+    #[serde(default)]
+    pub overrides: BTreeMap<String, RawFunctionOverride>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum RawArchitecture {
+    #[serde(rename = "x86_64")]
+    X86_64,
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFunctionOverride {
+    pub memory: Option<i64>,
+    pub timeout: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApi {
+    pub name: Option<String>,
+    pub stage: Option<String>,
+    #[serde(default)]
+    pub cors: RawCors,
+    #[serde(default)]
+    pub throttling: RawThrottling,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCors {
+    pub allow_origin: Option<String>,
+    pub allow_headers: Option<Vec<String>>,
+    pub allow_methods: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawThrottling {
+    pub rate_limit: Option<f64>,
+    pub burst_limit: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHandlers {
+    pub max_bet_amount: Option<i64>,
+    pub advisor: Option<RawAdvisor>,
+    pub bedrock_model_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawAdvisor {
+    RuleBased,
+    Bedrock,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJravan {
+    #[serde(default)]
+    pub network: RawNetwork,
+    #[serde(default)]
+    pub instance: RawInstance,
+    #[serde(default)]
+    pub gateway: RawGateway,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetwork {
+    pub vpc_cidr: Option<String>,
+    pub availability_zones: Option<Vec<String>>,
+    pub az_count: Option<i64>,
+    pub public_subnets: Option<Vec<String>>,
+    pub private_subnets: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInstance {
+    #[serde(rename = "type")]
+    pub instance_type: Option<String>,
+    pub disk_gb: Option<i64>,
+    pub ami: Option<String>,
+    pub key_pair: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGateway {
+    pub port: Option<i64>,
+    pub service_key_parameter: Option<String>,
+}

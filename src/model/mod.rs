@@ -1,0 +1,141 @@
+//! The resolved model: a validated manifest with every default filled in. The engine sees only
+//! these types; they cannot hold a value AWS would reject.
+
+pub mod catalog;
+pub mod names;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use catalog::{Access, FunctionDef, FUNCTIONS};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Mock,
+    Jravan,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Mock => "mock",
+            Mode::Jravan => "jravan",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Mode> {
+        match s {
+            "mock" => Some(Mode::Mock),
+            "jravan" => Some(Mode::Jravan),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Architecture {
+    #[serde(rename = "x86_64")]
+    X86_64,
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+impl Architecture {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stack {
+    pub name: String,
+    pub region: String,
+    /// The manifest's mode; `--mode` may override it before planning.
+    pub mode: Mode,
+    pub cart_table: String,
+    pub session_table: String,
+    pub functions: Vec<Function>,
+    pub log_retention_days: i32,
+    pub api: Api,
+    pub handlers: HandlerSettings,
+    pub jravan: Jravan,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Function {
+    #[serde(rename = "suffix", serialize_with = "serialize_def")]
+    pub def: &'static FunctionDef,
+    pub name: String,
+    pub memory_mb: i32,
+    pub timeout_s: i32,
+    pub architecture: Architecture,
+}
+
+fn serialize_def<S: serde::Serializer>(
+    def: &&'static FunctionDef,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(def.suffix)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Api {
+    pub name: String,
+    pub stage: String,
+    pub cors: Cors,
+    pub rate_limit: f64,
+    pub burst_limit: i32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Cors {
+    pub allow_origin: String,
+    pub allow_headers: Vec<String>,
+    pub allow_methods: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HandlerSettings {
+    pub max_bet_amount: i64,
+    pub advisor: String,
+    pub bedrock_model_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Jravan {
+    pub vpc_cidr: String,
+    pub availability_zones: Option<Vec<String>>,
+    pub az_count: usize,
+    pub public_subnets: Vec<String>,
+    pub private_subnets: Vec<String>,
+    pub instance_type: String,
+    pub disk_gb: i32,
+    pub ami: Option<String>,
+    pub key_pair: Option<String>,
+    pub gateway_port: u16,
+    pub service_key_parameter: String,
+}
+
+impl Stack {
+    /// The environment every function of this stack gets (system.md, "Environment variables").
+    pub fn function_environment(&self, mode: Mode) -> BTreeMap<String, String> {
+        let mut env = BTreeMap::new();
+        env.insert("RACE_DATA_PROVIDER".into(), mode.as_str().into());
+        env.insert("CART_TABLE_NAME".into(), self.cart_table.clone());
+        env.insert("SESSION_TABLE_NAME".into(), self.session_table.clone());
+        env.insert(
+            "MAX_BET_AMOUNT".into(),
+            self.handlers.max_bet_amount.to_string(),
+        );
+        env.insert("ADVISOR".into(), self.handlers.advisor.clone());
+        if let Some(model) = &self.handlers.bedrock_model_id {
+            env.insert("BEDROCK_MODEL_ID".into(), model.clone());
+        }
+        env
+    }
+}

@@ -1,0 +1,38 @@
+//! Deterministic physical names. With no state file, a resource is found again by its name and
+//! recognised as ours by its ownership tags.
+
+/// Tag keys written in every create call.
+pub const TAG_STACK: &str = "baken:stack";
+pub const TAG_MANAGED_BY: &str = "baken:managed-by";
+pub const MANAGED_BY: &str = "baken";
+
+/// IAM limits role names to 64 characters.
+pub const IAM_ROLE_NAME_MAX: usize = 64;
+/// Lambda limits function names to 64 characters.
+pub const FUNCTION_NAME_MAX: usize = 64;
+
+pub fn function_name(stack: &str, suffix: &str) -> String {
+    format!("{stack}-{suffix}")
+}
+
+/// Execution roles live under an IAM path of their own, so one ListRoles call finds all of a
+/// stack's roles and nothing else.
+pub fn role_path(stack: &str) -> String {
+    format!("/baken/{stack}/")
+}
+
+pub fn role_name(stack: &str, suffix: &str) -> String {
+    format!("{stack}-{suffix}")
+}
+
+pub fn log_group_name(function_name: &str) -> String {
+    format!("/aws/lambda/{function_name}")
+}
+
+pub fn default_table_name(stack: &str, table: &str) -> String {
+    format!("{stack}-{table}")
+}
+
+pub fn default_api_name(stack: &str) -> String {
+    format!("{stack}-api")
+}

@@ -1,0 +1,175 @@
+//! The Lambda deployment package: build `handlers/` into a `bootstrap` for provided.al2023 and
+//! pack it into a byte-reproducible zip.
+
+pub mod glibc;
+pub mod zip;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+
+use crate::desired::Code;
+use crate::model::Architecture;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PackageError {
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("building the handlers failed ({command}); see the compiler output above")]
+    BuildFailed { command: String },
+    #[error("{0}")]
+    Toolchain(String),
+    #[error(
+        "{} needs glibc {}.{} but Lambda's provided.al2023 has {}.{}; install cargo-zigbuild and ziglang (pip install cargo-zigbuild ziglang) so baken can link against glibc {}.{}",
+        path.display(), found.0, found.1, glibc::LAMBDA_GLIBC.0, glibc::LAMBDA_GLIBC.1, glibc::LAMBDA_GLIBC.0, glibc::LAMBDA_GLIBC.1
+    )]
+    GlibcTooNew { path: PathBuf, found: (u32, u32) },
+}
+
+fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> PackageError {
+    let path = path.to_path_buf();
+    move |source| PackageError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// A packed zip and its hash in Lambda's `CodeSha256` form (base64 of SHA-256).
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub zip_path: PathBuf,
+    pub sha256_base64: String,
+    pub zip_size: u64,
+    pub binary_size: u64,
+}
+
+impl Package {
+    pub fn code(&self) -> Code {
+        Code::Zip {
+            path: self.zip_path.clone(),
+            sha256_base64: self.sha256_base64.clone(),
+            size: self.zip_size,
+        }
+    }
+}
+
+pub struct BuildOptions {
+    /// The workspace holding `handlers/`.
+    pub workspace: PathBuf,
+    pub architecture: Architecture,
+    /// Where cargo builds the Lambda binary. Kept apart from the CLI's own target directory so
+    /// that the two builds never wait on each other's lock or invalidate each other.
+    pub target_dir: PathBuf,
+}
+
+fn target_triple(arch: Architecture) -> &'static str {
+    match arch {
+        Architecture::X86_64 => "x86_64-unknown-linux-gnu",
+        Architecture::Arm64 => "aarch64-unknown-linux-gnu",
+    }
+}
+
+fn has_zigbuild() -> bool {
+    Command::new("cargo-zigbuild")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// Builds the `bootstrap` binary in release mode. With cargo-zigbuild it links against glibc
+/// 2.34 exactly; without it, a host build is accepted only if it needs no newer glibc.
+pub fn build(opts: &BuildOptions) -> Result<Package, PackageError> {
+    let triple = target_triple(opts.architecture);
+    let zig = has_zigbuild();
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    if zig {
+        cmd.arg("zigbuild").arg("--target").arg(format!(
+            "{triple}.{}.{}",
+            glibc::LAMBDA_GLIBC.0,
+            glibc::LAMBDA_GLIBC.1
+        ));
+    } else {
+        if opts.architecture != Architecture::X86_64 || std::env::consts::ARCH != "x86_64" {
+            return Err(PackageError::Toolchain(format!(
+                "building for {} needs cargo-zigbuild (pip install cargo-zigbuild ziglang)",
+                opts.architecture.as_str()
+            )));
+        }
+        cmd.arg("build").arg("--target").arg(triple);
+    }
+    cmd.args(["--release", "-p", "baken-handlers", "--bin", "bootstrap"])
+        .current_dir(&opts.workspace)
+        .env("CARGO_TARGET_DIR", &opts.target_dir);
+    let shown = format!("{cmd:?}");
+    let status = cmd
+        .status()
+        .map_err(|e| PackageError::Toolchain(format!("cannot run cargo: {e}")))?;
+    if !status.success() {
+        return Err(PackageError::BuildFailed { command: shown });
+    }
+    let binary = opts
+        .target_dir
+        .join(triple)
+        .join("release")
+        .join("bootstrap");
+    pack(
+        &binary,
+        &opts
+            .target_dir
+            .join(format!("bootstrap-{}.zip", opts.architecture.as_str())),
+    )
+}
+
+/// Packs an existing binary (checked for its glibc needs) into a zip next to it.
+pub fn pack(binary: &Path, zip_path: &Path) -> Result<Package, PackageError> {
+    let data = std::fs::read(binary).map_err(io("read", binary))?;
+    if let Some(found) = glibc::required_glibc(&data) {
+        if found > glibc::LAMBDA_GLIBC {
+            return Err(PackageError::GlibcTooNew {
+                path: binary.to_path_buf(),
+                found,
+            });
+        }
+    }
+    let bytes = zip::write(&mut [zip::Entry {
+        name: "bootstrap",
+        data: &data,
+        unix_mode: 0o755,
+    }])
+    .map_err(io("pack", binary))?;
+    std::fs::write(zip_path, &bytes).map_err(io("write", zip_path))?;
+    Ok(Package {
+        zip_path: zip_path.to_path_buf(),
+        sha256_base64: sha256_base64(&bytes),
+        zip_size: bytes.len() as u64,
+        binary_size: data.len() as u64,
+    })
+}
+
+/// Uses a prebuilt package: a zip as it is, or a binary packed into one.
+pub fn prebuilt(path: &Path, scratch: &Path) -> Result<Package, PackageError> {
+    let bytes = std::fs::read(path).map_err(io("read", path))?;
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Ok(Package {
+            zip_path: path.to_path_buf(),
+            sha256_base64: sha256_base64(&bytes),
+            zip_size: bytes.len() as u64,
+            binary_size: 0,
+        });
+    }
+    std::fs::create_dir_all(scratch).map_err(io("create", scratch))?;
+    pack(path, &scratch.join("bootstrap.zip"))
+}
+
+pub fn sha256_base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+}

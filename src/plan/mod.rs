@@ -1,0 +1,257 @@
+//! The plan as a value: what to create, update (attribute by attribute), replace or delete, and in
+//! which order. Computed from the desired and the live state without any AWS call; rendered by
+//! `render.rs`, carried out by `crate::engine::apply`.
+
+pub mod render;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::desired::{api::API_ID, Attrs, Desired, Kind, ResourceId, Spec};
+use crate::live::{Health, LiveState, Owner};
+use crate::model::Mode;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub attribute: String,
+    /// None: absent in AWS.
+    pub live: Option<String>,
+    /// None: AWS has it, the manifest does not want it.
+    pub wanted: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Action {
+    Create,
+    Update {
+        changes: Vec<Change>,
+    },
+    Replace {
+        reason: String,
+        changes: Vec<Change>,
+    },
+    Delete {
+        holds_data: bool,
+    },
+}
+
+impl Action {
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update { .. } => "update",
+            Action::Replace { .. } => "replace",
+            Action::Delete { .. } => "delete",
+        }
+    }
+
+    pub fn changes(&self) -> &[Change] {
+        match self {
+            Action::Update { changes } | Action::Replace { changes, .. } => changes,
+            _ => &[],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub resource: ResourceId,
+    #[serde(flatten)]
+    pub action: Action,
+    /// Steps of this plan that must finish first.
+    pub after: Vec<ResourceId>,
+}
+
+/// A resource with one of our names that this stack does not own.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conflict {
+    pub resource: ResourceId,
+    #[serde(flatten)]
+    pub owner: Owner,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Unhealthy {
+    pub resource: ResourceId,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub stack: String,
+    pub mode: Mode,
+    /// In execution order.
+    pub steps: Vec<Step>,
+    pub in_sync: Vec<ResourceId>,
+    pub conflicts: Vec<Conflict>,
+    pub unhealthy: Vec<Unhealthy>,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    pub fn count(&self, verb: &str) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| s.action.verb() == verb)
+            .count()
+    }
+}
+
+/// Live-only attributes that mean nothing when the desired side does not state them: the code
+/// hash is unknown to commands that do not build.
+const IGNORED_WHEN_UNWANTED: [&str; 1] = ["code_sha256"];
+
+/// The desired attributes with the REST API's id filled in where it is known.
+pub fn wanted_attrs(d: &Desired, api_id: Option<&str>) -> Attrs {
+    let mut attrs = d.spec.attrs();
+    if let Some(id) = api_id {
+        for v in attrs.values_mut() {
+            if v.contains(API_ID) {
+                *v = v.replace(API_ID, id);
+            }
+        }
+    }
+    attrs
+}
+
+pub fn diff(wanted: &Attrs, live: &Attrs) -> Vec<Change> {
+    let keys: BTreeSet<&String> = wanted.keys().chain(live.keys()).collect();
+    keys.into_iter()
+        .filter(|k| wanted.contains_key(*k) || !IGNORED_WHEN_UNWANTED.contains(&k.as_str()))
+        .filter_map(|k| {
+            let (w, l) = (wanted.get(k), live.get(k));
+            (w != l).then(|| Change {
+                attribute: k.clone(),
+                live: l.cloned(),
+                wanted: w.cloned(),
+            })
+        })
+        .collect()
+}
+
+/// Compares desired with live. `desired` is in creation order; deletions come after everything
+/// else, in reverse kind order.
+pub fn compute(stack: &str, mode: Mode, desired: &[Desired], live: &LiveState) -> Plan {
+    let mut plan = Plan {
+        stack: stack.to_string(),
+        mode,
+        steps: Vec::new(),
+        in_sync: Vec::new(),
+        conflicts: Vec::new(),
+        unhealthy: Vec::new(),
+    };
+    let mut actions: BTreeMap<ResourceId, Action> = BTreeMap::new();
+    for d in desired {
+        let Some(l) = live.get(&d.id) else {
+            actions.insert(d.id.clone(), Action::Create);
+            continue;
+        };
+        if l.owner != Owner::Ours {
+            plan.conflicts.push(Conflict {
+                resource: d.id.clone(),
+                owner: l.owner.clone(),
+            });
+            continue;
+        }
+        let mut changes = diff(&wanted_attrs(d, live.api_id.as_deref()), &l.attrs);
+        if let Health::Unhealthy(reason) = &l.health {
+            plan.unhealthy.push(Unhealthy {
+                resource: d.id.clone(),
+                reason: reason.clone(),
+            });
+            // A failed function is repaired by uploading its code again.
+            if d.id.kind == Kind::Function {
+                changes.push(Change {
+                    attribute: "health".into(),
+                    live: Some(reason.clone()),
+                    wanted: Some("active".into()),
+                });
+            }
+        }
+        if changes.is_empty() {
+            plan.in_sync.push(d.id.clone());
+        } else if let Some(c) = changes
+            .iter()
+            .find(|c| d.spec.replace_on().contains(&c.attribute.as_str()))
+        {
+            let reason = format!("{} cannot change in place", c.attribute);
+            actions.insert(d.id.clone(), Action::Replace { reason, changes });
+        } else {
+            actions.insert(d.id.clone(), Action::Update { changes });
+        }
+    }
+
+    // Creation order: a step waits for the steps of the resources it depends on.
+    for d in desired {
+        if let Some(action) = actions.remove(&d.id) {
+            let after = d
+                .depends_on
+                .iter()
+                .filter(|dep| plan_has(&plan.steps, dep))
+                .cloned()
+                .collect();
+            plan.steps.push(Step {
+                resource: d.id.clone(),
+                action,
+                after,
+            });
+        }
+    }
+
+    plan.steps.extend(deletions(desired, live));
+    plan
+}
+
+fn plan_has(steps: &[Step], id: &ResourceId) -> bool {
+    steps.iter().any(|s| &s.resource == id)
+}
+
+/// Owned live resources nobody wants, children of a deleted REST API left to go with it.
+fn deletions(desired: &[Desired], live: &LiveState) -> Vec<Step> {
+    let wanted: BTreeSet<&ResourceId> = desired.iter().map(|d| &d.id).collect();
+    let mut doomed: Vec<&ResourceId> = live
+        .resources
+        .values()
+        .filter(|l| l.owner == Owner::Ours && !wanted.contains(&l.id))
+        .map(|l| &l.id)
+        .collect();
+    let api_goes = doomed.iter().any(|id| id.kind == Kind::RestApi);
+    let doomed_paths: Vec<String> = doomed
+        .iter()
+        .filter(|id| id.kind == Kind::ApiResource)
+        .map(|id| id.name.clone())
+        .collect();
+    doomed.retain(|id| match id.kind {
+        Kind::ApiResource | Kind::GatewayResponse | Kind::Stage if api_goes => false,
+        // DeleteResource removes the subtree.
+        Kind::ApiResource => !doomed_paths
+            .iter()
+            .any(|p| id.name.starts_with(&format!("{p}/"))),
+        _ => true,
+    });
+    doomed.sort_by(|a, b| b.kind.cmp(&a.kind).then(a.name.cmp(&b.name)));
+    doomed
+        .iter()
+        .map(|id| Step {
+            resource: (*id).clone(),
+            action: Action::Delete {
+                holds_data: id.kind.holds_data(),
+            },
+            after: doomed
+                .iter()
+                .filter(|o| o.kind > id.kind)
+                .map(|o| (*o).clone())
+                .collect(),
+        })
+        .collect()
+}
+
+/// The spec a step of `desired` carries out.
+pub fn spec_of<'a>(desired: &'a [Desired], id: &ResourceId) -> Option<&'a Spec> {
+    desired.iter().find(|d| &d.id == id).map(|d| &d.spec)
+}
