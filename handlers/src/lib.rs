@@ -1,1 +1,15 @@
+//! The Baken Kaigi API (api.md): one router (`routes`) over the betting domain, race data,
+//! storage and the consultation's advisor, served by AWS Lambda (`host::lambda`, the `bootstrap`
+//! binary) and locally by `baken dev` (`host::local`).
 
+pub mod advisor;
+pub mod app;
+pub mod consultation;
+pub mod domain;
+pub mod host;
+pub mod http;
+pub mod races;
+pub mod routes;
+pub mod store;
+
+pub use app::{App, Config};

@@ -25,6 +25,9 @@ pub struct ApplyReport {
     pub failed: Vec<Failure>,
     /// Not started because an earlier step failed.
     pub skipped: Vec<ResourceId>,
+    /// The REST API's id after the run (it may have been created by it).
+    #[serde(skip)]
+    pub api_id: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -115,6 +118,7 @@ pub async fn apply(
             }
         }
     }
+    report.api_id = ids.into_inner().expect("ids lock").api_id;
     report.skipped = plan
         .steps
         .iter()

@@ -93,6 +93,26 @@ impl Session {
         })
     }
 
+    /// The plan against the mode the stack is deployed in (the manifest's when it is not
+    /// deployed), without the function code: what `status` reports.
+    pub async fn plan_status(&self) -> Result<Planned, EngineError> {
+        let desired = desired_state(&self.stack, self.stack.mode, &self.account, &Code::Unknown);
+        // The names read do not depend on the mode, so one read serves either mode.
+        let live = read_live(&self.clients, &self.stack, &desired).await?;
+        let mode = live.deployed_mode.unwrap_or(self.stack.mode);
+        let desired = if mode == self.stack.mode {
+            desired
+        } else {
+            desired_state(&self.stack, mode, &self.account, &Code::Unknown)
+        };
+        let plan = plan::compute(&self.stack.name, mode, &desired, &live);
+        Ok(Planned {
+            desired,
+            live,
+            plan,
+        })
+    }
+
     /// Removal of everything the stack owns; tables stay when `keep_data`.
     pub async fn plan_teardown(&self, keep_data: bool) -> Result<Planned, EngineError> {
         let live = read_live(&self.clients, &self.stack, &[]).await?;

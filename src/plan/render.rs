@@ -76,7 +76,7 @@ pub fn text(plan: &Plan, region: &str) -> String {
         plan.in_sync.len()
     );
     if plan.is_empty() && plan.conflicts.is_empty() {
-        let _ = writeln!(out, "No changes: the stack matches the manifest.");
+        let _ = writeln!(out, "No changes.");
     }
     out
 }

@@ -1,0 +1,188 @@
+//! The consultation's feedback: per cart item, the data on each selected horse in the bet's own
+//! order and the advisor's comment; for the cart, the total against the loss limit.
+
+use chrono::Utc;
+use serde_json::{json, Value};
+
+use crate::advisor::{Advisor, ItemView};
+use crate::domain::bet::BetType;
+use crate::domain::money::yen;
+use crate::races::{Race, RaceProvider};
+use crate::store::CartItem;
+
+/// Races of the cart's items, fetched once per race id. A race the source cannot give is None.
+pub async fn races_for(
+    provider: &dyn RaceProvider,
+    items: &[CartItem],
+) -> Vec<(String, Option<Race>)> {
+    let mut out: Vec<(String, Option<Race>)> = Vec::new();
+    for item in items {
+        if !out.iter().any(|(id, _)| id == &item.race_id) {
+            let race = provider.race(&item.race_id).await.ok().flatten();
+            out.push((item.race_id.clone(), race));
+        }
+    }
+    out
+}
+
+pub fn view<'a>(item: &'a CartItem, races: &'a [(String, Option<Race>)]) -> ItemView<'a> {
+    let bet = BetType::parse(&item.bet_type).unwrap_or(BetType::Win);
+    let race = races
+        .iter()
+        .find(|(id, _)| id == &item.race_id)
+        .and_then(|(_, r)| r.as_ref());
+    let (mut scratched, mut missing) = (Vec::new(), Vec::new());
+    if let (Some(race), false) = (race, bet.uses_brackets()) {
+        for n in &item.horse_numbers {
+            match race.runner(*n) {
+                None => missing.push(*n),
+                Some(r) if r.scratched => scratched.push(*n),
+                Some(_) => {}
+            }
+        }
+    }
+    ItemView {
+        item,
+        bet,
+        race,
+        closed: race.is_some_and(|r| Utc::now() > r.betting_deadline()),
+        scratched,
+        missing,
+    }
+}
+
+/// The horses a selection stands for, in the bet's order: the horses themselves, or for 枠連 the
+/// horses of each chosen bracket.
+fn selected_horses(view: &ItemView<'_>) -> Vec<u8> {
+    if !view.bet.uses_brackets() {
+        return view.item.horse_numbers.clone();
+    }
+    let mut out = Vec::new();
+    let mut brackets = view.item.horse_numbers.clone();
+    brackets.dedup();
+    for b in brackets {
+        if let Some(race) = view.race {
+            out.extend(
+                race.runners
+                    .iter()
+                    .filter(|r| r.bracket_number == b)
+                    .map(|r| r.horse_number),
+            );
+        }
+    }
+    out
+}
+
+fn horse_summary(race: Option<&Race>, number: u8) -> Value {
+    let runner = race.and_then(|r| r.runner(number));
+    let Some(r) = runner else {
+        return json!({
+            "horse_number": number,
+            "horse_name": "出走表にありません",
+            "recent_results": "データなし",
+            "jockey_stats": "データなし",
+            "current_odds": null,
+            "popularity": null,
+        });
+    };
+    let recent = if r.recent_finishes.is_empty() {
+        "データなし".to_string()
+    } else {
+        r.recent_finishes
+            .iter()
+            .take(5)
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join("-")
+    };
+    json!({
+        "horse_number": number,
+        "horse_name": if r.scratched { format!("{}（出走取消）", r.horse_name) } else { r.horse_name.clone() },
+        "recent_results": recent,
+        "jockey_stats": r.jockey_win_rate.map(|w| format!("勝率{w:.1}%")).unwrap_or_else(|| "データなし".into()),
+        "current_odds": r.odds,
+        "popularity": r.popularity,
+    })
+}
+
+pub async fn data_feedback(advisor: &dyn Advisor, view: &ItemView<'_>) -> Value {
+    json!({
+        "cart_item_id": view.item.item_id,
+        "overall_comment": advisor.item_comment(view).await,
+        "horse_summaries": selected_horses(view).into_iter().map(|n| horse_summary(view.race, n)).collect::<Vec<_>>(),
+    })
+}
+
+/// `caution` from 80 % of the loss limit, `warning` from 100 %.
+pub fn amount_feedback(total: i64, loss_limit: Option<i64>) -> Value {
+    let (level, comment) = match loss_limit {
+        None => (
+            "none",
+            format!(
+                "合計掛け金は{}です。残り許容負け額を設定すると、使いすぎを確認できます。",
+                yen(total)
+            ),
+        ),
+        Some(limit) if total > limit => (
+            "warning",
+            format!(
+                "合計掛け金{}は、残り許容負け額{}を超えています。",
+                yen(total),
+                yen(limit)
+            ),
+        ),
+        Some(limit) if total == limit => (
+            "warning",
+            format!(
+                "合計掛け金{}は、残り許容負け額{}に達しています。",
+                yen(total),
+                yen(limit)
+            ),
+        ),
+        Some(limit) if total * 10 >= limit * 8 => (
+            "caution",
+            format!(
+                "合計掛け金{}は、残り許容負け額{}の80%以上です。",
+                yen(total),
+                yen(limit)
+            ),
+        ),
+        Some(limit) => (
+            "none",
+            format!(
+                "合計掛け金{}は、残り許容負け額{}の範囲内です。",
+                yen(total),
+                yen(limit)
+            ),
+        ),
+    };
+    json!({"total_amount": total, "loss_limit": loss_limit, "warning_level": level, "comment": comment})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warning_levels_follow_the_limit() {
+        assert_eq!(
+            amount_feedback(7_900, Some(10_000))["warning_level"],
+            "none"
+        );
+        assert_eq!(
+            amount_feedback(8_000, Some(10_000))["warning_level"],
+            "caution"
+        );
+        assert_eq!(
+            amount_feedback(10_000, Some(10_000))["warning_level"],
+            "warning"
+        );
+        let over = amount_feedback(12_000, Some(10_000));
+        assert_eq!(over["warning_level"], "warning");
+        assert_eq!(
+            over["comment"],
+            "合計掛け金¥12,000は、残り許容負け額¥10,000を超えています。"
+        );
+        assert_eq!(amount_feedback(12_000, None)["loss_limit"], Value::Null);
+    }
+}

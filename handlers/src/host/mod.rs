@@ -1,0 +1,4 @@
+//! The two hosts of the one router.
+
+pub mod lambda;
+pub mod local;

@@ -1,0 +1,103 @@
+//! What every AWS command starts from: the validated manifest, the clients, the package.
+
+use std::path::{Path, PathBuf};
+
+use baken::aws::{Clients, Target};
+use baken::desired::Code;
+use baken::engine::Session;
+use baken::manifest;
+use baken::model::{Mode, Stack};
+use baken::package::{self, BuildOptions, Package};
+
+use super::args::{Artefact, Global, ModeArg};
+use super::error::CliError;
+
+pub fn load_stack(global: &Global) -> Result<Stack, CliError> {
+    let mut stack = manifest::load(&global.manifest)?;
+    if let Some(region) = &global.region {
+        stack.region = region.clone();
+    }
+    Ok(stack)
+}
+
+pub async fn open_session(global: &Global, stack: Stack) -> Result<Session, CliError> {
+    let target = Target {
+        region: stack.region.clone(),
+        profile: global.profile.clone(),
+        endpoint_url: global.endpoint_url.clone(),
+    };
+    let clients = Clients::connect(&target).await;
+    Ok(Session::open(clients, stack).await?)
+}
+
+/// The mode to deploy in and whether the person chose it on the command line.
+pub fn mode(stack: &Stack, flag: Option<ModeArg>) -> (Mode, bool) {
+    match flag {
+        Some(ModeArg::Mock) => (Mode::Mock, true),
+        Some(ModeArg::Jravan) => (Mode::Jravan, true),
+        None => (stack.mode, false),
+    }
+}
+
+/// The workspace holding `handlers/`: the current directory, else the one above the manifest's
+/// folder (`<repo>/manifests/baken.yaml`).
+fn workspace(manifest: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    if cwd.join("handlers/Cargo.toml").exists() {
+        return cwd;
+    }
+    let from_manifest = manifest
+        .canonicalize()
+        .ok()
+        .and_then(|m| m.parent()?.parent().map(Path::to_path_buf));
+    from_manifest
+        .filter(|w| w.join("handlers/Cargo.toml").exists())
+        .unwrap_or(cwd)
+}
+
+/// Builds the handlers, or takes `--artifact`.
+pub fn package(
+    global: &Global,
+    stack: &Stack,
+    artefact: &Artefact,
+    quiet: bool,
+) -> Result<Package, CliError> {
+    let ws = workspace(&global.manifest);
+    let target_root = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| ws.join("target"));
+    let target_dir = target_root.join("lambda");
+    if let Some(path) = &artefact.artifact {
+        return Ok(package::prebuilt(path, &target_dir)?);
+    }
+    let arch = stack
+        .functions
+        .first()
+        .map(|f| f.architecture)
+        .unwrap_or(baken::model::Architecture::X86_64);
+    if !quiet {
+        eprintln!(
+            "building handlers/ for Lambda ({}, release)…",
+            arch.as_str()
+        );
+    }
+    let pkg = package::build(&BuildOptions {
+        workspace: ws,
+        architecture: arch,
+        target_dir,
+    })?;
+    if !quiet {
+        eprintln!(
+            "package {}: {:.1} MiB zipped ({:.1} MiB binary), sha256 {}",
+            pkg.zip_path.display(),
+            pkg.zip_size as f64 / 1048576.0,
+            pkg.binary_size as f64 / 1048576.0,
+            pkg.sha256_base64
+        );
+    }
+    Ok(pkg)
+}
+
+pub fn code_of(pkg: Option<&Package>) -> Code {
+    pkg.map(Package::code).unwrap_or(Code::Unknown)
+}

@@ -1,0 +1,125 @@
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use baken::engine::progress::{Progress, Silent};
+use baken::engine::{apply, Planned, Session};
+use baken::plan::render::owner_text;
+use serde_json::json;
+
+use super::approve::confirm;
+use super::args::{DeployArgs, Global};
+use super::context::{code_of, load_stack, mode, open_session, package};
+use super::error::{CliError, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL};
+use super::output::{plan_text, print_json, print_report, requests_line};
+use super::progress::{Lines, Spinners};
+
+pub async fn run(global: &Global, args: &DeployArgs) -> Result<ExitCode, CliError> {
+    let stack = load_stack(global)?;
+    let (mode, explicit) = mode(&stack, args.mode);
+    let pkg = package(global, &stack, &args.artefact, global.json())?;
+    let session = open_session(global, stack).await?;
+    let planned = session
+        .plan_deploy(mode, explicit, &code_of(Some(&pkg)))
+        .await?;
+    refuse_conflicts(&planned)?;
+    if !global.json() {
+        print!("{}", plan_text(&planned.plan, &session.stack.region));
+    }
+    let code = execute(
+        global,
+        &session,
+        &planned,
+        args.yes,
+        "Apply these changes?",
+        "--yes",
+    )
+    .await?;
+    Ok(code)
+}
+
+fn refuse_conflicts(planned: &Planned) -> Result<(), CliError> {
+    if planned.plan.conflicts.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = planned
+        .plan
+        .conflicts
+        .iter()
+        .map(|c| format!("  {} ({})", c.resource, owner_text(&c.owner)))
+        .collect();
+    Err(CliError::Refused(format!(
+        "these names are taken by resources this stack does not own; nothing was changed:\n{}\n  hint: remove or rename them, or choose another `stack` name in the manifest",
+        list.join("\n")
+    )))
+}
+
+/// Approves and applies a plan, then prints the result; shared by deploy and teardown.
+pub async fn execute(
+    global: &Global,
+    session: &Session,
+    planned: &Planned,
+    yes: bool,
+    question: &str,
+    flag: &str,
+) -> Result<ExitCode, CliError> {
+    let plan = &planned.plan;
+    let report = if plan.is_empty() {
+        None
+    } else {
+        if !confirm(question, yes, flag)? {
+            eprintln!("Nothing was changed.");
+            return Ok(ExitCode::from(EXIT_ERROR));
+        }
+        let progress: Box<dyn Progress> = if global.json() {
+            Box::new(Silent)
+        } else if std::io::stderr().is_terminal() {
+            Box::new(Spinners::new())
+        } else {
+            Box::new(Lines)
+        };
+        Some(
+            apply(
+                &session.clients,
+                plan,
+                &planned.desired,
+                &planned.live,
+                progress.as_ref(),
+            )
+            .await,
+        )
+    };
+    let api_id = report
+        .as_ref()
+        .map_or(planned.live.api_id.clone(), |r| r.api_id.clone());
+    let outputs = (!planned.desired.is_empty()).then(|| session.outputs(api_id.as_deref()));
+    let counts = session.clients.counter.counts();
+    if global.json() {
+        print_json(&json!({
+            "stack": session.stack.name,
+            "region": session.stack.region,
+            "mode": plan.mode,
+            "plan": plan,
+            "result": report,
+            "outputs": outputs,
+            "aws_requests": counts,
+        }));
+    } else {
+        if let Some(r) = &report {
+            print_report(r);
+            if r.succeeded() {
+                println!("Applied: {} changes.", r.done.len());
+            }
+        } else {
+            println!("Nothing to do; no write request was sent.");
+        }
+        if let Some(url) = outputs.as_ref().and_then(|o| o.api_url.as_ref()) {
+            println!("API URL: {url}");
+        }
+        eprintln!("{}", requests_line(counts));
+    }
+    Ok(ExitCode::from(match &report {
+        Some(r) if !r.failed.is_empty() && !r.done.is_empty() => EXIT_PARTIAL,
+        Some(r) if !r.failed.is_empty() => EXIT_ERROR,
+        _ => EXIT_OK,
+    }))
+}

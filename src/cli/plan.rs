@@ -1,0 +1,37 @@
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::args::{Global, PlanArgs};
+use super::context::{code_of, load_stack, mode, open_session, package};
+use super::error::{CliError, EXIT_OK, EXIT_PENDING};
+use super::output::{plan_text, print_json, requests_line};
+
+pub async fn run(global: &Global, args: &PlanArgs) -> Result<ExitCode, CliError> {
+    let stack = load_stack(global)?;
+    let (mode, explicit) = mode(&stack, args.mode);
+    let pkg = if args.no_build {
+        None
+    } else {
+        Some(package(global, &stack, &args.artefact, global.json())?)
+    };
+    let session = open_session(global, stack).await?;
+    let planned = session
+        .plan_deploy(mode, explicit, &code_of(pkg.as_ref()))
+        .await?;
+    let counts = session.clients.counter.counts();
+    if global.json() {
+        print_json(&json!({
+            "stack": session.stack.name,
+            "region": session.stack.region,
+            "mode": mode,
+            "plan": planned.plan,
+            "aws_requests": counts,
+        }));
+    } else {
+        print!("{}", plan_text(&planned.plan, &session.stack.region));
+        eprintln!("{}", requests_line(counts));
+    }
+    let pending = !planned.plan.is_empty() || !planned.plan.conflicts.is_empty();
+    Ok(ExitCode::from(if pending { EXIT_PENDING } else { EXIT_OK }))
+}

@@ -1,0 +1,35 @@
+use std::process::ExitCode;
+
+use baken::aws::dynamodb;
+use baken::desired::Kind;
+
+use super::args::{Global, TeardownArgs};
+use super::context::{load_stack, open_session};
+use super::deploy::execute;
+use super::error::CliError;
+use super::output::plan_text;
+
+pub async fn run(global: &Global, args: &TeardownArgs) -> Result<ExitCode, CliError> {
+    let stack = load_stack(global)?;
+    let session = open_session(global, stack).await?;
+    let planned = session.plan_teardown(args.keep_data).await?;
+    let mut question = "Remove these resources?".to_string();
+    let mut holding = Vec::new();
+    for step in planned
+        .plan
+        .steps
+        .iter()
+        .filter(|s| s.resource.kind == Kind::Table)
+    {
+        if dynamodb::has_items(&session.clients, &step.resource.name).await? {
+            holding.push(step.resource.name.clone());
+        }
+    }
+    if !holding.is_empty() {
+        question = format!("Remove these resources? The tables {} hold data that will be lost (--keep-data keeps them).", holding.join(", "));
+    }
+    if !global.json() {
+        print!("{}", plan_text(&planned.plan, &session.stack.region));
+    }
+    execute(global, &session, &planned, args.yes, &question, "--yes").await
+}
