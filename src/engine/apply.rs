@@ -118,7 +118,7 @@ pub async fn apply(
             }
         }
     }
-    report.api_id = ids.into_inner().expect("ids lock").api_id;
+    report.api_id = ids.lock().expect("ids lock").api_id.clone();
     report.skipped = plan
         .steps
         .iter()

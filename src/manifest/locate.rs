@@ -26,14 +26,22 @@ impl Locator {
         }
     }
 
-    /// The place of `key`, or of its nearest ancestor that is present in the file.
+    /// The place of `key`'s value; for a key that is not in the file, the place of its nearest
+    /// ancestor's key (where the missing key would go). `a.b#key` asks for the key itself.
     pub fn find(&self, key: &str) -> Option<Location> {
-        let mut key = key;
+        if let Some(loc) = self.places.get(key) {
+            return Some(*loc);
+        }
+        let mut key = key.trim_end_matches("#key");
         loop {
-            if let Some(loc) = self.places.get(key) {
+            key = key.rsplit_once('.')?.0;
+            if let Some(loc) = self
+                .places
+                .get(&format!("{key}#key"))
+                .or_else(|| self.places.get(key))
+            {
                 return Some(*loc);
             }
-            key = key.rsplit_once('.')?.0;
         }
     }
 }
@@ -141,13 +149,13 @@ mod tests {
             l.find("api.cors.allow_headers.1"),
             Some(Location {
                 line: 8,
-                column: 23
+                column: 24
             })
         );
-        // Absent keys fall back to the nearest present ancestor.
+        // Absent keys point at the nearest present ancestor's key.
         assert_eq!(
             l.find("api.cors.allow_origin"),
-            Some(Location { line: 8, column: 5 })
+            Some(Location { line: 7, column: 3 })
         );
     }
 }

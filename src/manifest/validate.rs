@@ -26,7 +26,7 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn problem(&mut self, key: &str, message: impl Into<String>) {
         self.problems.push(Problem {
-            key: key.to_string(),
+            key: key.trim_end_matches("#key").to_string(),
             location: self.locator.find(key),
             message: message.into(),
         });

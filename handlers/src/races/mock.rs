@@ -142,10 +142,10 @@ const GOINGS: [&str; 4] = ["良", "良", "稍重", "重"];
 /// provider's business).
 fn venues_on(date: NaiveDate) -> [&'static str; 3] {
     const SETS: [[&str; 3]; 4] = [
+        ["06", "07", "08"],
         ["05", "08", "03"],
-        ["06", "09", "07"],
-        ["04", "08", "10"],
-        ["01", "05", "09"],
+        ["01", "04", "10"],
+        ["06", "07", "09"],
     ];
     SETS[(date.month0() / 3) as usize]
 }

@@ -89,7 +89,12 @@ pub fn parse_race_id(id: &str) -> Option<(NaiveDate, &str, u8, u8, u8)> {
     if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let date = NaiveDate::parse_from_str(&id[..8], "%Y%m%d").ok()?;
+    // Fixed-width fields: chrono's `%Y` would read all eight digits as the year.
+    let date = NaiveDate::from_ymd_opt(
+        id[..4].parse().ok()?,
+        id[4..6].parse().ok()?,
+        id[6..8].parse().ok()?,
+    )?;
     let venue = &id[8..10];
     venues::name(venue)?;
     let kai = id[10..12].parse().ok()?;
