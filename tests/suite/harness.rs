@@ -1,0 +1,160 @@
+//! A stack under test: its own name, manifest, counting proxy and a small artefact, and the
+//! `baken` binary run against moto through the proxy.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+use crate::{moto, proxy};
+
+pub const REGION: &str = "ap-northeast-1";
+pub const ACCOUNT: &str = "123456789012";
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    #[track_caller]
+    pub fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+pub struct TestStack {
+    pub name: String,
+    pub dir: tempfile::TempDir,
+    pub manifest: PathBuf,
+    pub endpoint: String,
+    pub log: proxy::Log,
+    pub artifact: PathBuf,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A stack name no other test (or earlier run against the same emulator) uses.
+pub fn unique(prefix: &str) -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{prefix}-{:x}{n}", t % 0xfffff)
+}
+
+/// A tiny but real Lambda package: a `bootstrap` that exits. Lambda on moto never runs it.
+pub fn write_artifact(dir: &std::path::Path, body: &str) -> PathBuf {
+    let path = dir.join("bootstrap");
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    path
+}
+
+impl TestStack {
+    pub async fn new(prefix: &str) -> TestStack {
+        Self::with_manifest(prefix, "").await
+    }
+
+    /// `extra` is YAML appended after `stack:`.
+    pub async fn with_manifest(prefix: &str, extra: &str) -> TestStack {
+        let name = unique(prefix);
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = dir.path().join("baken.yaml");
+        std::fs::write(
+            &manifest,
+            format!("stack: {name}\nregion: {REGION}\n{extra}"),
+        )
+        .unwrap();
+        let (endpoint, log) = proxy::start(moto::url()).await;
+        let artifact = write_artifact(dir.path(), "exit 0");
+        TestStack {
+            name,
+            dir,
+            manifest,
+            endpoint,
+            log,
+            artifact,
+        }
+    }
+
+    pub fn set_manifest(&self, extra: &str) {
+        std::fs::write(
+            &self.manifest,
+            format!("stack: {}\nregion: {REGION}\n{extra}", self.name),
+        )
+        .unwrap();
+    }
+
+    /// Runs `baken <args> --manifest M --endpoint-url PROXY` with test credentials.
+    pub async fn baken(&self, args: &[&str]) -> Run {
+        run_baken(args, &self.manifest, &self.endpoint).await
+    }
+
+    pub async fn deploy(&self) -> Run {
+        self.baken(&[
+            "deploy",
+            "--yes",
+            "--artifact",
+            self.artifact.to_str().unwrap(),
+        ])
+        .await
+    }
+
+    pub fn table(&self, which: &str) -> String {
+        format!("{}-{which}", self.name)
+    }
+
+    pub fn function(&self, suffix: &str) -> String {
+        format!("{}-{suffix}", self.name)
+    }
+}
+
+pub async fn run_baken(args: &[&str], manifest: &std::path::Path, endpoint: &str) -> Run {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_baken"))
+        .args(args)
+        .arg("--manifest")
+        .arg(manifest)
+        .arg("--endpoint-url")
+        .arg(endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .expect("baken runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// SDK configuration straight to moto (not through a proxy): the tests' own reads.
+pub async fn sdk() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(moto::url())
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "testing", "testing", None, None, "tests",
+        ))
+        .load()
+        .await
+}

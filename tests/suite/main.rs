@@ -1,0 +1,11 @@
+//! The integration suite, one binary: baken against the moto emulator, the API through
+//! `baken dev`, and AWS behaviours moto does not reproduce through aws-smithy-mocks.
+
+mod harness;
+mod moto;
+mod proxy;
+
+mod deploy;
+mod drift;
+mod manifest_errors;
+mod stacks;

@@ -1,0 +1,143 @@
+//! A counting proxy in front of moto: every request baken sends passes through it, so a test can
+//! say how many requests reached the emulator and which of them were writes. Each test has its
+//! own proxy, so tests running side by side do not count each other.
+
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub operation: String,
+    pub write: bool,
+}
+
+#[derive(Clone, Default)]
+pub struct Log(Arc<Mutex<Vec<Seen>>>);
+
+impl Log {
+    pub fn take(&self) -> Vec<Seen> {
+        std::mem::take(&mut self.0.lock().unwrap())
+    }
+
+    pub fn writes(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.write)
+            .map(|s| s.operation.clone())
+            .collect()
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+}
+
+fn is_read(op: &str) -> bool {
+    ["Get", "List", "Describe", "Scan", "Query", "BatchGet"]
+        .iter()
+        .any(|p| op.starts_with(p))
+}
+
+/// The operation a request is, in each of the protocols the SDK speaks: JSON (X-Amz-Target),
+/// query (Action= in the form body) and REST (method and path).
+fn classify(method: &str, path: &str, target: Option<&str>, body: &[u8]) -> Seen {
+    if let Some(t) = target {
+        let op = t.rsplit('.').next().unwrap_or(t).to_string();
+        return Seen {
+            write: !is_read(&op),
+            operation: op,
+        };
+    }
+    let form = String::from_utf8_lossy(body);
+    if let Some(action) = form.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
+        return Seen {
+            write: !is_read(action),
+            operation: action.to_string(),
+        };
+    }
+    Seen {
+        write: !matches!(method, "GET" | "HEAD"),
+        operation: format!("{method} {path}"),
+    }
+}
+
+/// Starts a proxy to `upstream`; returns its URL and the log of what passed.
+pub async fn start(upstream: &str) -> (String, Log) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let log = Log::default();
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let upstream = upstream.to_string();
+    let log2 = log.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let (client, upstream, log) = (client.clone(), upstream.clone(), log2.clone());
+            tokio::spawn(async move {
+                let service = service_fn(move |req: Request<Incoming>| {
+                    let (client, upstream, log) = (client.clone(), upstream.clone(), log.clone());
+                    async move {
+                        let (mut parts, body) = req.into_parts();
+                        let body = body
+                            .collect()
+                            .await
+                            .map(|b| b.to_bytes())
+                            .unwrap_or_default();
+                        let target = parts
+                            .headers
+                            .get("x-amz-target")
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_string);
+                        log.0.lock().unwrap().push(classify(
+                            parts.method.as_str(),
+                            parts.uri.path(),
+                            target.as_deref(),
+                            &body,
+                        ));
+                        let pq = parts
+                            .uri
+                            .path_and_query()
+                            .map(|p| p.as_str())
+                            .unwrap_or("/");
+                        parts.uri = format!("{upstream}{pq}").parse().unwrap();
+                        let resp = client
+                            .request(Request::from_parts(parts, Full::new(body)))
+                            .await;
+                        let resp = match resp {
+                            Ok(r) => {
+                                let (parts, body) = r.into_parts();
+                                let bytes = body
+                                    .collect()
+                                    .await
+                                    .map(|b| b.to_bytes())
+                                    .unwrap_or_default();
+                                Response::from_parts(parts, Full::new(bytes))
+                            }
+                            Err(e) => Response::builder()
+                                .status(502)
+                                .body(Full::new(Bytes::from(e.to_string())))
+                                .unwrap(),
+                        };
+                        Ok::<_, Infallible>(resp)
+                    }
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    (url, log)
+}
