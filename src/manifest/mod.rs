@@ -36,10 +36,16 @@ pub fn parse(path: &Path, text: &str) -> Result<Stack, ManifestError> {
                 line: l.line(),
                 column: l.column(),
             });
+            // The location is shown in front already; drop serde_yaml's own copy of it.
+            let text = e.to_string();
+            let message = match text.rfind(" at line ") {
+                Some(i) if location.is_some() => text[..i].to_string(),
+                _ => text,
+            };
             invalid(vec![Problem {
                 key: String::new(),
                 location,
-                message: e.to_string(),
+                message,
             }])
         })?
     };
