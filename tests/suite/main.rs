@@ -8,4 +8,5 @@ mod proxy;
 mod deploy;
 mod drift;
 mod manifest_errors;
+mod retries;
 mod stacks;

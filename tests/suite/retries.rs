@@ -1,0 +1,223 @@
+//! AWS behaviours moto does not reproduce, replayed with aws-smithy-mocks sequences: IAM
+//! propagation delay on CreateFunction, update conflicts, asynchronous state changes, and waits
+//! that never end.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput;
+use aws_sdk_dynamodb::types::{TableDescription, TableStatus};
+use aws_sdk_lambda::operation::create_function::{CreateFunctionError, CreateFunctionOutput};
+use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput;
+use aws_sdk_lambda::operation::update_function_configuration::{
+    UpdateFunctionConfigurationError, UpdateFunctionConfigurationOutput,
+};
+use aws_sdk_lambda::types::error::{InvalidParameterValueException, ResourceConflictException};
+use aws_sdk_lambda::types::{LastUpdateStatus, State};
+use aws_smithy_mocks::{mock, mock_client, RuleMode};
+use aws_smithy_types::error::ErrorMetadata;
+use baken::aws::{dynamodb, lambda, Clients, Timing};
+use baken::desired::{Code, FunctionSpec};
+
+fn timing() -> Timing {
+    Timing {
+        poll: Duration::from_millis(5),
+        function_update: Duration::from_millis(300),
+        table: Duration::from_millis(300),
+        iam_propagation: Duration::from_millis(300),
+        conflict: Duration::from_millis(300),
+    }
+}
+
+fn clients() -> Clients {
+    let config = aws_config::SdkConfig::builder()
+        .region(aws_config::Region::new("ap-northeast-1"))
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .build();
+    Clients::from_config(&config, timing())
+}
+
+fn spec(dir: &std::path::Path) -> FunctionSpec {
+    let zip = dir.join("f.zip");
+    std::fs::write(
+        &zip,
+        b"PK\x03\x04 not really a zip; the mock never reads it",
+    )
+    .unwrap();
+    FunctionSpec {
+        name: "s-get-races".into(),
+        role_arn: "arn:aws:iam::123456789012:role/baken/s/s-get-races".into(),
+        runtime: "provided.al2023",
+        handler: "bootstrap",
+        memory_mb: 128,
+        timeout_s: 30,
+        architecture: "x86_64",
+        environment: Default::default(),
+        code: Code::Zip {
+            path: zip,
+            sha256_base64: "x".into(),
+            size: 1,
+        },
+        tags: Default::default(),
+    }
+}
+
+fn role_not_ready() -> CreateFunctionError {
+    let message = "The role defined for the function cannot be assumed by Lambda.";
+    CreateFunctionError::InvalidParameterValueException(
+        InvalidParameterValueException::builder()
+            .message(message)
+            .meta(
+                ErrorMetadata::builder()
+                    .code("InvalidParameterValueException")
+                    .message(message)
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+fn configuration(state: State, update: LastUpdateStatus) -> GetFunctionConfigurationOutput {
+    GetFunctionConfigurationOutput::builder()
+        .state(state)
+        .last_update_status(update)
+        .build()
+}
+
+#[tokio::test]
+async fn create_function_retries_while_the_new_role_is_not_yet_assumable() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = mock!(aws_sdk_lambda::Client::create_function)
+        .sequence()
+        .error(role_not_ready)
+        .times(2)
+        .output(|| CreateFunctionOutput::builder().build())
+        .build();
+    // AWS answers Pending after CreateFunction; the wait polls until Active.
+    let config = mock!(aws_sdk_lambda::Client::get_function_configuration)
+        .sequence()
+        .output(|| configuration(State::Pending, LastUpdateStatus::InProgress))
+        .times(2)
+        .output(|| configuration(State::Active, LastUpdateStatus::Successful))
+        .build();
+    let mut c = clients();
+    c.lambda = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&create, &config]);
+    lambda::create(&c, &spec(dir.path()))
+        .await
+        .expect("created after the role propagated");
+    assert_eq!(create.num_calls(), 3);
+    assert_eq!(config.num_calls(), 3);
+}
+
+#[tokio::test]
+async fn role_propagation_retry_is_bounded_and_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = mock!(aws_sdk_lambda::Client::create_function)
+        .sequence()
+        .error(role_not_ready)
+        .repeatedly()
+        .build();
+    let mut c = clients();
+    c.lambda = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&create]);
+    let err = lambda::create(&c, &spec(dir.path())).await.unwrap_err();
+    assert_eq!(err.code.as_deref(), Some("InvalidParameterValueException"));
+    assert_eq!(err.operation, "CreateFunction");
+    assert!(err.resource.contains("s-get-races"));
+    assert!(
+        err.hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("run the deploy again"),
+        "{err}"
+    );
+    assert!(create.num_calls() > 2, "it retried before giving up");
+}
+
+#[tokio::test]
+async fn an_update_conflict_is_retried_and_each_update_waits_for_the_last_to_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let conflict = || {
+        let message =
+            "The operation cannot be performed at this time. An update is in progress for resource";
+        UpdateFunctionConfigurationError::ResourceConflictException(
+            ResourceConflictException::builder()
+                .message(message)
+                .meta(
+                    ErrorMetadata::builder()
+                        .code("ResourceConflictException")
+                        .message(message)
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    let update = mock!(aws_sdk_lambda::Client::update_function_configuration)
+        .sequence()
+        .error(conflict)
+        .times(2)
+        .output(|| UpdateFunctionConfigurationOutput::builder().build())
+        .build();
+    let config = mock!(aws_sdk_lambda::Client::get_function_configuration)
+        .sequence()
+        .output(|| configuration(State::Active, LastUpdateStatus::InProgress))
+        .output(|| configuration(State::Active, LastUpdateStatus::Successful))
+        .build();
+    let mut c = clients();
+    c.lambda = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&update, &config]);
+    lambda::update(&c, &spec(dir.path()), &["memory".to_string()])
+        .await
+        .expect("updated after the conflict");
+    assert_eq!(update.num_calls(), 3);
+    assert_eq!(config.num_calls(), 2, "waited through InProgress");
+}
+
+#[tokio::test]
+async fn a_function_that_never_settles_ends_the_wait_with_what_was_awaited() {
+    let config = mock!(aws_sdk_lambda::Client::get_function_configuration)
+        .sequence()
+        .output(|| configuration(State::Pending, LastUpdateStatus::InProgress))
+        .repeatedly()
+        .build();
+    let mut c = clients();
+    c.lambda = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&config]);
+    let err = lambda::wait_settled(&c, "s-get-races").await.unwrap_err();
+    assert!(
+        err.message
+            .contains("waiting for function s-get-races to leave state Pending"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_function_ends_the_wait_with_lambdas_reason() {
+    let config = mock!(aws_sdk_lambda::Client::get_function_configuration).then_output(|| {
+        GetFunctionConfigurationOutput::builder()
+            .state(State::Failed)
+            .state_reason("The role is not authorized to perform ec2:CreateNetworkInterface")
+            .build()
+    });
+    let mut c = clients();
+    c.lambda = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&config]);
+    let err = lambda::wait_settled(&c, "s-get-races").await.unwrap_err();
+    assert!(err.message.contains("ec2:CreateNetworkInterface"), "{err}");
+}
+
+#[tokio::test]
+async fn table_writes_wait_for_active() {
+    let table = |status: TableStatus| {
+        DescribeTableOutput::builder()
+            .table(TableDescription::builder().table_status(status).build())
+            .build()
+    };
+    let describe = mock!(aws_sdk_dynamodb::Client::describe_table)
+        .sequence()
+        .output(move || table(TableStatus::Creating))
+        .times(3)
+        .output(move || table(TableStatus::Active))
+        .build();
+    let mut c = clients();
+    c.dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&describe]);
+    dynamodb::wait_active(&c, "s-cart")
+        .await
+        .expect("active after CREATING");
+    assert_eq!(describe.num_calls(), 4);
+}
