@@ -2,9 +2,11 @@
 //! `baken dev`, and AWS behaviours moto does not reproduce through aws-smithy-mocks.
 
 mod harness;
+mod http;
 mod moto;
 mod proxy;
 
+mod api;
 mod deploy;
 mod drift;
 mod manifest_errors;
