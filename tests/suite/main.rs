@@ -12,3 +12,4 @@ mod drift;
 mod manifest_errors;
 mod retries;
 mod stacks;
+mod store;

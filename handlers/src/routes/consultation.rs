@@ -15,7 +15,6 @@ use crate::store::{new_id, Message, Session, StoreError};
 /// (400 KB): 100 messages of at most 1 000 characters (3 bytes each in UTF-8) stay far below it.
 pub const MAX_CONTENT_CHARS: usize = 1000;
 pub const MAX_MESSAGES: usize = 100;
-const SAVE_ATTEMPTS: usize = 4;
 
 fn message(kind: &str, content: String) -> Message {
     Message {
@@ -94,7 +93,7 @@ pub async fn start(app: &App, req: &ApiRequest) -> ApiResult {
 }
 
 pub async fn get(app: &App, session_id: &str) -> ApiResult {
-    let (session, _) = app
+    let session = app
         .store
         .session(session_id)
         .await
@@ -112,49 +111,50 @@ pub async fn send(app: &App, session_id: &str, req: &ApiRequest) -> ApiResult {
             "content is too long: {chars} characters, at most {MAX_CONTENT_CHARS}"
         )));
     }
-    for _ in 0..SAVE_ATTEMPTS {
-        let (mut session, version) = app
-            .store
-            .session(session_id)
-            .await
-            .map_err(store_error)?
-            .ok_or_else(|| ApiError::not_found("Session not found"))?;
-        if session.status != "in_progress" {
-            return Err(ApiError::bad_request("Session is not in progress"));
-        }
-        if session.messages.len() + 2 > MAX_MESSAGES {
-            return Err(ApiError::bad_request(format!(
-                "This consultation has reached its limit of {MAX_MESSAGES} messages; start a new consultation"
-            )));
-        }
-        let races = races_for(app.races.as_ref(), &session.cart_items).await;
-        let views: Vec<_> = session.cart_items.iter().map(|i| view(i, &races)).collect();
-        let reply = app
-            .advisor
-            .reply(&ChatView {
-                items: &views,
-                total_amount: session.total_amount,
-                loss_limit: session.loss_limit,
-                history: &session.messages,
-                question: &content,
-            })
-            .await;
-        let user = message("user", content.clone());
-        let ai = message("ai", reply);
-        session.messages.push(user.clone());
-        session.messages.push(ai.clone());
-        match app.store.save_session(&session, version).await {
-            Ok(()) => {
-                return Ok(ApiResponse::ok(json!({
-                    "user_message": {"message_id": user.message_id, "content": user.content},
-                    "ai_message": {"message_id": ai.message_id, "content": ai.content},
-                    "messages": session.messages,
-                })))
-            }
-            // Another message landed first: answer again on top of it.
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(store_error(e)),
-        }
+    let session = app
+        .store
+        .session(session_id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| ApiError::not_found("Session not found"))?;
+    if session.status != "in_progress" {
+        return Err(ApiError::bad_request("Session is not in progress"));
     }
-    Err(store_error(StoreError::Conflict))
+    let full = || {
+        ApiError::bad_request(format!("This consultation has reached its limit of {MAX_MESSAGES} messages; start a new consultation"))
+    };
+    if session.messages.len() + 2 > MAX_MESSAGES {
+        return Err(full());
+    }
+    let races = races_for(app.races.as_ref(), &session.cart_items).await;
+    let views: Vec<_> = session.cart_items.iter().map(|i| view(i, &races)).collect();
+    let reply = app
+        .advisor
+        .reply(&ChatView {
+            items: &views,
+            total_amount: session.total_amount,
+            loss_limit: session.loss_limit,
+            history: &session.messages,
+            question: &content,
+        })
+        .await;
+    let user = message("user", content);
+    let ai = message("ai", reply);
+    match app
+        .store
+        .append_messages(session_id, &[user.clone(), ai.clone()], MAX_MESSAGES)
+        .await
+    {
+        Ok(()) => {}
+        // Between the read and the write the session filled up (or was closed).
+        Err(StoreError::Conflict) => return Err(full()),
+        Err(e) => return Err(store_error(e)),
+    }
+    let mut messages = session.messages;
+    messages.extend([user.clone(), ai.clone()]);
+    Ok(ApiResponse::ok(json!({
+        "user_message": {"message_id": user.message_id, "content": user.content},
+        "ai_message": {"message_id": ai.message_id, "content": ai.content},
+        "messages": messages,
+    })))
 }

@@ -1,7 +1,10 @@
-//! DynamoDB store. A cart is one item whose `items` list grows with `list_append` (atomic, so
-//! concurrent adds never overwrite each other); removals are conditional on the element still
-//! being the one meant. A session is one item holding its JSON document and a version number;
-//! saves are conditional on the version (optimistic locking).
+//! DynamoDB store. A cart is one item whose `items` attribute is a map keyed by item id: an add
+//! sets one new key and a removal removes one key, so concurrent requests touch disjoint paths
+//! and none can overwrite another's. (A list with `list_append` is atomic on AWS too, but moto
+//! applies list updates as read-modify-write without a lock and loses concurrent appends; map
+//! keys survive both.) Each entry carries its position (microseconds since the epoch) for the
+//! cart's order. A session is one item: its JSON document, its status, and its messages in a map
+//! keyed by message id the same way; appending checks status and room in the same write.
 
 use std::collections::HashMap;
 
@@ -10,7 +13,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 
 use super::{
-    new_id, Cart, CartItem, Session, Store, StoreError, CART_TTL_SECONDS, SESSION_TTL_SECONDS,
+    new_id, Cart, CartItem, Message, Session, Store, StoreError, CART_TTL_SECONDS,
+    SESSION_TTL_SECONDS,
 };
 use crate::domain::time::now_utc_text;
 
@@ -21,9 +25,6 @@ pub struct DynamoStore {
 }
 
 type Item = HashMap<String, AttributeValue>;
-
-/// How often a conditional removal is retried when the list moved under it.
-const REMOVE_ATTEMPTS: usize = 8;
 
 impl DynamoStore {
     pub fn new(client: Client, cart_table: String, session_table: String) -> DynamoStore {
@@ -61,7 +62,11 @@ fn ttl(seconds: i64) -> AttributeValue {
 
 fn item_to_av(i: &CartItem) -> AttributeValue {
     AttributeValue::M(HashMap::from([
-        ("item_id".to_string(), s(&i.item_id)),
+        (
+            "position".to_string(),
+            n(chrono::Utc::now().timestamp_micros()),
+        ),
+        ("item_id".into(), s(&i.item_id)),
         ("race_id".into(), s(&i.race_id)),
         ("race_name".into(), s(&i.race_name)),
         ("bet_type".into(), s(&i.bet_type)),
@@ -117,11 +122,45 @@ fn item_from_av(av: &AttributeValue) -> Result<CartItem, StoreError> {
     })
 }
 
+fn message_to_av(m: &Message, position: i64) -> AttributeValue {
+    AttributeValue::M(HashMap::from([
+        ("position".to_string(), n(position)),
+        ("message_id".into(), s(&m.message_id)),
+        ("type".into(), s(&m.kind)),
+        ("content".into(), s(&m.content)),
+        ("timestamp".into(), s(&m.timestamp)),
+    ]))
+}
+
+fn message_from_av(av: &AttributeValue) -> Result<(i64, Message), StoreError> {
+    let AttributeValue::M(m) = av else {
+        return Err(StoreError::Backend("message is not a map".into()));
+    };
+    let message = Message {
+        message_id: get_s(m, "message_id")?,
+        kind: get_s(m, "type")?,
+        content: get_s(m, "content")?,
+        timestamp: get_s(m, "timestamp")?,
+    };
+    Ok((get_n(m, "position").unwrap_or(0), message))
+}
+
 fn cart_from_item(m: &Item) -> Result<Cart, StoreError> {
-    let items = match m.get("items") {
-        Some(AttributeValue::L(l)) => l.iter().map(item_from_av).collect::<Result<Vec<_>, _>>()?,
+    let mut entries: Vec<(i64, CartItem)> = match m.get("items") {
+        Some(AttributeValue::M(map)) => map
+            .values()
+            .map(|v| {
+                let position = match v {
+                    AttributeValue::M(e) => get_n(e, "position").unwrap_or(0),
+                    _ => 0,
+                };
+                item_from_av(v).map(|i| (position, i))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
         _ => Vec::new(),
     };
+    entries.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.item_id.cmp(&b.1.item_id)));
+    let items = entries.into_iter().map(|(_, i)| i).collect();
     Ok(Cart {
         cart_id: get_s(m, "cart_id")?,
         items,
@@ -139,14 +178,16 @@ impl Store for DynamoStore {
                 items: vec![item],
                 updated_at: now.clone(),
             };
+            let items = cart
+                .items
+                .iter()
+                .map(|i| (i.item_id.clone(), item_to_av(i)))
+                .collect();
             self.client
                 .put_item()
                 .table_name(&self.cart_table)
                 .item("cart_id", s(&cart.cart_id))
-                .item(
-                    "items",
-                    AttributeValue::L(cart.items.iter().map(item_to_av).collect()),
-                )
+                .item("items", AttributeValue::M(items))
                 .item("updated_at", s(&now))
                 .item("ttl", ttl(CART_TTL_SECONDS))
                 .condition_expression("attribute_not_exists(cart_id)")
@@ -156,29 +197,24 @@ impl Store for DynamoStore {
             return Ok(cart);
         };
         let out = self
-            .client
-            .update_item()
-            .table_name(&self.cart_table)
-            .key("cart_id", s(cart_id))
-            .update_expression("SET #items = list_append(if_not_exists(#items, :empty), :new), updated_at = :now, #ttl = :ttl")
-            .condition_expression("attribute_exists(cart_id)")
-            .expression_attribute_names("#items", "items")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":empty", AttributeValue::L(vec![]))
-            .expression_attribute_values(":new", AttributeValue::L(vec![item_to_av(&item)]))
-            .expression_attribute_values(":now", s(&now))
-            .expression_attribute_values(":ttl", ttl(CART_TTL_SECONDS))
-            .return_values(ReturnValue::AllNew)
+            .cart_update(
+                cart_id,
+                "SET #items.#id = :item, updated_at = :now, #ttl = :ttl",
+                "attribute_exists(cart_id)",
+                &item.item_id,
+            )
+            .expression_attribute_values(":item", item_to_av(&item))
             .send()
             .await
             .map_err(|e| {
                 let e = e.into_service_error();
-                if is_condition_failure(&e) { StoreError::CartNotFound } else { backend("UpdateItem", e) }
+                if is_condition_failure(&e) {
+                    StoreError::CartNotFound
+                } else {
+                    backend("UpdateItem", e)
+                }
             })?;
-        cart_from_item(
-            out.attributes()
-                .ok_or_else(|| StoreError::Backend("UpdateItem returned nothing".into()))?,
-        )
+        cart_from_item(out.attributes().unwrap_or(&Item::new()))
     }
 
     async fn cart(&self, cart_id: &str) -> Result<Option<Cart>, StoreError> {
@@ -195,59 +231,40 @@ impl Store for DynamoStore {
     }
 
     async fn remove_item(&self, cart_id: &str, item_id: &str) -> Result<Cart, StoreError> {
-        for _ in 0..REMOVE_ATTEMPTS {
-            let cart = self.cart(cart_id).await?.ok_or(StoreError::CartNotFound)?;
-            let pos = cart
-                .items
-                .iter()
-                .position(|i| i.item_id == item_id)
-                .ok_or(StoreError::ItemNotFound)?;
-            // The index is only right if nobody removed an earlier element meanwhile: the
-            // condition checks that the element there is still this item.
-            let result = self
-                .client
-                .update_item()
-                .table_name(&self.cart_table)
-                .key("cart_id", s(cart_id))
-                .update_expression(format!(
-                    "REMOVE #items[{pos}] SET updated_at = :now, #ttl = :ttl"
-                ))
-                .condition_expression(format!("#items[{pos}].item_id = :item"))
-                .expression_attribute_names("#items", "items")
-                .expression_attribute_names("#ttl", "ttl")
-                .expression_attribute_values(":item", s(item_id))
-                .expression_attribute_values(":now", s(&now_utc_text()))
-                .expression_attribute_values(":ttl", ttl(CART_TTL_SECONDS))
-                .return_values(ReturnValue::AllNew)
-                .send()
-                .await;
-            match result {
-                Ok(out) => return cart_from_item(out.attributes().unwrap_or(&Item::new())),
-                Err(e) => {
-                    let e = e.into_service_error();
-                    if !is_condition_failure(&e) {
-                        return Err(backend("UpdateItem", e));
-                    }
+        let result = self
+            .cart_update(
+                cart_id,
+                "REMOVE #items.#id SET updated_at = :now, #ttl = :ttl",
+                "attribute_exists(#items.#id)",
+                item_id,
+            )
+            .send()
+            .await;
+        match result {
+            Ok(out) => cart_from_item(out.attributes().unwrap_or(&Item::new())),
+            Err(e) => {
+                let e = e.into_service_error();
+                if !is_condition_failure(&e) {
+                    return Err(backend("UpdateItem", e));
+                }
+                // Tell a missing cart from a missing item.
+                match self.cart(cart_id).await? {
+                    None => Err(StoreError::CartNotFound),
+                    Some(_) => Err(StoreError::ItemNotFound),
                 }
             }
         }
-        Err(StoreError::Conflict)
     }
 
     async fn clear_cart(&self, cart_id: &str) -> Result<Cart, StoreError> {
         let out = self
-            .client
-            .update_item()
-            .table_name(&self.cart_table)
-            .key("cart_id", s(cart_id))
-            .update_expression("SET #items = :empty, updated_at = :now, #ttl = :ttl")
-            .condition_expression("attribute_exists(cart_id)")
-            .expression_attribute_names("#items", "items")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":empty", AttributeValue::L(vec![]))
-            .expression_attribute_values(":now", s(&now_utc_text()))
-            .expression_attribute_values(":ttl", ttl(CART_TTL_SECONDS))
-            .return_values(ReturnValue::AllNew)
+            .cart_update(
+                cart_id,
+                "SET #items = :empty, updated_at = :now, #ttl = :ttl",
+                "attribute_exists(cart_id)",
+                "",
+            )
+            .expression_attribute_values(":empty", AttributeValue::M(HashMap::new()))
             .send()
             .await
             .map_err(|e| {
@@ -262,11 +279,35 @@ impl Store for DynamoStore {
     }
 
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
-        self.put_session(session, 1, "attribute_not_exists(session_id)", None)
+        // The document without its messages; they live in a map of their own (see above).
+        let doc = serde_json::to_string(&Session {
+            messages: Vec::new(),
+            ..session.clone()
+        })
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let base = chrono::Utc::now().timestamp_micros();
+        let messages = session
+            .messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.message_id.clone(), message_to_av(m, base + i as i64)))
+            .collect();
+        self.client
+            .put_item()
+            .table_name(&self.session_table)
+            .item("session_id", s(&session.session_id))
+            .item("doc", s(&doc))
+            .item("status", s(&session.status))
+            .item("messages", AttributeValue::M(messages))
+            .item("ttl", ttl(SESSION_TTL_SECONDS))
+            .condition_expression("attribute_not_exists(session_id)")
+            .send()
             .await
+            .map_err(|e| backend("PutItem", e.into_service_error()))?;
+        Ok(())
     }
 
-    async fn session(&self, session_id: &str) -> Result<Option<(Session, u64)>, StoreError> {
+    async fn session(&self, session_id: &str) -> Result<Option<Session>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -279,48 +320,89 @@ impl Store for DynamoStore {
         let Some(item) = out.item() else {
             return Ok(None);
         };
-        let doc: Session = serde_json::from_str(&get_s(item, "doc")?)
+        let mut session: Session = serde_json::from_str(&get_s(item, "doc")?)
             .map_err(|e| StoreError::Backend(format!("stored session is not readable: {e}")))?;
-        Ok(Some((doc, get_n(item, "version")? as u64)))
+        let mut messages: Vec<(i64, Message)> = match item.get("messages") {
+            Some(AttributeValue::M(m)) => {
+                m.values().map(message_from_av).collect::<Result<_, _>>()?
+            }
+            _ => Vec::new(),
+        };
+        messages.sort_by(|a, b| a.0.cmp(&b.0));
+        session.messages = messages.into_iter().map(|(_, m)| m).collect();
+        Ok(Some(session))
     }
 
-    async fn save_session(&self, session: &Session, version: u64) -> Result<(), StoreError> {
-        self.put_session(session, version + 1, "version = :expected", Some(version))
+    async fn append_messages(
+        &self,
+        session_id: &str,
+        messages: &[Message],
+        max_messages: usize,
+    ) -> Result<(), StoreError> {
+        let mut update = Vec::new();
+        let mut call = self
+            .client
+            .update_item()
+            .table_name(&self.session_table)
+            .key("session_id", s(session_id));
+        let base = chrono::Utc::now().timestamp_micros();
+        for (i, m) in messages.iter().enumerate() {
+            update.push(format!("#messages.#m{i} = :m{i}"));
+            call = call
+                .expression_attribute_names(format!("#m{i}"), &m.message_id)
+                .expression_attribute_values(format!(":m{i}"), message_to_av(m, base + i as i64));
+        }
+        // Checked by DynamoDB in the same write: still in progress, and room for these messages.
+        call.update_expression(format!("SET {}, #ttl = :ttl", update.join(", ")))
+            .condition_expression("#status = :in_progress AND size(#messages) <= :room")
+            .expression_attribute_names("#messages", "messages")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":in_progress", s("in_progress"))
+            .expression_attribute_values(
+                ":room",
+                n(max_messages.saturating_sub(messages.len()) as i64),
+            )
+            .expression_attribute_values(":ttl", ttl(SESSION_TTL_SECONDS))
+            .send()
             .await
+            .map_err(|e| {
+                let e = e.into_service_error();
+                if is_condition_failure(&e) {
+                    StoreError::Conflict
+                } else {
+                    backend("UpdateItem", e)
+                }
+            })?;
+        Ok(())
     }
 }
 
 impl DynamoStore {
-    async fn put_session(
+    /// An UpdateItem on one cart that also refreshes `updated_at` and the TTL; `#id` names the
+    /// map key `item_id` when the expression uses it.
+    fn cart_update(
         &self,
-        session: &Session,
-        version: u64,
+        cart_id: &str,
+        update: &str,
         condition: &str,
-        expected: Option<u64>,
-    ) -> Result<(), StoreError> {
-        // The whole session is one JSON string: odds and other decimals keep their exact text,
-        // and the item stays one read.
-        let doc = serde_json::to_string(session).map_err(|e| StoreError::Backend(e.to_string()))?;
-        let mut put = self
+        item_id: &str,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        let mut call = self
             .client
-            .put_item()
-            .table_name(&self.session_table)
-            .item("session_id", s(&session.session_id))
-            .item("doc", s(&doc))
-            .item("version", n(version as i64))
-            .item("ttl", ttl(SESSION_TTL_SECONDS))
-            .condition_expression(condition);
-        if let Some(v) = expected {
-            put = put.expression_attribute_values(":expected", n(v as i64));
+            .update_item()
+            .table_name(&self.cart_table)
+            .key("cart_id", s(cart_id))
+            .update_expression(update)
+            .condition_expression(condition)
+            .expression_attribute_names("#items", "items")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":now", s(&now_utc_text()))
+            .expression_attribute_values(":ttl", ttl(CART_TTL_SECONDS))
+            .return_values(ReturnValue::AllNew);
+        if update.contains("#id") {
+            call = call.expression_attribute_names("#id", item_id);
         }
-        put.send().await.map_err(|e| {
-            let e = e.into_service_error();
-            if is_condition_failure(&e) {
-                StoreError::Conflict
-            } else {
-                backend("PutItem", e)
-            }
-        })?;
-        Ok(())
+        call
     }
 }

@@ -3,13 +3,13 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::{new_id, Cart, CartItem, Session, Store, StoreError};
+use super::{new_id, Cart, CartItem, Message, Session, Store, StoreError};
 use crate::domain::time::now_utc_text;
 
 #[derive(Default)]
 pub struct MemoryStore {
     carts: Mutex<HashMap<String, Cart>>,
-    sessions: Mutex<HashMap<String, (Session, u64)>>,
+    sessions: Mutex<HashMap<String, Session>>,
 }
 
 fn poisoned<T>(_: T) -> StoreError {
@@ -65,11 +65,11 @@ impl Store for MemoryStore {
         self.sessions
             .lock()
             .map_err(poisoned)?
-            .insert(session.session_id.clone(), (session.clone(), 1));
+            .insert(session.session_id.clone(), session.clone());
         Ok(())
     }
 
-    async fn session(&self, session_id: &str) -> Result<Option<(Session, u64)>, StoreError> {
+    async fn session(&self, session_id: &str) -> Result<Option<Session>, StoreError> {
         Ok(self
             .sessions
             .lock()
@@ -78,16 +78,19 @@ impl Store for MemoryStore {
             .cloned())
     }
 
-    async fn save_session(&self, session: &Session, version: u64) -> Result<(), StoreError> {
+    async fn append_messages(
+        &self,
+        session_id: &str,
+        messages: &[Message],
+        max_messages: usize,
+    ) -> Result<(), StoreError> {
         let mut sessions = self.sessions.lock().map_err(poisoned)?;
-        match sessions.get_mut(&session.session_id) {
-            Some((stored, v)) if *v == version => {
-                *stored = session.clone();
-                *v += 1;
-                Ok(())
-            }
-            Some(_) => Err(StoreError::Conflict),
-            None => Err(StoreError::Backend("session vanished".into())),
+        let session = sessions.get_mut(session_id).ok_or(StoreError::Conflict)?;
+        if session.status != "in_progress" || session.messages.len() + messages.len() > max_messages
+        {
+            return Err(StoreError::Conflict);
         }
+        session.messages.extend_from_slice(messages);
+        Ok(())
     }
 }

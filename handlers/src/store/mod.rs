@@ -64,7 +64,7 @@ pub enum StoreError {
     CartNotFound,
     #[error("Item not found")]
     ItemNotFound,
-    /// Someone else changed the record first; read again and retry.
+    /// The record changed meanwhile so that the write no longer applies.
     #[error("the record changed meanwhile")]
     Conflict,
     #[error("storage failed: {0}")]
@@ -79,10 +79,15 @@ pub trait Store: Send + Sync {
     async fn remove_item(&self, cart_id: &str, item_id: &str) -> Result<Cart, StoreError>;
     async fn clear_cart(&self, cart_id: &str) -> Result<Cart, StoreError>;
     async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
-    /// The session and its version, for a conditional save.
-    async fn session(&self, session_id: &str) -> Result<Option<(Session, u64)>, StoreError>;
-    /// Saves if the stored version is still `version`; else `Conflict`.
-    async fn save_session(&self, session: &Session, version: u64) -> Result<(), StoreError>;
+    async fn session(&self, session_id: &str) -> Result<Option<Session>, StoreError>;
+    /// Appends messages if the session is still in progress and will then hold at most
+    /// `max_messages`; else `Conflict`. Concurrent appends all land.
+    async fn append_messages(
+        &self,
+        session_id: &str,
+        messages: &[Message],
+        max_messages: usize,
+    ) -> Result<(), StoreError>;
 }
 
 pub fn new_id() -> String {
