@@ -5,10 +5,12 @@ mod harness;
 mod http;
 mod moto;
 mod proxy;
+mod runtime_api;
 
 mod api;
 mod deploy;
 mod drift;
+mod lambda_artifact;
 mod manifest_errors;
 mod retries;
 mod stacks;
