@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::advisor::bedrock::BedrockAdvisor;
 use crate::advisor::rule_based::RuleBasedAdvisor;
 use crate::advisor::Advisor;
 use crate::races::mock::MockRaces;
@@ -23,7 +24,7 @@ pub const DEFAULT_MAX_BET_AMOUNT: i64 = 1_000_000;
 
 /// Where the settings come from: the environment variables of system.md in Lambda, flags in
 /// `baken dev`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     pub race_data_provider: String,
     pub jravan_api_url: Option<String>,
@@ -32,7 +33,17 @@ pub struct Config {
     /// A DynamoDB endpoint other than AWS's (local emulators).
     pub dynamodb_endpoint: Option<String>,
     pub max_bet_amount: Option<i64>,
+    /// `rule-based` (default) or `bedrock`.
+    pub advisor: String,
+    pub bedrock_model_id: Option<String>,
+    /// A Bedrock endpoint other than AWS's (a local fake in tests).
+    pub bedrock_endpoint: Option<String>,
+    /// How long the language model may take before the rule-based answer is used.
+    pub advisor_timeout: std::time::Duration,
 }
+
+/// Inside the 30 s Lambda limit with room for the rest of the request.
+pub const DEFAULT_ADVISOR_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(8);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -44,6 +55,12 @@ pub enum ConfigError {
     JravanUnavailable,
     #[error("CART_TABLE_NAME and SESSION_TABLE_NAME must be set together")]
     HalfATableSet,
+    #[error("ADVISOR must be `rule-based` or `bedrock`, got `{0}`")]
+    UnknownAdvisor(String),
+    #[error("ADVISOR=bedrock needs BEDROCK_MODEL_ID")]
+    MissingModel,
+    #[error("ADVISOR_TIMEOUT_MS must be a whole number of milliseconds, got `{0}`")]
+    BadTimeout(String),
     #[error(
         "MAX_BET_AMOUNT must be a whole number of yen, at least 100, in steps of 100; got `{0}`"
     )]
@@ -69,6 +86,15 @@ impl Config {
             session_table: var("SESSION_TABLE_NAME"),
             dynamodb_endpoint: var("DYNAMODB_ENDPOINT"),
             max_bet_amount,
+            advisor: var("ADVISOR").unwrap_or_else(|| "rule-based".into()),
+            bedrock_model_id: var("BEDROCK_MODEL_ID"),
+            bedrock_endpoint: var("BEDROCK_ENDPOINT"),
+            advisor_timeout: match var("ADVISOR_TIMEOUT_MS") {
+                None => DEFAULT_ADVISOR_TIMEOUT,
+                Some(v) => std::time::Duration::from_millis(
+                    v.parse().map_err(|_| ConfigError::BadTimeout(v))?,
+                ),
+            },
         })
     }
 }
@@ -95,10 +121,28 @@ impl App {
             (None, None) => Arc::new(MemoryStore::default()),
             _ => return Err(ConfigError::HalfATableSet),
         };
+        let advisor: Arc<dyn Advisor> = match config.advisor.as_str() {
+            "rule-based" => Arc::new(RuleBasedAdvisor),
+            "bedrock" => {
+                let model = config
+                    .bedrock_model_id
+                    .clone()
+                    .ok_or(ConfigError::MissingModel)?;
+                let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    // One retry at most: the advisor has a deadline and a fall-back.
+                    .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2));
+                if let Some(url) = &config.bedrock_endpoint {
+                    loader = loader.endpoint_url(url);
+                }
+                let client = aws_sdk_bedrockruntime::Client::new(&loader.load().await);
+                Arc::new(BedrockAdvisor::new(client, model, config.advisor_timeout))
+            }
+            other => return Err(ConfigError::UnknownAdvisor(other.into())),
+        };
         Ok(App {
             races,
             store,
-            advisor: Arc::new(RuleBasedAdvisor),
+            advisor,
             max_bet_amount: config.max_bet_amount.unwrap_or(DEFAULT_MAX_BET_AMOUNT),
         })
     }

@@ -159,6 +159,20 @@ fn access_policy(account: &Account, stack: &Stack, f: &Function) -> serde_json::
             "Resource": [arn.clone(), format!("{arn}/index/*")]
         }));
     }
+    // The language-model advisor speaks in the consultation routes only.
+    if let (true, Some(model)) = (
+        f.def.path.starts_with("/consultations"),
+        &stack.handlers.bedrock_model_id,
+    ) {
+        if stack.handlers.advisor == "bedrock" {
+            statements.push(json!({
+                "Sid": "AdvisorModel",
+                "Effect": "Allow",
+                "Action": ["bedrock:InvokeModel"],
+                "Resource": [format!("arn:aws:bedrock:{}::foundation-model/{model}", account.region)]
+            }));
+        }
+    }
     json!({"Version": "2012-10-17", "Statement": statements})
 }
 

@@ -7,6 +7,7 @@ mod moto;
 mod proxy;
 mod runtime_api;
 
+mod advisor;
 mod api;
 mod deploy;
 mod drift;

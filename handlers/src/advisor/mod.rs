@@ -1,6 +1,7 @@
 //! The consultation's advisor: comments on each bet and answers to the person's messages. The
 //! default is rule-based and deterministic; a language model can stand behind the same trait.
 
+pub mod bedrock;
 pub mod chance;
 pub mod rule_based;
 
