@@ -455,14 +455,7 @@ async fn put_lambda_method(
 ) -> Result<(), AwsError> {
     let res = format!("api-resource {} {verb}", spec.path);
     let gw = &clients.apigateway;
-    gw.put_method()
-        .rest_api_id(api_id)
-        .resource_id(resource_id)
-        .http_method(verb)
-        .authorization_type("NONE")
-        .send()
-        .await
-        .map_err(on("PutMethod", res.clone()))?;
+    put_open_method(clients, api_id, resource_id, verb, &res).await?;
     gw.put_integration()
         .rest_api_id(api_id)
         .resource_id(resource_id)
@@ -476,6 +469,27 @@ async fn put_lambda_method(
     Ok(())
 }
 
+/// A method without authorisation (the API is public, as in the original).
+async fn put_open_method(
+    clients: &Clients,
+    api_id: &str,
+    resource_id: &str,
+    verb: &str,
+    res: &str,
+) -> Result<(), AwsError> {
+    clients
+        .apigateway
+        .put_method()
+        .rest_api_id(api_id)
+        .resource_id(resource_id)
+        .http_method(verb)
+        .authorization_type("NONE")
+        .send()
+        .await
+        .map_err(on("PutMethod", res))?;
+    Ok(())
+}
+
 /// OPTIONS answered by API Gateway itself (MOCK integration) with the CORS headers.
 async fn put_preflight(
     clients: &Clients,
@@ -485,14 +499,7 @@ async fn put_preflight(
 ) -> Result<(), AwsError> {
     let res = format!("api-resource {} OPTIONS", spec.path);
     let gw = &clients.apigateway;
-    gw.put_method()
-        .rest_api_id(api_id)
-        .resource_id(resource_id)
-        .http_method("OPTIONS")
-        .authorization_type("NONE")
-        .send()
-        .await
-        .map_err(on("PutMethod", res.clone()))?;
+    put_open_method(clients, api_id, resource_id, "OPTIONS", &res).await?;
     gw.put_integration()
         .rest_api_id(api_id)
         .resource_id(resource_id)

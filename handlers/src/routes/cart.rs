@@ -121,13 +121,17 @@ fn cart_body(cart: &Cart) -> serde_json::Value {
     })
 }
 
-pub async fn get(app: &App, cart_id: &str) -> ApiResult {
-    let cart = app
-        .store
+/// The cart, or the 404 every route answers for an unknown one.
+pub async fn cart_or_404(app: &App, cart_id: &str) -> Result<Cart, ApiError> {
+    app.store
         .cart(cart_id)
         .await
         .map_err(store_error)?
-        .ok_or_else(|| ApiError::not_found("Cart not found"))?;
+        .ok_or_else(|| ApiError::not_found("Cart not found"))
+}
+
+pub async fn get(app: &App, cart_id: &str) -> ApiResult {
+    let cart = cart_or_404(app, cart_id).await?;
     Ok(ApiResponse::ok(cart_body(&cart)))
 }
 

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::body::Body;
-use super::cart::store_error;
+use super::cart::{cart_or_404, store_error};
 use crate::advisor::ChatView;
 use crate::app::App;
 use crate::consultation::{amount_feedback, data_feedback, races_for, view};
@@ -46,12 +46,7 @@ pub async fn start(app: &App, req: &ApiRequest) -> ApiResult {
     if loss_limit.is_some_and(|l| l < 0) {
         return Err(ApiError::bad_request("loss_limit must not be negative"));
     }
-    let cart = app
-        .store
-        .cart(cart_id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| ApiError::not_found("Cart not found"))?;
+    let cart = cart_or_404(app, cart_id).await?;
     if cart.items.is_empty() {
         return Err(ApiError::bad_request("Cart is empty"));
     }
@@ -92,13 +87,16 @@ pub async fn start(app: &App, req: &ApiRequest) -> ApiResult {
     })))
 }
 
-pub async fn get(app: &App, session_id: &str) -> ApiResult {
-    let session = app
-        .store
+async fn session_or_404(app: &App, session_id: &str) -> Result<Session, ApiError> {
+    app.store
         .session(session_id)
         .await
         .map_err(store_error)?
-        .ok_or_else(|| ApiError::not_found("Session not found"))?;
+        .ok_or_else(|| ApiError::not_found("Session not found"))
+}
+
+pub async fn get(app: &App, session_id: &str) -> ApiResult {
+    let session = session_or_404(app, session_id).await?;
     Ok(ApiResponse::ok(session_body(&session)))
 }
 
@@ -111,12 +109,7 @@ pub async fn send(app: &App, session_id: &str, req: &ApiRequest) -> ApiResult {
             "content is too long: {chars} characters, at most {MAX_CONTENT_CHARS}"
         )));
     }
-    let session = app
-        .store
-        .session(session_id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| ApiError::not_found("Session not found"))?;
+    let session = session_or_404(app, session_id).await?;
     if session.status != "in_progress" {
         return Err(ApiError::bad_request("Session is not in progress"));
     }

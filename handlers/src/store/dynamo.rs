@@ -8,7 +8,10 @@
 
 use std::collections::HashMap;
 
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 
@@ -46,6 +49,16 @@ fn backend<E: ProvideErrorMetadata + std::fmt::Debug>(op: &str, e: E) -> StoreEr
 
 fn is_condition_failure<E: ProvideErrorMetadata>(e: &E) -> bool {
     e.code() == Some("ConditionalCheckFailedException")
+}
+
+/// A failed `attribute_exists(cart_id)` condition means the cart is not there.
+fn cart_missing(e: SdkError<UpdateItemError, HttpResponse>) -> StoreError {
+    let e = e.into_service_error();
+    if is_condition_failure(&e) {
+        StoreError::CartNotFound
+    } else {
+        backend("UpdateItem", e)
+    }
 }
 
 fn s(v: &str) -> AttributeValue {
@@ -206,14 +219,7 @@ impl Store for DynamoStore {
             .expression_attribute_values(":item", item_to_av(&item))
             .send()
             .await
-            .map_err(|e| {
-                let e = e.into_service_error();
-                if is_condition_failure(&e) {
-                    StoreError::CartNotFound
-                } else {
-                    backend("UpdateItem", e)
-                }
-            })?;
+            .map_err(cart_missing)?;
         cart_from_item(out.attributes().unwrap_or(&Item::new()))
     }
 
@@ -267,14 +273,7 @@ impl Store for DynamoStore {
             .expression_attribute_values(":empty", AttributeValue::M(HashMap::new()))
             .send()
             .await
-            .map_err(|e| {
-                let e = e.into_service_error();
-                if is_condition_failure(&e) {
-                    StoreError::CartNotFound
-                } else {
-                    backend("UpdateItem", e)
-                }
-            })?;
+            .map_err(cart_missing)?;
         cart_from_item(out.attributes().unwrap_or(&Item::new()))
     }
 
