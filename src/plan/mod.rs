@@ -255,3 +255,151 @@ fn deletions(desired: &[Desired], live: &LiveState) -> Vec<Step> {
 pub fn spec_of<'a>(desired: &'a [Desired], id: &ResourceId) -> Option<&'a Spec> {
     desired.iter().find(|d| &d.id == id).map(|d| &d.spec)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::desired::{desired_state, Account, Code};
+    use crate::engine::status::{report, State};
+    use crate::live::{LiveResource, LiveState};
+    use crate::manifest;
+
+    fn desired() -> Vec<Desired> {
+        let stack = manifest::parse(std::path::Path::new("t.yaml"), "stack: t\n").unwrap();
+        let account = Account {
+            id: "123456789012".into(),
+            region: stack.region.clone(),
+        };
+        desired_state(&stack, Mode::Mock, &account, &Code::Unknown)
+    }
+
+    /// The live state of a stack deployed exactly as desired.
+    fn deployed(desired: &[Desired]) -> LiveState {
+        let mut live = LiveState {
+            api_id: Some("abc".into()),
+            ..LiveState::default()
+        };
+        for d in desired {
+            live.insert(LiveResource::new(
+                d.id.clone(),
+                wanted_attrs(d, Some("abc")),
+                Owner::Ours,
+            ));
+        }
+        live
+    }
+
+    #[test]
+    fn nothing_to_do_when_live_matches() {
+        let d = desired();
+        let plan = compute("t", Mode::Mock, &d, &deployed(&d));
+        assert!(plan.is_empty());
+        assert_eq!(plan.in_sync.len(), d.len());
+        assert!(report(&plan).in_sync());
+    }
+
+    #[test]
+    fn a_drifted_attribute_is_an_update_naming_live_and_wanted() {
+        let d = desired();
+        let mut live = deployed(&d);
+        let id = ResourceId::new(Kind::Function, "t-get-races");
+        live.resources
+            .get_mut(&id)
+            .unwrap()
+            .attrs
+            .insert("memory".into(), "512".into());
+        let plan = compute("t", Mode::Mock, &d, &live);
+        assert_eq!(plan.steps.len(), 1);
+        assert_eq!(
+            plan.steps[0].action,
+            Action::Update {
+                changes: vec![Change {
+                    attribute: "memory".into(),
+                    live: Some("512".into()),
+                    wanted: Some("128".into())
+                }]
+            }
+        );
+    }
+
+    #[test]
+    fn a_role_path_change_is_a_replace_with_its_reason() {
+        let d = desired();
+        let mut live = deployed(&d);
+        let id = ResourceId::new(Kind::Role, "t-get-races");
+        live.resources
+            .get_mut(&id)
+            .unwrap()
+            .attrs
+            .insert("path".into(), "/".into());
+        let plan = compute("t", Mode::Mock, &d, &live);
+        assert!(
+            matches!(&plan.steps[0].action, Action::Replace { reason, .. } if reason == "path cannot change in place")
+        );
+    }
+
+    #[test]
+    fn a_failed_function_is_unhealthy_in_status_and_redeployed() {
+        let d = desired();
+        let mut live = deployed(&d);
+        let id = ResourceId::new(Kind::Function, "t-add-to-cart");
+        live.resources.get_mut(&id).unwrap().health =
+            Health::Unhealthy("state Failed: bad image".into());
+        let plan = compute("t", Mode::Mock, &d, &live);
+        assert_eq!(plan.steps.len(), 1, "the code is uploaded again");
+        let status = report(&plan);
+        let entry = status.entries.iter().find(|e| e.resource == id).unwrap();
+        assert!(
+            matches!(&entry.state, State::Unhealthy { reason } if reason.contains("bad image"))
+        );
+        assert!(!status.in_sync());
+    }
+
+    #[test]
+    fn foreign_resources_are_conflicts_and_never_deleted() {
+        let d = desired();
+        let mut live = deployed(&d);
+        let table = ResourceId::new(Kind::Table, "t-cart");
+        live.resources.get_mut(&table).unwrap().owner = Owner::OtherStack("u".into());
+        // Something of another stack that this stack does not want: left alone.
+        let other = ResourceId::new(Kind::Function, "t-extra");
+        live.insert(LiveResource::new(
+            other.clone(),
+            Attrs::new(),
+            Owner::OtherStack("u".into()),
+        ));
+        let plan = compute("t", Mode::Mock, &d, &live);
+        assert_eq!(plan.conflicts.len(), 1);
+        assert!(plan.steps.is_empty());
+    }
+
+    #[test]
+    fn teardown_deletes_dependents_first_and_leaves_api_children_to_the_api() {
+        let d = desired();
+        let plan = compute("t", Mode::Mock, &[], &deployed(&d));
+        let kinds: Vec<Kind> = plan.steps.iter().map(|s| s.resource.kind).collect();
+        assert!(
+            !kinds.contains(&Kind::ApiResource) && !kinds.contains(&Kind::Stage),
+            "they go with the REST API"
+        );
+        let pos = |k: Kind| kinds.iter().position(|x| *x == k).unwrap();
+        assert!(pos(Kind::Permission) < pos(Kind::RestApi));
+        assert!(pos(Kind::RestApi) < pos(Kind::Function));
+        assert!(pos(Kind::Function) < pos(Kind::Role));
+        assert!(pos(Kind::Function) < pos(Kind::LogGroup));
+        let role_step = plan
+            .steps
+            .iter()
+            .find(|s| s.resource.kind == Kind::Role)
+            .unwrap();
+        assert!(
+            role_step.after.iter().any(|a| a.kind == Kind::Function),
+            "roles wait for the functions"
+        );
+        assert!(plan
+            .steps
+            .iter()
+            .filter(|s| s.resource.kind == Kind::Table)
+            .all(|s| s.action == Action::Delete { holds_data: true }));
+    }
+}
