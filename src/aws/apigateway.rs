@@ -18,6 +18,7 @@ use aws_sdk_apigateway::types::{
 
 use super::error::{absent_if, on};
 use super::{AwsError, Clients};
+use crate::desired::api::format_rate;
 use crate::desired::{
     ApiResourceSpec, Attrs, GatewayResponseSpec, Kind, ResourceId, RestApiSpec, StageSpec,
 };
@@ -259,7 +260,7 @@ async fn read_stage(
     let all = got.method_settings().and_then(|m| m.get("*/*"));
     attrs.insert(
         "throttling.rate_limit".into(),
-        all.map(|s| crate::desired::api_format_rate(s.throttling_rate_limit()))
+        all.map(|s| format_rate(s.throttling_rate_limit()))
             .unwrap_or_else(|| "unset".into()),
     );
     attrs.insert(
@@ -617,10 +618,7 @@ pub async fn apply_stage(
             .map_err(on("CreateStage", res.clone()))?;
     }
     let mut ops = vec![
-        patch(
-            "/*/*/throttling/rateLimit",
-            &crate::desired::api_format_rate(spec.rate_limit),
-        ),
+        patch("/*/*/throttling/rateLimit", &format_rate(spec.rate_limit)),
         patch("/*/*/throttling/burstLimit", &spec.burst_limit.to_string()),
     ];
     if let (true, Some(d)) = (exists, &deployment_id) {

@@ -16,7 +16,6 @@ pub enum Code {
     Zip {
         path: PathBuf,
         sha256_base64: String,
-        size: u64,
     },
     Unknown,
 }

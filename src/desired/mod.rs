@@ -11,8 +11,8 @@ use std::fmt;
 use serde::Serialize;
 
 pub use api::{
-    format_rate as api_format_rate, ApiResourceSpec, GatewayResponseSpec, MethodSpec,
-    PermissionSpec, RestApiSpec, StageSpec, PERMISSION_STATEMENT_ID,
+    ApiResourceSpec, GatewayResponseSpec, MethodSpec, PermissionSpec, RestApiSpec, StageSpec,
+    PERMISSION_STATEMENT_ID,
 };
 pub use functions::{Code, FunctionSpec, LogGroupSpec, RoleSpec, ROLE_POLICY_NAME};
 pub use tables::TableSpec;

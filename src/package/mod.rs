@@ -56,7 +56,6 @@ impl Package {
         Code::Zip {
             path: self.zip_path.clone(),
             sha256_base64: self.sha256_base64.clone(),
-            size: self.zip_size,
         }
     }
 }

@@ -55,7 +55,6 @@ fn spec(dir: &std::path::Path) -> FunctionSpec {
         code: Code::Zip {
             path: zip,
             sha256_base64: "x".into(),
-            size: 1,
         },
         tags: Default::default(),
     }
