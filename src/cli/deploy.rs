@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use baken::engine::progress::{Progress, Silent};
 use baken::engine::{apply, Planned, Session};
+use baken::package::Package;
 use baken::plan::render::owner_text;
 use serde_json::json;
 
@@ -29,6 +30,7 @@ pub async fn run(global: &Global, args: &DeployArgs) -> Result<ExitCode, CliErro
         global,
         &session,
         &planned,
+        Some(&pkg),
         args.yes,
         "Apply these changes?",
         "--yes",
@@ -58,6 +60,7 @@ pub async fn execute(
     global: &Global,
     session: &Session,
     planned: &Planned,
+    package: Option<&Package>,
     yes: bool,
     question: &str,
     flag: &str,
@@ -101,6 +104,7 @@ pub async fn execute(
             "plan": plan,
             "result": report,
             "outputs": outputs,
+            "package": package,
             "aws_requests": counts,
         }));
     } else {

@@ -31,5 +31,8 @@ pub async fn run(global: &Global, args: &TeardownArgs) -> Result<ExitCode, CliEr
     if !global.json() {
         print!("{}", plan_text(&planned.plan, &session.stack.region));
     }
-    execute(global, &session, &planned, args.yes, &question, "--yes").await
+    execute(
+        global, &session, &planned, None, args.yes, &question, "--yes",
+    )
+    .await
 }

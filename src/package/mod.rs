@@ -43,7 +43,7 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Packa
 }
 
 /// A packed zip and its hash in Lambda's `CodeSha256` form (base64 of SHA-256).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Package {
     pub zip_path: PathBuf,
     pub sha256_base64: String,
@@ -122,14 +122,15 @@ pub fn build(opts: &BuildOptions) -> Result<Package, PackageError> {
         .join("bootstrap");
     pack(
         &binary,
-        &opts
-            .target_dir
-            .join(format!("bootstrap-{}.zip", opts.architecture.as_str())),
+        &opts.target_dir,
+        &format!("bootstrap-{}", opts.architecture.as_str()),
     )
 }
 
-/// Packs an existing binary (checked for its glibc needs) into a zip next to it.
-pub fn pack(binary: &Path, zip_path: &Path) -> Result<Package, PackageError> {
+/// Packs an existing binary (checked for its glibc needs) into `dir/<stem>-<hash>.zip`. The name
+/// carries the content's hash and the file is written under a temporary name and renamed, so
+/// baken runs side by side never upload each other's package.
+pub fn pack(binary: &Path, dir: &Path, stem: &str) -> Result<Package, PackageError> {
     let data = std::fs::read(binary).map_err(io("read", binary))?;
     if let Some(found) = glibc::required_glibc(&data) {
         if found > glibc::LAMBDA_GLIBC {
@@ -145,9 +146,18 @@ pub fn pack(binary: &Path, zip_path: &Path) -> Result<Package, PackageError> {
         unix_mode: 0o755,
     }])
     .map_err(io("pack", binary))?;
-    std::fs::write(zip_path, &bytes).map_err(io("write", zip_path))?;
+    let hex: String = Sha256::digest(&bytes)
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let zip_path = dir.join(format!("{stem}-{hex}.zip"));
+    let partial = dir.join(format!(".{stem}-{hex}.{}.partial", std::process::id()));
+    std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+    std::fs::write(&partial, &bytes).map_err(io("write", &partial))?;
+    std::fs::rename(&partial, &zip_path).map_err(io("write", &zip_path))?;
     Ok(Package {
-        zip_path: zip_path.to_path_buf(),
+        zip_path,
         sha256_base64: sha256_base64(&bytes),
         zip_size: bytes.len() as u64,
         binary_size: data.len() as u64,
@@ -165,8 +175,7 @@ pub fn prebuilt(path: &Path, scratch: &Path) -> Result<Package, PackageError> {
             binary_size: 0,
         });
     }
-    std::fs::create_dir_all(scratch).map_err(io("create", scratch))?;
-    pack(path, &scratch.join("bootstrap.zip"))
+    pack(path, scratch, "bootstrap")
 }
 
 pub fn sha256_base64(bytes: &[u8]) -> String {

@@ -458,3 +458,52 @@ async fn deploy_without_a_terminal_or_yes_refuses_and_changes_nothing() {
     assert!(run.stderr.contains("--yes"), "{}", run.stderr);
     assert_eq!(s.log.writes(), Vec::<String>::new());
 }
+
+/// Regression: prebuilt binaries were packed into one shared `bootstrap.zip`, so two deploys at
+/// once could hash one package and upload the other's.
+#[tokio::test(flavor = "multi_thread")]
+async fn regression_concurrent_deploys_never_upload_each_others_package() {
+    let a = TestStack::new("pkg-a").await;
+    let b = TestStack::new("pkg-b").await;
+    let art_b = crate::harness::write_artifact(b.dir.path(), "echo b");
+    let args_a = [
+        "deploy",
+        "--yes",
+        "--json",
+        "--artifact",
+        a.artifact.to_str().unwrap(),
+    ];
+    let args_b = [
+        "deploy",
+        "--yes",
+        "--json",
+        "--artifact",
+        art_b.to_str().unwrap(),
+    ];
+    let (ra, rb) = tokio::join!(a.baken(&args_a), b.baken(&args_b));
+    let lambda = aws_sdk_lambda::Client::new(&sdk().await);
+    let mut shas = Vec::new();
+    for (s, run) in [(&a, ra), (&b, rb)] {
+        run.expect_code(0);
+        let sha = run.json()["package"]["sha256_base64"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for suffix in ["get-races", "send-message"] {
+            let c = lambda
+                .get_function_configuration()
+                .function_name(s.function(suffix))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                c.code_sha256(),
+                Some(sha.as_str()),
+                "{} holds another run's package",
+                s.function(suffix)
+            );
+        }
+        shas.push(sha);
+    }
+    assert_ne!(shas[0], shas[1]);
+}

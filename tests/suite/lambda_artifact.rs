@@ -35,10 +35,12 @@ async fn the_real_handler_is_built_for_al2023_packed_reproducibly_and_serves_pro
         "deploy failed: {}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target"));
-    let zip = target.join("lambda/bootstrap-x86_64.zip");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let zip = std::path::PathBuf::from(
+        report["package"]["zip_path"]
+            .as_str()
+            .expect("deploy reports its package"),
+    );
     let zip_bytes = std::fs::read(&zip).expect("the package zip");
     println!("package: {} bytes zipped", zip_bytes.len());
 
@@ -68,7 +70,7 @@ async fn the_real_handler_is_built_for_al2023_packed_reproducibly_and_serves_pro
     let needed = glibc::required_glibc(&std::fs::read(&binary).unwrap())
         .expect("a dynamically linked binary");
     assert!(needed <= (2, 34), "needs glibc {needed:?}");
-    let again = pack(&binary, &dir.path().join("again.zip")).unwrap();
+    let again = pack(&binary, dir.path(), "again").unwrap();
     assert_eq!(
         std::fs::read(&again.zip_path).unwrap(),
         zip_bytes,
