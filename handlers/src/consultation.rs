@@ -186,3 +186,103 @@ mod tests {
         assert_eq!(amount_feedback(12_000, None)["loss_limit"], Value::Null);
     }
 }
+
+#[cfg(test)]
+mod feedback_tests {
+    use super::*;
+    use crate::advisor::rule_based::RuleBasedAdvisor;
+    use crate::races::mock::MockRaces;
+    use chrono::NaiveDate;
+
+    fn item(race: &Race, bet: &str, numbers: Vec<u8>) -> CartItem {
+        CartItem {
+            item_id: "i".into(),
+            race_id: race.race_id.clone(),
+            race_name: race.race_name.clone(),
+            bet_type: bet.into(),
+            horse_numbers: numbers,
+            amount: 1000,
+            added_at: "2020-01-01T00:00:00Z".into(),
+        }
+    }
+
+    /// A race of the past whose horse 1 is scratched and which has fewer than 18 runners.
+    fn closed_race() -> Race {
+        let date = NaiveDate::from_ymd_opt(2020, 1, 5).unwrap();
+        let mut race = MockRaces::generate(&MockRaces::race_id(date, "06", 1)).unwrap();
+        race.runners.truncate(10);
+        race.runners[0].scratched = true;
+        race
+    }
+
+    #[tokio::test]
+    async fn a_closed_race_a_scratched_horse_and_a_missing_one_are_called_out_not_crashed_on() {
+        let race = closed_race();
+        let races = vec![(race.race_id.clone(), Some(race.clone()))];
+        let it = item(&race, "trifecta", vec![17, 1, 2]);
+        let v = view(&it, &races);
+        assert!(v.closed);
+        assert_eq!(
+            (v.scratched.clone(), v.missing.clone()),
+            (vec![1], vec![17])
+        );
+        let fb = data_feedback(&RuleBasedAdvisor, &v).await;
+        let comment = fb["overall_comment"].as_str().unwrap();
+        assert!(comment.contains("投票締め切りを過ぎています"), "{comment}");
+        assert!(comment.contains("1番は出走取消・競走除外です"), "{comment}");
+        assert!(
+            comment.contains("17番はこのレースの出走表にありません"),
+            "{comment}"
+        );
+        let summaries = fb["horse_summaries"].as_array().unwrap();
+        let numbers: Vec<u64> = summaries
+            .iter()
+            .map(|s| s["horse_number"].as_u64().unwrap())
+            .collect();
+        assert_eq!(numbers, vec![17, 1, 2], "the bet's own order");
+        assert_eq!(summaries[0]["horse_name"], "出走表にありません");
+        assert!(summaries[1]["horse_name"]
+            .as_str()
+            .unwrap()
+            .ends_with("（出走取消）"));
+        assert_eq!(
+            summaries[2]["horse_name"],
+            race.runners[1].horse_name.as_str()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_race_the_source_cannot_give_still_gets_feedback() {
+        let race = closed_race();
+        let it = item(&race, "win", vec![3]);
+        let races = vec![(race.race_id.clone(), None)];
+        let fb = data_feedback(&RuleBasedAdvisor, &view(&it, &races)).await;
+        assert!(fb["overall_comment"]
+            .as_str()
+            .unwrap()
+            .contains("レース情報を取得できない"));
+        assert_eq!(fb["horse_summaries"][0]["recent_results"], "データなし");
+    }
+
+    #[tokio::test]
+    async fn a_bracket_bet_lists_the_horses_of_each_bracket() {
+        let date = NaiveDate::from_ymd_opt(2031, 3, 1).unwrap();
+        let race = MockRaces::generate(&MockRaces::race_id(date, "06", 2)).unwrap();
+        let races = vec![(race.race_id.clone(), Some(race.clone()))];
+        let it = item(&race, "bracket_quinella", vec![8, 8]);
+        let fb = data_feedback(&RuleBasedAdvisor, &view(&it, &races)).await;
+        let in_eight: Vec<u64> = race
+            .runners
+            .iter()
+            .filter(|r| r.bracket_number == 8)
+            .map(|r| r.horse_number as u64)
+            .collect();
+        let listed: Vec<u64> = fb["horse_summaries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["horse_number"].as_u64().unwrap())
+            .collect();
+        assert_eq!(listed, in_eight);
+    }
+}
