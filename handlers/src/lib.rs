@@ -8,6 +8,7 @@ pub mod consultation;
 pub mod domain;
 pub mod host;
 pub mod http;
+pub mod jvdata;
 pub mod races;
 pub mod routes;
 pub mod store;
