@@ -18,12 +18,13 @@ mkdir -p "$BAKEN_CACHE"
 stamp="$BAKEN_VENV/.baken-requirements"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$REQUIREMENTS" ]; then
   echo "setting up the test venv in $BAKEN_VENV ($REQUIREMENTS)" >&2
-  if ! python3 -m venv --help >/dev/null 2>&1; then
-    # Debian's python3 ships venv separately.
-    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
-  fi
   rm -rf "$BAKEN_VENV"
-  python3 -m venv "$BAKEN_VENV"
+  if ! python3 -m venv "$BAKEN_VENV" >/dev/null 2>&1; then
+    # Debian's python3 ships venv (ensurepip) as a package of its own.
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+    rm -rf "$BAKEN_VENV"
+    python3 -m venv "$BAKEN_VENV"
+  fi
   # shellcheck disable=SC2086
   "$BAKEN_VENV/bin/pip" install --quiet --disable-pip-version-check $REQUIREMENTS
   echo "$REQUIREMENTS" > "$stamp"

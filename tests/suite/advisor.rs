@@ -158,19 +158,23 @@ async fn the_models_answers_reach_the_person() {
         .contains("この馬券どう思う？"));
 }
 
+/// Both the item comment and the chat answer are the rule-based advisor's.
+#[track_caller]
+fn assert_rule_based(started: &Value, reply: &Value) {
+    let comment = started["data_feedbacks"][0]["overall_comment"]
+        .as_str()
+        .unwrap();
+    assert!(comment.contains("単勝の的中確率"), "{comment}");
+    let answer = reply["ai_message"]["content"].as_str().unwrap();
+    assert!(answer.contains("合計掛け金"), "{answer}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_model_falls_back_to_the_rule_based_answer() {
     let (url, seen) = fake_converse(Behaviour::Fail).await;
     let dev = dev_with(&url).await;
     let (started, reply) = consult(&dev).await;
-    assert!(started["data_feedbacks"][0]["overall_comment"]
-        .as_str()
-        .unwrap()
-        .contains("単勝の的中確率"));
-    assert!(reply["ai_message"]["content"]
-        .as_str()
-        .unwrap()
-        .contains("合計掛け金"));
+    assert_rule_based(&started, &reply);
     assert!(!seen.lock().unwrap().is_empty(), "the model was asked");
 }
 
@@ -181,12 +185,5 @@ async fn a_slow_model_is_cut_off_at_the_deadline() {
     let (started, reply) = consult(&dev).await;
     // The fake would answer with the model's text after 5 s; the rule-based text shows the
     // 1.5 s deadline cut it off.
-    assert!(started["data_feedbacks"][0]["overall_comment"]
-        .as_str()
-        .unwrap()
-        .contains("単勝の的中確率"));
-    assert!(reply["ai_message"]["content"]
-        .as_str()
-        .unwrap()
-        .contains("合計掛け金"));
+    assert_rule_based(&started, &reply);
 }
