@@ -7,6 +7,7 @@
 
 pub mod build;
 pub mod codes;
+pub mod corpus;
 pub mod hr;
 pub mod o1;
 pub mod ra;
