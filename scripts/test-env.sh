@@ -12,11 +12,13 @@ BAKEN_VENV="$BAKEN_CACHE/venv"
 MOTO_VERSION="5.2.5"
 CARGO_ZIGBUILD_VERSION="0.24.1"
 ZIGLANG_VERSION="0.15.2"
-REQUIREMENTS="moto[server]==$MOTO_VERSION cargo-zigbuild==$CARGO_ZIGBUILD_VERSION ziglang==$ZIGLANG_VERSION"
+REQUIREMENTS="moto[server]==$MOTO_VERSION cargo-zigbuild==$CARGO_ZIGBUILD_VERSION ziglang==$ZIGLANG_VERSION -r windows-bootstrap/gateway/requirements-test.txt"
+# The gateway's pins are part of the stamp, so changing them rebuilds the venv.
+REQUIREMENTS_STAMP="$REQUIREMENTS $(cat windows-bootstrap/gateway/requirements*.txt | sha256sum)"
 
 mkdir -p "$BAKEN_CACHE"
 stamp="$BAKEN_VENV/.baken-requirements"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$REQUIREMENTS" ]; then
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$REQUIREMENTS_STAMP" ]; then
   echo "setting up the test venv in $BAKEN_VENV ($REQUIREMENTS)" >&2
   rm -rf "$BAKEN_VENV"
   if ! python3 -m venv "$BAKEN_VENV" >/dev/null 2>&1; then
@@ -27,7 +29,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$REQUIREMENTS" ]; then
   fi
   # shellcheck disable=SC2086
   "$BAKEN_VENV/bin/pip" install --quiet --disable-pip-version-check $REQUIREMENTS
-  echo "$REQUIREMENTS" > "$stamp"
+  echo "$REQUIREMENTS_STAMP" > "$stamp"
 fi
 
 # moto_server, cargo-zigbuild and zig come from the venv.

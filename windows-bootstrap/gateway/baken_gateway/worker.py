@@ -1,0 +1,188 @@
+"""The one thread that owns JV-Link. Every JV-Link call runs here, one at a time; HTTP handlers
+submit jobs and wait with a deadline, so a long sync never hangs a request.
+"""
+import concurrent.futures
+import datetime
+import logging
+import queue
+import threading
+import time
+from typing import Callable, Optional
+
+from . import codes
+from .codes import JVLinkError
+from .store import Store
+
+log = logging.getLogger("baken_gateway")
+
+# Setup without a dialog on the first run, normal updates afterwards (jvdata.md §7.3).
+OPTION_NORMAL = 1
+OPTION_SETUP_NO_DIALOG = 4
+SETUP_FROM = "19860101000000"
+
+
+class Worker:
+    def __init__(self, jvlink_factory: Callable, store: Store, software_id: str,
+                 service_key: Optional[str] = None, download_poll: float = 0.5,
+                 download_timeout: float = 3600.0, reopen_attempts: int = 3, odds_ttl: float = 30.0):
+        if not software_id or software_id.startswith(" ") or len(software_id.encode()) > 64:
+            raise ValueError("JV-Link needs a software id of 1 to 64 bytes not starting with a space")
+        self._factory = jvlink_factory
+        self.store = store
+        self._software_id = software_id
+        self._service_key = service_key
+        self._poll = download_poll
+        self._download_timeout = download_timeout
+        self._reopen_attempts = reopen_attempts
+        self._odds_ttl = odds_ttl
+        self._odds_cache: dict = {}
+        self._jobs: "queue.Queue" = queue.Queue()
+        self._jv = None
+        self.state = "starting"
+        self.last_error: Optional[str] = None
+        self.syncing = False
+        self._thread = threading.Thread(target=self._run, name="jvlink", daemon=True)
+
+    # -- the thread -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        try:
+            self._jv = self._factory()
+            rc = self._jv.init(self._software_id)
+            if rc != codes.OK:
+                raise JVLinkError("JVInit", rc)
+            if self._service_key:
+                rc = self._jv.set_service_key(self._service_key)
+                # -101: a key is already registered on this machine; it stays in use.
+                if rc not in (codes.OK, -101):
+                    raise JVLinkError("JVSetServiceKey", rc)
+            self.state = "ready"
+        except Exception as e:  # the gateway keeps serving what it has and says why
+            self.state = "error"
+            self._fail(e)
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            fn, future = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn())
+            except Exception as e:
+                self._fail(e)
+                future.set_exception(e)
+
+    def _fail(self, e: Exception) -> None:
+        self.last_error = str(e)
+        log.error("%s", e)
+
+    def submit(self, fn: Callable) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        self._jobs.put((fn, future))
+        return future
+
+    # -- stored data ------------------------------------------------------------------------
+
+    def sync(self) -> dict:
+        """Reads the stored RACE data since the persisted timestamp (on the worker thread)."""
+        if self.state != "ready":
+            raise JVLinkError("sync", -201)
+        self.syncing = True
+        try:
+            return self._sync()
+        finally:
+            self.syncing = False
+
+    def _sync(self) -> dict:
+        setup = self.store.get_meta("setup_done") is None
+        fromtime = self.store.get_meta("last_file_timestamp") or SETUP_FROM
+        option = OPTION_SETUP_NO_DIALOG if setup else OPTION_NORMAL
+        stored = 0
+        for attempt in range(self._reopen_attempts + 1):
+            self._jv.close()  # always close before the next open (else -202)
+            rc, readcount, downloadcount, last = self._jv.open("RACE", fromtime, option)
+            if rc == codes.NO_DATA:
+                self._jv.close()
+                self._finish(last or fromtime)
+                return {"stored": stored, "files": 0}
+            if rc < 0:
+                self._jv.close()
+                raise JVLinkError("JVOpen", rc)
+            outcome = self._read_all()
+            stored += outcome["stored"]
+            if outcome["retry"] is None:
+                self._jv.close()
+                self._finish(last)
+                return {"stored": stored, "files": readcount}
+            log.warning("JVGets: %s; reopening (%d/%d)", codes.describe(outcome["retry"]), attempt + 1,
+                        self._reopen_attempts)
+        self._jv.close()
+        raise JVLinkError("JVGets", outcome["retry"])
+
+    def _read_all(self) -> dict:
+        stored = 0
+        waited = 0.0
+        while True:
+            rc, buff, filename = self._jv.gets()
+            if rc > 0:
+                stored += int(self.store.put(bytes(buff[:rc])))
+            elif rc == 0:
+                return {"stored": stored, "retry": None}
+            elif rc == codes.NO_DATA:
+                continue  # end of one file; the next follows
+            elif rc == codes.DOWNLOADING:
+                if waited >= self._download_timeout:
+                    raise JVLinkError("JVGets (download did not finish)", rc)
+                time.sleep(self._poll)
+                waited += self._poll
+            elif rc in codes.BROKEN_FILE:
+                self._jv.file_delete(filename)
+                return {"stored": stored, "retry": rc}
+            elif rc in codes.REOPEN:
+                return {"stored": stored, "retry": rc}
+            else:
+                self._jv.close()
+                raise JVLinkError("JVGets", rc)
+
+    def _finish(self, last_file_timestamp: str) -> None:
+        self.store.set_meta("last_file_timestamp", last_file_timestamp)
+        self.store.set_meta("setup_done", "1")
+        self.store.set_meta("last_sync", datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
+        self.last_error = None
+
+    # -- realtime odds ----------------------------------------------------------------------
+
+    def realtime_odds(self, race_id: str) -> Optional[bytes]:
+        """O1 of one race through JVRTOpen 0B31, cached for a short time (worker thread)."""
+        cached = self._odds_cache.get(race_id)
+        if cached and time.monotonic() - cached[0] < self._odds_ttl:
+            return cached[1]
+        self._jv.close()
+        rc = self._jv.rt_open("0B31", race_id)
+        record = None
+        if rc == codes.NO_DATA:
+            self._jv.close()
+        elif rc < 0:
+            self._jv.close()
+            raise JVLinkError("JVRTOpen", rc)
+        else:
+            while True:
+                rc, buff, _ = self._jv.gets()
+                if rc > 0 and bytes(buff[:2]) == b"O1":
+                    record = bytes(buff[:rc])
+                elif rc == 0:
+                    break
+                elif rc < 0 and rc not in (codes.NO_DATA, codes.DOWNLOADING):
+                    self._jv.close()
+                    raise JVLinkError("JVGets", rc)
+            self._jv.close()
+        self._odds_cache[race_id] = (time.monotonic(), record)
+        return record
