@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::advisor::bedrock::BedrockAdvisor;
 use crate::advisor::rule_based::RuleBasedAdvisor;
 use crate::advisor::Advisor;
+use crate::races::jravan::JravanRaces;
 use crate::races::mock::MockRaces;
 use crate::races::RaceProvider;
 use crate::store::dynamo::DynamoStore;
@@ -51,8 +52,6 @@ pub enum ConfigError {
     UnknownProvider(String),
     #[error("RACE_DATA_PROVIDER=jravan needs JRAVAN_API_URL")]
     MissingGatewayUrl,
-    #[error("the jravan race provider is not part of this build yet; use RACE_DATA_PROVIDER=mock")]
-    JravanUnavailable,
     #[error("CART_TABLE_NAME and SESSION_TABLE_NAME must be set together")]
     HalfATableSet,
     #[error("ADVISOR must be `rule-based` or `bedrock`, got `{0}`")]
@@ -103,10 +102,10 @@ impl App {
     pub async fn from_config(config: &Config) -> Result<App, ConfigError> {
         let races: Arc<dyn RaceProvider> = match config.race_data_provider.as_str() {
             "mock" => Arc::new(MockRaces),
-            "jravan" if config.jravan_api_url.is_none() => {
-                return Err(ConfigError::MissingGatewayUrl)
-            }
-            "jravan" => return Err(ConfigError::JravanUnavailable),
+            "jravan" => match &config.jravan_api_url {
+                Some(url) => Arc::new(JravanRaces::new(url)),
+                None => return Err(ConfigError::MissingGatewayUrl),
+            },
             other => return Err(ConfigError::UnknownProvider(other.into())),
         };
         let store: Arc<dyn Store> = match (&config.cart_table, &config.session_table) {

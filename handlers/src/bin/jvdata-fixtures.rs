@@ -4,7 +4,8 @@
 use std::path::Path;
 
 fn main() -> std::io::Result<()> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../windows-bootstrap/gateway/tests/fixtures");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../windows-bootstrap/gateway/tests/fixtures");
     std::fs::create_dir_all(&dir)?;
     for (name, bytes) in baken_handlers::jvdata::corpus::files() {
         std::fs::write(dir.join(&name), &bytes)?;

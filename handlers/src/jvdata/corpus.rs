@@ -11,13 +11,38 @@ pub const VENUES: [&str; 2] = ["06", "09"];
 pub const RACES_PER_VENUE: u64 = 3;
 
 const HORSES: [&str; 18] = [
-    "ドウデュース", "ジャスティンパレス", "スターズオンアース", "タイトルホルダー", "スルーセブンシーズ", "シャフリヤール",
-    "ディープボンド", "ハーパー", "ソールオリエンス", "タスティエーラ", "ライラック", "ウインマリリン",
-    "ブローザホーン", "アイアンバローズ", "プラダリア", "ホウオウエミーズ", "ヒートオンビート", "シュトルーヴェ",
+    "ドウデュース",
+    "ジャスティンパレス",
+    "スターズオンアース",
+    "タイトルホルダー",
+    "スルーセブンシーズ",
+    "シャフリヤール",
+    "ディープボンド",
+    "ハーパー",
+    "ソールオリエンス",
+    "タスティエーラ",
+    "ライラック",
+    "ウインマリリン",
+    "ブローザホーン",
+    "アイアンバローズ",
+    "プラダリア",
+    "ホウオウエミーズ",
+    "ヒートオンビート",
+    "シュトルーヴェ",
 ];
-const JOCKEYS: [(&str, &str); 6] =
-    [("01096", "武豊"), ("05339", "ルメール"), ("01088", "川田将雅"), ("01126", "横山武史"), ("01170", "坂井瑠星"), ("01075", "戸崎圭太")];
-const TRAINERS: [(&str, &str); 3] = [("01071", "国枝栄"), ("01064", "友道康夫"), ("01142", "田中博康")];
+const JOCKEYS: [(&str, &str); 6] = [
+    ("01096", "武豊"),
+    ("05339", "ルメール"),
+    ("01088", "川田将雅"),
+    ("01126", "横山武史"),
+    ("01170", "坂井瑠星"),
+    ("01075", "戸崎圭太"),
+];
+const TRAINERS: [(&str, &str); 3] = [
+    ("01071", "国枝栄"),
+    ("01064", "友道康夫"),
+    ("01142", "田中博康"),
+];
 
 pub fn race_id(venue: &str, number: u64) -> String {
     format!("{DATE}{venue}0508{number:02}")
@@ -78,12 +103,14 @@ fn race_records(venue: &str, number: u64) -> Vec<Vec<u8>> {
         let (jcode, jname) = JOCKEYS[(n as usize + number as usize) % JOCKEYS.len()];
         let (tcode, tname) = TRAINERS[n as usize % TRAINERS.len()];
         let odds = 15 + (n * 37 + number * 11) % 400;
+        // The same horse (name and id) runs in several races of the corpus, so it has a history.
+        let horse = (n as usize - 1 + venue.len() * number as usize) % HORSES.len();
         let runner = RunnerFields {
             race_id: &id,
             bracket: bracket(n, count),
             number: n,
-            horse_id: &format!("20{:02}10{:04}", 19 + n % 4, n * 100 + number),
-            name: HORSES[(n as usize - 1 + venue.len() * number as usize) % HORSES.len()],
+            horse_id: &format!("20{:02}10{:04}", 19 + horse % 4, horse * 7 + 1),
+            name: HORSES[horse],
             sex: ['1', '2', '3'][n as usize % 3],
             age: 3 + n % 4,
             trainer_code: tcode,
@@ -100,25 +127,54 @@ fn race_records(venue: &str, number: u64) -> Vec<Vec<u8>> {
         win.push((n, odds));
     }
     // O1: final odds for run races (special values on horses 5 and 6 of race 2), none before.
-    let mut ranked: Vec<(u64, u64)> = win.iter().copied().filter(|(n, _)| !scratched(*n)).collect();
+    let mut ranked: Vec<(u64, u64)> = win
+        .iter()
+        .copied()
+        .filter(|(n, _)| !scratched(*n))
+        .collect();
     ranked.sort_by_key(|(n, o)| (*o, *n));
-    let pop = |n: u64| ranked.iter().position(|(m, _)| *m == n).map(|p| p as u64 + 1);
+    let pop = |n: u64| {
+        ranked
+            .iter()
+            .position(|(m, _)| *m == n)
+            .map(|p| p as u64 + 1)
+    };
     let slots: Vec<(u64, OddsText, Option<u64>)> = win
         .iter()
         .map(|(n, o)| {
             if !finished {
                 (*n, OddsText::NoVotes, None)
             } else if scratched(*n) {
-                (*n, if number == 2 { OddsText::CancelledBefore } else { OddsText::CancelledAfter }, None)
+                (
+                    *n,
+                    if number == 2 {
+                        OddsText::CancelledBefore
+                    } else {
+                        OddsText::CancelledAfter
+                    },
+                    None,
+                )
             } else {
                 (*n, OddsText::Tenths(*o), pop(*n))
             }
         })
         .collect();
-    out.push(build::o1(&id, if finished { '4' } else { '1' }, count, count - u64::from(finished), &slots));
+    out.push(build::o1(
+        &id,
+        if finished { '4' } else { '1' },
+        count,
+        count - u64::from(finished),
+        &slots,
+    ));
     if finished {
         let (a, b, c) = (ranked[0].0, ranked[1].0, ranked[2].0);
-        out.push(build::hr(&id, count - 1, (a, ranked[0].1 * 10, 1), &[(a, 110, 1), (b, 180, 2), (c, 240, 3)], ([a, b, c], 4_560, 12)));
+        out.push(build::hr(
+            &id,
+            count - 1,
+            (a, ranked[0].1 * 10, 1),
+            &[(a, 110, 1), (b, 180, 2), (c, 240, 3)],
+            ([a, b, c], 4_560, 12),
+        ));
     }
     out
 }
@@ -128,7 +184,10 @@ pub fn files() -> Vec<(String, Vec<u8>)> {
     VENUES
         .iter()
         .map(|v| {
-            let bytes: Vec<u8> = (1..=RACES_PER_VENUE).flat_map(|n| race_records(v, n)).flatten().collect();
+            let bytes: Vec<u8> = (1..=RACES_PER_VENUE)
+                .flat_map(|n| race_records(v, n))
+                .flatten()
+                .collect();
             (format!("RACE-{DATE}-{v}.jvd"), bytes)
         })
         .collect()
@@ -159,14 +218,16 @@ mod tests {
     use crate::jvdata::{parse, Record};
 
     fn fixture_dir() -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../windows-bootstrap/gateway/tests/fixtures")
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../windows-bootstrap/gateway/tests/fixtures")
     }
 
     #[test]
     fn the_committed_fixtures_are_the_generated_corpus() {
         for (name, bytes) in files() {
-            let committed = std::fs::read(fixture_dir().join(&name))
-                .unwrap_or_else(|e| panic!("{name}: {e}; run `cargo run -p baken-handlers --bin jvdata-fixtures`"));
+            let committed = std::fs::read(fixture_dir().join(&name)).unwrap_or_else(|e| {
+                panic!("{name}: {e}; run `cargo run -p baken-handlers --bin jvdata-fixtures`")
+            });
             assert!(committed == bytes, "{name} differs from the generator; run `cargo run -p baken-handlers --bin jvdata-fixtures`");
         }
     }

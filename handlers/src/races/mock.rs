@@ -208,6 +208,7 @@ impl MockRaces {
             distance,
             track_condition: rng.pick(&GOINGS).to_string(),
             grade,
+            runner_count: runners.len(),
             runners,
         })
     }

@@ -1,5 +1,6 @@
 //! Race data: one provider interface, chosen by `RACE_DATA_PROVIDER` (mock or jravan).
 
+pub mod jravan;
 pub mod mock;
 pub mod venues;
 
@@ -20,6 +21,8 @@ pub struct Race {
     pub distance: u32,
     pub track_condition: String,
     pub grade: String,
+    /// Runners declared for the race; the list of races knows it before the runners are read.
+    pub runner_count: usize,
     pub runners: Vec<Runner>,
 }
 
@@ -72,7 +75,7 @@ impl Race {
             "distance": self.distance,
             "track_condition": self.track_condition,
             "grade": self.grade,
-            "runner_count": self.runners.len(),
+            "runner_count": self.runner_count,
         })
     }
 }
