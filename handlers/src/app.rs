@@ -145,14 +145,4 @@ impl App {
             max_bet_amount: config.max_bet_amount.unwrap_or(DEFAULT_MAX_BET_AMOUNT),
         })
     }
-
-    /// Mock races, memory store, rule-based advisor: what tests and `baken dev` start from.
-    pub fn in_memory() -> App {
-        App {
-            races: Arc::new(MockRaces),
-            store: Arc::new(MemoryStore::default()),
-            advisor: Arc::new(RuleBasedAdvisor),
-            max_bet_amount: DEFAULT_MAX_BET_AMOUNT,
-        }
-    }
 }

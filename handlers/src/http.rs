@@ -58,7 +58,6 @@ impl ApiResponse {
 pub enum ErrorCode {
     BadRequest,
     NotFound,
-    MethodNotAllowed,
     UpstreamUnavailable,
     Internal,
 }
@@ -68,7 +67,6 @@ impl ErrorCode {
         match self {
             ErrorCode::BadRequest => 400,
             ErrorCode::NotFound => 404,
-            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::UpstreamUnavailable => 503,
             ErrorCode::Internal => 500,
         }
@@ -78,7 +76,6 @@ impl ErrorCode {
         match self {
             ErrorCode::BadRequest => "BAD_REQUEST",
             ErrorCode::NotFound => "NOT_FOUND",
-            ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             ErrorCode::UpstreamUnavailable => "UPSTREAM_UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL_ERROR",
         }

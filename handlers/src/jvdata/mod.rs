@@ -15,8 +15,6 @@ pub mod se;
 #[cfg(test)]
 mod tests;
 
-use std::fmt;
-
 /// What is wrong with a record, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{record} record: field {field} at byte {offset}: {problem}")]
@@ -210,17 +208,5 @@ pub fn parse(bytes: &[u8]) -> Result<Record, RecordError> {
                 other.map(String::from_utf8_lossy)
             ),
         }),
-    }
-}
-
-impl fmt::Display for Record {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (t, id) = match self {
-            Record::Ra(r) => ("RA", &r.header.race_id),
-            Record::Se(r) => ("SE", &r.header.race_id),
-            Record::O1(r) => ("O1", &r.header.race_id),
-            Record::Hr(r) => ("HR", &r.header.race_id),
-        };
-        write!(f, "{t} {id}")
     }
 }
