@@ -58,7 +58,7 @@ impl AwsError {
                     .map(str::to_string)
                     .unwrap_or_else(|| DisplayErrorContext(&err).to_string()),
             ),
-            _ => (None, DisplayErrorContext(&err).to_string()),
+            _ => (None, source_chain(&err)),
         };
         let hint = hint_for(code.as_deref(), &err);
         AwsError {
@@ -71,7 +71,25 @@ impl AwsError {
     }
 }
 
-fn hint_for<E, R>(code: Option<&str>, err: &SdkError<E, R>) -> Option<String> {
+/// The error and its causes, each once, without the Debug dump DisplayErrorContext adds.
+fn source_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
+fn hint_for<E, R>(code: Option<&str>, err: &SdkError<E, R>) -> Option<String>
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
     let hint = match code {
         Some(c) if c.starts_with("AccessDenied") || c == "UnauthorizedOperation" || c == "AuthorizationError" => {
             "the credentials in use lack this permission: grant it, or use --profile for an account that has it"
@@ -86,6 +104,9 @@ fn hint_for<E, R>(code: Option<&str>, err: &SdkError<E, R>) -> Option<String> {
             "another change to this resource is still in progress: wait for it and run the command again"
         }
         Some(_) => return None,
+        None if source_chain(err).contains("credentials") => {
+            "no AWS credentials were found: set AWS_PROFILE or --profile, run `aws sso login`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        }
         None => match err {
             SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
                 "no answer from AWS: check the network, --region and --endpoint-url (or AWS_ENDPOINT_URL)"
