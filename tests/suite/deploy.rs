@@ -55,25 +55,9 @@ fn table_actions(policy: &Value, table_arn: &str) -> Vec<String> {
     out
 }
 
+/// IAM answers policy documents URL-encoded; baken's own decoder undoes that.
 fn decode(doc: &str) -> Value {
-    let text = if doc.starts_with('%') {
-        let mut out = Vec::new();
-        let b = doc.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'%' {
-                out.push(u8::from_str_radix(&doc[i + 1..i + 3], 16).unwrap());
-                i += 3;
-            } else {
-                out.push(b[i]);
-                i += 1;
-            }
-        }
-        String::from_utf8(out).unwrap()
-    } else {
-        doc.to_string()
-    };
-    serde_json::from_str(&text).unwrap()
+    serde_json::from_str(&baken::live::decode_policy_document(doc)).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
