@@ -5,6 +5,7 @@
 //! → `engine` (carries a plan out) ; `package` builds the Lambda artefact.
 
 pub mod aws;
+pub mod bootstrap;
 pub mod desired;
 pub mod engine;
 pub mod live;

@@ -11,7 +11,8 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::error::{absent_if, on};
 use super::{AwsError, Clients};
-use crate::desired::{Attrs, Kind, ResourceId, RoleSpec};
+use crate::desired::network::PRESENT;
+use crate::desired::{Attrs, InstanceProfileSpec, Kind, ResourceId, RoleSpec};
 use crate::live::{canonical_json, decode_policy_document, LiveResource, Owner};
 use crate::model::names::role_path;
 
@@ -105,6 +106,18 @@ async fn read_one(
                 parse_doc(p.policy_document()),
             );
         }
+        let attached = clients
+            .iam
+            .list_attached_role_policies()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(err("ListAttachedRolePolicies", name))?;
+        for p in attached.attached_policies() {
+            if let Some(arn) = p.policy_arn() {
+                attrs.insert(format!("managed_policy {arn}"), PRESENT.into());
+            }
+        }
     }
     Ok(Some(LiveResource::new(
         ResourceId::new(Kind::Role, name),
@@ -130,13 +143,29 @@ pub async fn create(clients: &Clients, spec: &RoleSpec) -> Result<(), AwsError> 
         .create_role()
         .role_name(&spec.name)
         .path(&spec.path)
-        .description("Lambda execution role managed by baken")
+        .description(spec.description)
         .assume_role_policy_document(spec.assume_role_policy.to_string())
         .set_tags(Some(tags))
         .send()
         .await
         .map_err(err("CreateRole", &spec.name))?;
-    put_policy(clients, spec).await
+    put_policy(clients, spec).await?;
+    for arn in &spec.managed_policies {
+        attach(clients, &spec.name, arn).await?;
+    }
+    Ok(())
+}
+
+async fn attach(clients: &Clients, role: &str, arn: &str) -> Result<(), AwsError> {
+    clients
+        .iam
+        .attach_role_policy()
+        .role_name(role)
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(err("AttachRolePolicy", role))?;
+    Ok(())
 }
 
 async fn put_policy(clients: &Clients, spec: &RoleSpec) -> Result<(), AwsError> {
@@ -170,6 +199,166 @@ pub async fn update(
     if changed.iter().any(|a| a.starts_with("policy.")) {
         put_policy(clients, spec).await?;
     }
+    for arn in changed.iter().filter_map(|a| a.strip_prefix("managed_policy ")) {
+        if spec.managed_policies.iter().any(|m| m == arn) {
+            attach(clients, &spec.name, arn).await?;
+        } else {
+            clients
+                .iam
+                .detach_role_policy()
+                .role_name(&spec.name)
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(err("DetachRolePolicy", &spec.name))?;
+        }
+    }
+    Ok(())
+}
+
+/// Instance profiles under the stack's path, plus any holding a `wanted` name elsewhere.
+pub async fn read_instance_profiles(
+    clients: &Clients,
+    stack: &str,
+    wanted: &[String],
+) -> Result<Vec<LiveResource>, AwsError> {
+    let mut names = Vec::new();
+    let mut pages = clients
+        .iam
+        .list_instance_profiles()
+        .path_prefix(role_path(stack))
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(err("ListInstanceProfiles", &role_path(stack)))?;
+        names.extend(page.instance_profiles.into_iter().map(|p| p.instance_profile_name));
+    }
+    for w in wanted {
+        if !names.contains(w) {
+            names.push(w.clone());
+        }
+    }
+    let found = try_join_all(names.iter().map(|n| async move {
+        let got = absent_if(
+            clients
+                .iam
+                .get_instance_profile()
+                .instance_profile_name(n)
+                .send()
+                .await
+                .map_err(on("GetInstanceProfile", format!("instance profile {n}"))),
+            &["NoSuchEntity", "NoSuchEntityException"],
+        )?;
+        let Some(p) = got.and_then(|g| g.instance_profile) else {
+            return Ok::<_, AwsError>(None);
+        };
+        let owner = Owner::from_tags(stack, p.tags().iter().map(|t| (t.key(), t.value())));
+        let mut attrs = Attrs::from([("path".to_string(), p.path().to_string())]);
+        if let Some(r) = p.roles().first() {
+            attrs.insert("role".into(), r.role_name().to_string());
+        }
+        Ok(Some(LiveResource::new(
+            ResourceId::new(Kind::InstanceProfile, n),
+            attrs,
+            owner,
+        )))
+    }))
+    .await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+pub async fn create_instance_profile(
+    clients: &Clients,
+    spec: &InstanceProfileSpec,
+) -> Result<(), AwsError> {
+    let res = format!("instance profile {}", spec.name);
+    let tags: Vec<_> = spec
+        .tags
+        .iter()
+        .map(|(k, v)| {
+            aws_sdk_iam::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .expect("key and value set")
+        })
+        .collect();
+    clients
+        .iam
+        .create_instance_profile()
+        .instance_profile_name(&spec.name)
+        .path(&spec.path)
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map_err(on("CreateInstanceProfile", &res))?;
+    set_profile_role(clients, spec, None).await
+}
+
+/// Puts the spec's role in the profile (a profile holds one role), replacing `current`.
+pub async fn set_profile_role(
+    clients: &Clients,
+    spec: &InstanceProfileSpec,
+    current: Option<&str>,
+) -> Result<(), AwsError> {
+    let res = format!("instance profile {}", spec.name);
+    if let Some(old) = current {
+        clients
+            .iam
+            .remove_role_from_instance_profile()
+            .instance_profile_name(&spec.name)
+            .role_name(old)
+            .send()
+            .await
+            .map_err(on("RemoveRoleFromInstanceProfile", &res))?;
+    }
+    clients
+        .iam
+        .add_role_to_instance_profile()
+        .instance_profile_name(&spec.name)
+        .role_name(&spec.role)
+        .send()
+        .await
+        .map_err(on("AddRoleToInstanceProfile", &res))?;
+    Ok(())
+}
+
+/// Removes the profile's roles, then the profile.
+pub async fn delete_instance_profile(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    let res = format!("instance profile {name}");
+    let got = absent_if(
+        clients
+            .iam
+            .get_instance_profile()
+            .instance_profile_name(name)
+            .send()
+            .await
+            .map_err(on("GetInstanceProfile", &res)),
+        &["NoSuchEntity"],
+    )?;
+    let Some(p) = got.and_then(|g| g.instance_profile) else {
+        return Ok(());
+    };
+    for r in p.roles() {
+        clients
+            .iam
+            .remove_role_from_instance_profile()
+            .instance_profile_name(name)
+            .role_name(r.role_name())
+            .send()
+            .await
+            .map_err(on("RemoveRoleFromInstanceProfile", &res))?;
+    }
+    absent_if(
+        clients
+            .iam
+            .delete_instance_profile()
+            .instance_profile_name(name)
+            .send()
+            .await
+            .map_err(on("DeleteInstanceProfile", &res)),
+        &["NoSuchEntity"],
+    )?;
     Ok(())
 }
 

@@ -11,12 +11,13 @@
 
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
-    Architecture, Environment, FunctionCode, LastUpdateStatus, Runtime, State,
+    Architecture, Environment, FunctionCode, LastUpdateStatus, Runtime, State, VpcConfig,
 };
 
 use super::error::{absent_if, on};
 use super::retry::{retry_while, wait_until, Poll};
 use super::{AwsError, Clients};
+use crate::desired::network::PRESENT;
 use crate::desired::{Attrs, Code, FunctionSpec, Kind, PermissionSpec, ResourceId};
 use crate::live::{Health, LiveResource, Owner};
 use crate::model::Mode;
@@ -139,6 +140,15 @@ async fn read_one(
             c.code_sha256().unwrap_or_default().to_string(),
         ),
     ]);
+    // Outside a VPC, Lambda answers an empty VpcConfig (or none).
+    if let Some(vpc) = c.vpc_config() {
+        for s in vpc.subnet_ids() {
+            attrs.insert(format!("vpc subnet {s}"), PRESENT.into());
+        }
+        for g in vpc.security_group_ids() {
+            attrs.insert(format!("vpc security_group {g}"), PRESENT.into());
+        }
+    }
     let env = c.environment().and_then(|e| e.variables());
     for (k, v) in env.into_iter().flatten() {
         attrs.insert(format!("environment.{k}"), v.clone());
@@ -238,6 +248,16 @@ fn environment(spec: &FunctionSpec) -> Environment {
         .build()
 }
 
+/// The spec's VPC attachment; its references must have been filled in.
+fn vpc_config(spec: &FunctionSpec) -> Option<VpcConfig> {
+    spec.vpc.as_ref().map(|v| {
+        VpcConfig::builder()
+            .set_subnet_ids(Some(v.subnets.clone()))
+            .set_security_group_ids(Some(v.security_groups.clone()))
+            .build()
+    })
+}
+
 pub async fn create(clients: &Clients, spec: &FunctionSpec) -> Result<(), AwsError> {
     let code = FunctionCode::builder().zip_file(zip_bytes(spec)?).build();
     let timing = clients.timing;
@@ -253,6 +273,7 @@ pub async fn create(clients: &Clients, spec: &FunctionSpec) -> Result<(), AwsErr
             .timeout(spec.timeout_s)
             .architectures(Architecture::from(spec.architecture))
             .environment(environment(spec))
+            .set_vpc_config(vpc_config(spec))
             .code(code.clone())
             .set_tags(Some(spec.tags.clone().into_iter().collect()))
             .send()
@@ -280,6 +301,7 @@ pub async fn update(
             a.as_str(),
             "role" | "runtime" | "handler" | "memory" | "timeout"
         ) || a.starts_with("environment.")
+            || a.starts_with("vpc ")
     });
     let code_changed = changed
         .iter()
@@ -301,6 +323,13 @@ pub async fn update(
                     .memory_size(spec.memory_mb)
                     .timeout(spec.timeout_s)
                     .environment(environment(spec))
+                    .vpc_config(vpc_config(spec).unwrap_or_else(|| {
+                        // Empty lists take the function out of its VPC.
+                        VpcConfig::builder()
+                            .set_subnet_ids(Some(vec![]))
+                            .set_security_group_ids(Some(vec![]))
+                            .build()
+                    }))
                     .send()
                     .await
                     .map_err(on("UpdateFunctionConfiguration", res(&spec.name)))

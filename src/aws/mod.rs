@@ -4,11 +4,13 @@
 pub mod apigateway;
 pub mod counter;
 pub mod dynamodb;
+pub mod ec2;
 pub mod error;
 pub mod iam;
 pub mod lambda;
 pub mod logs;
 pub mod retry;
+pub mod ssm;
 pub mod sts;
 
 use std::sync::Arc;
@@ -43,6 +45,8 @@ pub struct Clients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub apigateway: aws_sdk_apigateway::Client,
     pub sts: aws_sdk_sts::Client,
+    pub ec2: aws_sdk_ec2::Client,
+    pub ssm: aws_sdk_ssm::Client,
 }
 
 /// Explicit retry policy: standard mode (exponential back-off with jitter, retry quota), more
@@ -97,6 +101,8 @@ impl Clients {
             dynamodb: client!(aws_sdk_dynamodb),
             apigateway: client!(aws_sdk_apigateway),
             sts: client!(aws_sdk_sts),
+            ec2: client!(aws_sdk_ec2),
+            ssm: client!(aws_sdk_ssm),
         }
     }
 }

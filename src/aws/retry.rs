@@ -19,6 +19,13 @@ pub struct Timing {
     pub iam_propagation: Duration,
     /// How long a conflicting Lambda update may keep us waiting.
     pub conflict: Duration,
+    /// An instance reaching running or terminated.
+    pub instance: Duration,
+    /// Lambda releasing a function's network interfaces after it leaves the VPC (AWS documents
+    /// up to about 45 minutes), and the deletes that wait for it.
+    pub eni_release: Duration,
+    /// A Run Command invocation on the gateway instance.
+    pub command: Duration,
 }
 
 impl Timing {
@@ -29,6 +36,9 @@ impl Timing {
             table: Duration::from_secs(600),
             iam_propagation: Duration::from_secs(120),
             conflict: Duration::from_secs(300),
+            instance: Duration::from_secs(900),
+            eni_release: Duration::from_secs(50 * 60),
+            command: Duration::from_secs(30 * 60),
         }
     }
 
@@ -40,6 +50,9 @@ impl Timing {
             table: Duration::from_secs(5),
             iam_propagation: Duration::from_secs(2),
             conflict: Duration::from_secs(2),
+            instance: Duration::from_secs(5),
+            eni_release: Duration::from_secs(5),
+            command: Duration::from_secs(5),
         }
     }
 }

@@ -110,6 +110,10 @@ pub struct DeployArgs {
     /// Apply without asking. Required when there is no terminal to ask at.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Allow the plan to replace the gateway instance (a new AMI, user data, type or disk).
+    /// Replacing it throws away JV-Link's downloaded data, so baken never does it unasked.
+    #[arg(long)]
+    pub replace_instance: bool,
     #[command(flatten)]
     pub artefact: Artefact,
 }

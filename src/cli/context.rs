@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use baken::aws::{Clients, Target};
+use baken::bootstrap::GatewaySoftware;
 use baken::desired::Code;
 use baken::engine::Session;
 use baken::manifest;
@@ -96,6 +97,20 @@ pub fn package(
         );
     }
     Ok(pkg)
+}
+
+/// The gateway instance's user data and install document, rendered from `windows-bootstrap/`
+/// (jravan mode only).
+pub fn gateway_software(
+    global: &Global,
+    stack: &Stack,
+    mode: Mode,
+) -> Result<Option<GatewaySoftware>, CliError> {
+    if mode != Mode::Jravan {
+        return Ok(None);
+    }
+    let dir = workspace(&global.manifest).join("windows-bootstrap");
+    Ok(Some(baken::bootstrap::render(&dir, stack)?))
 }
 
 pub fn code_of(pkg: Option<&Package>) -> Code {

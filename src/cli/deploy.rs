@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::approve::confirm;
 use super::args::{DeployArgs, Global};
-use super::context::{code_of, load_stack, mode, open_session, package};
+use super::context::{code_of, gateway_software, load_stack, mode, open_session, package};
 use super::error::{CliError, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL};
 use super::output::{plan_text, print_json, print_report, requests_line};
 use super::progress::{Lines, Spinners};
@@ -17,15 +17,17 @@ use super::progress::{Lines, Spinners};
 pub async fn run(global: &Global, args: &DeployArgs) -> Result<ExitCode, CliError> {
     let stack = load_stack(global)?;
     let (mode, explicit) = mode(&stack, args.mode);
+    let software = gateway_software(global, &stack, mode)?;
     let pkg = package(global, &stack, &args.artefact, global.json())?;
     let session = open_session(global, stack).await?;
     let planned = session
-        .plan_deploy(mode, explicit, &code_of(Some(&pkg)))
+        .plan_deploy(mode, explicit, &code_of(Some(&pkg)), software)
         .await?;
     refuse_conflicts(&planned)?;
     if !global.json() {
         print!("{}", plan_text(&planned.plan, &session.stack.region));
     }
+    refuse_instance_replacement(&planned, args.replace_instance)?;
     let code = execute(
         global,
         &session,
@@ -37,6 +39,27 @@ pub async fn run(global: &Global, args: &DeployArgs) -> Result<ExitCode, CliErro
     )
     .await?;
     Ok(code)
+}
+
+/// The instance holds JV-Link's downloaded data: replacing it needs `--replace-instance`.
+fn refuse_instance_replacement(planned: &Planned, allowed: bool) -> Result<(), CliError> {
+    let replaced = planned.plan.steps.iter().find(|s| {
+        s.resource.kind == baken::desired::Kind::Instance
+            && matches!(s.action, baken::plan::Action::Replace { .. })
+    });
+    match replaced {
+        Some(step) if !allowed => {
+            let reason = match &step.action {
+                baken::plan::Action::Replace { reason, .. } => reason.as_str(),
+                _ => "",
+            };
+            Err(CliError::Refused(format!(
+                "this deploy would replace {} ({reason}); nothing was changed\n  hint: a new instance starts without JV-Link's downloaded data; run again with --replace-instance to replace it, or undo the change in the manifest or windows-bootstrap/user-data.ps1",
+                step.resource
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn refuse_conflicts(planned: &Planned) -> Result<(), CliError> {

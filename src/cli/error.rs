@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use baken::aws::AwsError;
+use baken::bootstrap::BootstrapError;
 use baken::engine::EngineError;
 use baken::manifest::ManifestError;
 use baken::package::PackageError;
@@ -22,6 +23,8 @@ pub enum CliError {
     Aws(#[from] AwsError),
     #[error("cannot build the Lambda package: {0}")]
     Package(#[from] PackageError),
+    #[error("cannot render the gateway instance's software: {0}")]
+    Bootstrap(#[from] BootstrapError),
     /// The command will not go on without something from the person (approval, a flag).
     #[error("{0}")]
     Refused(String),

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::args::{Global, PlanArgs};
-use super::context::{code_of, load_stack, mode, open_session, package};
+use super::context::{code_of, gateway_software, load_stack, mode, open_session, package};
 use super::error::{CliError, EXIT_OK, EXIT_PENDING};
 use super::output::{plan_text, print_json, requests_line};
 
@@ -15,9 +15,10 @@ pub async fn run(global: &Global, args: &PlanArgs) -> Result<ExitCode, CliError>
     } else {
         Some(package(global, &stack, &args.artefact, global.json())?)
     };
+    let software = gateway_software(global, &stack, mode)?;
     let session = open_session(global, stack).await?;
     let planned = session
-        .plan_deploy(mode, explicit, &code_of(pkg.as_ref()))
+        .plan_deploy(mode, explicit, &code_of(pkg.as_ref()), software)
         .await?;
     let counts = session.clients.counter.counts();
     if global.json() {

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde_json::json;
 
-use super::{ownership_tags, Account, Attrs, Desired, Kind, ResourceId, Spec};
+use super::network::{NetworkNames, PRESENT};
+use super::refs::{id_ref, private_ip_ref};
+use super::{ownership_tags, Account, Attrs, Desired, JravanFacts, Kind, ResourceId, Spec};
 use crate::live::canonical_json;
 use crate::model::names::{log_group_name, role_name, role_path};
 use crate::model::{Access, Function, Mode, Stack};
@@ -27,6 +29,9 @@ pub struct RoleSpec {
     pub assume_role_policy: serde_json::Value,
     pub policy_name: String,
     pub policy: serde_json::Value,
+    /// ARNs of AWS managed policies attached to the role.
+    pub managed_policies: Vec<String>,
+    pub description: &'static str,
     pub tags: BTreeMap<String, String>,
 }
 
@@ -34,7 +39,7 @@ pub const ROLE_POLICY_NAME: &str = "baken-function-access";
 
 impl RoleSpec {
     pub fn attrs(&self) -> Attrs {
-        Attrs::from([
+        let mut a = Attrs::from([
             ("path".into(), self.path.clone()),
             (
                 "assume_role_policy".into(),
@@ -44,7 +49,11 @@ impl RoleSpec {
                 format!("policy.{}", self.policy_name),
                 canonical_json(&self.policy),
             ),
-        ])
+        ]);
+        for arn in &self.managed_policies {
+            a.insert(format!("managed_policy {arn}"), PRESENT.into());
+        }
+        a
     }
 }
 
@@ -72,7 +81,15 @@ pub struct FunctionSpec {
     pub architecture: &'static str,
     pub environment: BTreeMap<String, String>,
     pub code: Code,
+    /// Subnet and security-group references (jravan mode); None: outside any VPC.
+    pub vpc: Option<FunctionVpc>,
     pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionVpc {
+    pub subnets: Vec<String>,
+    pub security_groups: Vec<String>,
 }
 
 impl FunctionSpec {
@@ -87,6 +104,14 @@ impl FunctionSpec {
         ]);
         for (k, v) in &self.environment {
             a.insert(format!("environment.{k}"), v.clone());
+        }
+        if let Some(vpc) = &self.vpc {
+            for s in &vpc.subnets {
+                a.insert(format!("vpc subnet {s}"), PRESENT.into());
+            }
+            for g in &vpc.security_groups {
+                a.insert(format!("vpc security_group {g}"), PRESENT.into());
+            }
         }
         if let Code::Zip { sha256_base64, .. } = &self.code {
             a.insert("code_sha256".into(), sha256_base64.clone());
@@ -104,12 +129,12 @@ pub fn role_arn(account: &Account, stack: &str, suffix: &str) -> String {
     )
 }
 
-fn lambda_assume_role_policy() -> serde_json::Value {
+pub fn assume_role_policy(service: &str) -> serde_json::Value {
     json!({
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Principal": {"Service": service},
             "Action": "sts:AssumeRole"
         }]
     })
@@ -129,7 +154,7 @@ const WRITE_ACTIONS: [&str; 4] = [
 ];
 
 /// Only what the function's row in system.md allows: its tables (and their indexes) and its logs.
-fn access_policy(account: &Account, stack: &Stack, f: &Function) -> serde_json::Value {
+fn access_policy(account: &Account, stack: &Stack, mode: Mode, f: &Function) -> serde_json::Value {
     let log_group = account.log_group_arn(&log_group_name(&f.name));
     let mut statements = vec![json!({
         "Sid": "OwnLogs",
@@ -172,6 +197,23 @@ fn access_policy(account: &Account, stack: &Stack, f: &Function) -> serde_json::
             }));
         }
     }
+    // In the VPC, Lambda creates and removes the functions' network interfaces with the
+    // execution role (what AWSLambdaVPCAccessExecutionRole grants; EC2 has no resource scoping
+    // for these actions).
+    if mode == Mode::Jravan {
+        statements.push(json!({
+            "Sid": "VpcNetworkInterfaces",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateNetworkInterface",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses"
+            ],
+            "Resource": ["*"]
+        }));
+    }
     json!({"Version": "2012-10-17", "Statement": statements})
 }
 
@@ -181,9 +223,37 @@ pub(super) fn add(
     mode: Mode,
     account: &Account,
     code: &Code,
+    jravan: Option<&JravanFacts>,
 ) {
     let tags = ownership_tags(&stack.name);
-    let env = stack.function_environment(mode);
+    let mut env = stack.function_environment(mode);
+    // In the VPC: the private subnets, the Lambda security group, and the gateway's private IP.
+    let mut vpc = None;
+    let mut network_deps = Vec::new();
+    if let Some(facts) = jravan {
+        let names = NetworkNames::of(stack, facts.availability_zones.len());
+        let instance = super::gateway::instance_name(stack);
+        env.insert(
+            "JRAVAN_API_URL".into(),
+            format!("http://{}:{}", private_ip_ref(&instance), stack.jravan.gateway_port),
+        );
+        vpc = Some(FunctionVpc {
+            subnets: names
+                .private_subnets
+                .iter()
+                .map(|s| id_ref(Kind::Subnet, s))
+                .collect(),
+            security_groups: vec![id_ref(Kind::SecurityGroup, &names.lambda_sg)],
+        });
+        network_deps.extend(
+            names
+                .private_subnets
+                .iter()
+                .map(|s| ResourceId::new(Kind::Subnet, s)),
+        );
+        network_deps.push(ResourceId::new(Kind::SecurityGroupRules, &names.lambda_sg));
+        network_deps.push(ResourceId::new(Kind::Instance, &instance));
+    }
     for f in &stack.functions {
         let role = role_name(&stack.name, f.def.suffix);
         let role_id = ResourceId::new(Kind::Role, role.clone());
@@ -192,9 +262,11 @@ pub(super) fn add(
             spec: Spec::Role(RoleSpec {
                 name: role,
                 path: role_path(&stack.name),
-                assume_role_policy: lambda_assume_role_policy(),
+                assume_role_policy: assume_role_policy("lambda.amazonaws.com"),
                 policy_name: ROLE_POLICY_NAME.into(),
-                policy: access_policy(account, stack, f),
+                policy: access_policy(account, stack, mode, f),
+                managed_policies: vec![],
+                description: "Lambda execution role managed by baken",
                 tags: tags.clone(),
             }),
             // The policy names the tables' ARNs; they need not exist, but creating tables first
@@ -226,9 +298,10 @@ pub(super) fn add(
                 architecture: f.architecture.as_str(),
                 environment: env.clone(),
                 code: code.clone(),
+                vpc: vpc.clone(),
                 tags: tags.clone(),
             }),
-            depends_on: vec![role_id, log_id],
+            depends_on: [vec![role_id, log_id], network_deps.clone()].concat(),
         });
     }
 }

@@ -3,6 +3,9 @@
 
 pub mod api;
 mod functions;
+pub mod gateway;
+pub mod network;
+pub mod refs;
 mod tables;
 
 use std::collections::BTreeMap;
@@ -14,18 +17,39 @@ pub use api::{
     ApiResourceSpec, GatewayResponseSpec, MethodSpec, PermissionSpec, RestApiSpec, StageSpec,
     PERMISSION_STATEMENT_ID,
 };
-pub use functions::{Code, FunctionSpec, LogGroupSpec, RoleSpec, ROLE_POLICY_NAME};
+pub use functions::{Code, FunctionSpec, FunctionVpc, LogGroupSpec, RoleSpec, ROLE_POLICY_NAME};
+pub use gateway::{DocumentSpec, ElasticIpSpec, InstanceProfileSpec, InstanceSpec};
+pub use network::{
+    EndpointSpec, InternetGatewaySpec, RouteTableSpec, SecurityGroupRulesSpec, SecurityGroupSpec,
+    SubnetSpec, VpcSpec,
+};
 pub use tables::TableSpec;
 
 use crate::model::names::{MANAGED_BY, TAG_MANAGED_BY, TAG_STACK};
+use crate::bootstrap::GatewaySoftware;
 use crate::model::{Mode, Stack};
 
 /// Resource kinds, in the order a fresh deploy creates them (and teardown deletes them backwards).
+/// Backwards, the order is what AWS needs to let go: functions (and their network interfaces)
+/// before security groups and subnets, the Elastic IP before the instance, the instance before
+/// its security group and subnet, the network before the VPC, and the roles last, since Lambda
+/// uses a function's role to remove its network interfaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     Table,
     Role,
+    InstanceProfile,
+    Vpc,
+    InternetGateway,
+    Subnet,
+    RouteTable,
+    VpcEndpoint,
+    SecurityGroup,
+    SecurityGroupRules,
+    GatewayDocument,
+    Instance,
+    ElasticIp,
     LogGroup,
     Function,
     RestApi,
@@ -40,6 +64,17 @@ impl Kind {
         match self {
             Kind::Table => "table",
             Kind::Role => "role",
+            Kind::InstanceProfile => "instance-profile",
+            Kind::Vpc => "vpc",
+            Kind::InternetGateway => "internet-gateway",
+            Kind::Subnet => "subnet",
+            Kind::RouteTable => "route-table",
+            Kind::VpcEndpoint => "vpc-endpoint",
+            Kind::SecurityGroup => "security-group",
+            Kind::SecurityGroupRules => "security-group-rules",
+            Kind::GatewayDocument => "gateway-document",
+            Kind::Instance => "instance",
+            Kind::ElasticIp => "elastic-ip",
             Kind::LogGroup => "log-group",
             Kind::Function => "function",
             Kind::RestApi => "rest-api",
@@ -85,6 +120,17 @@ pub type Attrs = BTreeMap<String, String>;
 pub enum Spec {
     Table(TableSpec),
     Role(RoleSpec),
+    InstanceProfile(InstanceProfileSpec),
+    Vpc(VpcSpec),
+    InternetGateway(InternetGatewaySpec),
+    Subnet(SubnetSpec),
+    RouteTable(RouteTableSpec),
+    VpcEndpoint(EndpointSpec),
+    SecurityGroup(SecurityGroupSpec),
+    SecurityGroupRules(SecurityGroupRulesSpec),
+    GatewayDocument(DocumentSpec),
+    Instance(InstanceSpec),
+    ElasticIp(ElasticIpSpec),
     LogGroup(LogGroupSpec),
     Function(FunctionSpec),
     RestApi(RestApiSpec),
@@ -99,6 +145,17 @@ impl Spec {
         match self {
             Spec::Table(s) => s.attrs(),
             Spec::Role(s) => s.attrs(),
+            Spec::InstanceProfile(s) => s.attrs(),
+            Spec::Vpc(s) => s.attrs(),
+            Spec::InternetGateway(s) => s.attrs(),
+            Spec::Subnet(s) => s.attrs(),
+            Spec::RouteTable(s) => s.attrs(),
+            Spec::VpcEndpoint(s) => s.attrs(),
+            Spec::SecurityGroup(s) => s.attrs(),
+            Spec::SecurityGroupRules(s) => s.attrs(),
+            Spec::GatewayDocument(s) => s.attrs(),
+            Spec::Instance(s) => s.attrs(),
+            Spec::ElasticIp(s) => s.attrs(),
             Spec::LogGroup(s) => s.attrs(),
             Spec::Function(s) => s.attrs(),
             Spec::RestApi(s) => s.attrs(),
@@ -113,7 +170,12 @@ impl Spec {
     pub fn replace_on(&self) -> &'static [&'static str] {
         match self {
             Spec::Table(_) => &["partition_key"],
-            Spec::Role(_) => &["path"],
+            Spec::Role(_) | Spec::InstanceProfile(_) => &["path"],
+            Spec::Vpc(_) => &["cidr"],
+            Spec::Subnet(_) => &["vpc", "cidr", "availability_zone"],
+            Spec::RouteTable(_) | Spec::SecurityGroup(_) => &["vpc", "description"],
+            Spec::VpcEndpoint(_) => &["vpc", "service", "type"],
+            Spec::Instance(_) => gateway::INSTANCE_REPLACED_ON,
             _ => &[],
         }
     }
@@ -161,11 +223,36 @@ pub fn ownership_tags(stack: &str) -> BTreeMap<String, String> {
     ])
 }
 
-/// Everything `stack` wants in `mode`, in creation order.
-pub fn desired_state(stack: &Stack, mode: Mode, account: &Account, code: &Code) -> Vec<Desired> {
+/// Facts about the account that the jravan resources are derived from, looked up before planning.
+#[derive(Debug, Clone)]
+pub struct JravanFacts {
+    pub availability_zones: Vec<String>,
+    /// The id of the DynamoDB prefix list of the region (`pl-…`), for the Lambda egress rule.
+    pub dynamodb_prefix_list: String,
+    /// The pinned image: the manifest's, else the running instance's, else the latest.
+    pub ami: String,
+    /// None when the command does not render the gateway (status, teardown).
+    pub software: Option<GatewaySoftware>,
+}
+
+/// Everything `stack` wants in `mode`, in creation order. `jravan` is required in jravan mode.
+pub fn desired_state(
+    stack: &Stack,
+    mode: Mode,
+    account: &Account,
+    code: &Code,
+    jravan: Option<&JravanFacts>,
+) -> Vec<Desired> {
+    let jravan = jravan.filter(|_| mode == Mode::Jravan);
     let mut out = Vec::new();
     tables::add(&mut out, stack);
-    functions::add(&mut out, stack, mode, account, code);
+    if let Some(facts) = jravan {
+        gateway::add(&mut out, stack, account, facts);
+        network::add(&mut out, stack, account, facts);
+    }
+    functions::add(&mut out, stack, mode, account, code, jravan);
     api::add(&mut out, stack, account);
+    // Creation order is kind order; within a kind, the order the modules added them.
+    out.sort_by_key(|d| d.id.kind);
     out
 }

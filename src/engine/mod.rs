@@ -11,8 +11,10 @@ use serde::Serialize;
 pub use apply::{apply, ApplyReport};
 pub use read::read_live;
 
-use crate::aws::{sts, AwsError, Clients};
-use crate::desired::{desired_state, Account, Code, Desired, Kind};
+use crate::aws::{ec2, ssm, sts, AwsError, Clients};
+use crate::bootstrap::GatewaySoftware;
+use crate::desired::network::NetworkNames;
+use crate::desired::{desired_state, Account, Code, Desired, JravanFacts, Kind, ResourceId};
 use crate::live::LiveState;
 use crate::model::{Mode, Stack};
 use crate::plan::{self, Plan};
@@ -29,8 +31,6 @@ pub enum EngineError {
         deployed: &'static str,
         wanted: &'static str,
     },
-    #[error("{0}")]
-    Unsupported(String),
 }
 
 /// One stack in one account: the clients and the facts names are derived from.
@@ -62,20 +62,16 @@ impl Session {
     }
 
     /// What a deploy in `mode` would do. `explicit_mode`: the mode came from `--mode`, so a switch
-    /// is intended.
+    /// is intended. `software`: the rendered gateway (jravan mode).
     pub async fn plan_deploy(
         &self,
         mode: Mode,
         explicit_mode: bool,
         code: &Code,
+        software: Option<GatewaySoftware>,
     ) -> Result<Planned, EngineError> {
-        if mode == Mode::Jravan {
-            return Err(EngineError::Unsupported(
-                "jravan mode (VPC, EC2 gateway) is not available in this version of baken yet; deploy with --mode mock".into(),
-            ));
-        }
-        let desired = desired_state(&self.stack, mode, &self.account, code);
-        let live = read_live(&self.clients, &self.stack, &desired).await?;
+        // The names read do not depend on the facts, so one read serves both.
+        let live = read_live(&self.clients, &self.stack, &self.names(mode)).await?;
         if let Some(deployed) = live.deployed_mode {
             if deployed != mode && !explicit_mode {
                 return Err(EngineError::ModeSwitch {
@@ -85,6 +81,8 @@ impl Session {
                 });
             }
         }
+        let facts = self.facts(mode, &live, software).await?;
+        let desired = desired_state(&self.stack, mode, &self.account, code, facts.as_ref());
         let plan = plan::compute(&self.stack.name, mode, &desired, &live);
         Ok(Planned {
             desired,
@@ -93,18 +91,64 @@ impl Session {
         })
     }
 
-    /// The plan against the mode the stack is deployed in (the manifest's when it is not
-    /// deployed), without the function code: what `status` reports.
-    pub async fn plan_status(&self) -> Result<Planned, EngineError> {
-        let desired = desired_state(&self.stack, self.stack.mode, &self.account, &Code::Unknown);
-        // The names read do not depend on the mode, so one read serves either mode.
-        let live = read_live(&self.clients, &self.stack, &desired).await?;
-        let mode = live.deployed_mode.unwrap_or(self.stack.mode);
-        let desired = if mode == self.stack.mode {
-            desired
-        } else {
-            desired_state(&self.stack, mode, &self.account, &Code::Unknown)
+    /// The desired state's resource names in `mode` (facts do not change names).
+    fn names(&self, mode: Mode) -> Vec<Desired> {
+        let placeholder = JravanFacts {
+            availability_zones: vec![String::new(); self.stack.jravan.az_count],
+            dynamodb_prefix_list: String::new(),
+            ami: String::new(),
+            software: None,
         };
+        desired_state(&self.stack, mode, &self.account, &Code::Unknown, Some(&placeholder))
+    }
+
+    /// Looks up what the jravan resources are planned from. Zones and image are pinned to what
+    /// the live stack uses, so a deploy never moves a subnet or replaces the instance because AWS
+    /// changed its defaults.
+    async fn facts(
+        &self,
+        mode: Mode,
+        live: &LiveState,
+        software: Option<GatewaySoftware>,
+    ) -> Result<Option<JravanFacts>, EngineError> {
+        if mode != Mode::Jravan {
+            return Ok(None);
+        }
+        let j = &self.stack.jravan;
+        let names = NetworkNames::of(&self.stack, j.az_count);
+        let live_zones: Option<Vec<String>> = names
+            .private_subnets
+            .iter()
+            .map(|n| {
+                live.get(&ResourceId::new(Kind::Subnet, n))
+                    .and_then(|s| s.attrs.get("availability_zone").cloned())
+            })
+            .collect();
+        let availability_zones = match (&j.availability_zones, live_zones) {
+            (Some(z), _) => z.clone(),
+            (None, Some(z)) => z,
+            (None, None) => ec2::availability_zones(&self.clients, j.az_count).await?,
+        };
+        let ami = match (&j.ami, &live.instance_ami) {
+            (Some(a), _) => a.clone(),
+            (None, Some(a)) => a.clone(),
+            (None, None) => ssm::latest_windows_ami(&self.clients).await?,
+        };
+        Ok(Some(JravanFacts {
+            availability_zones,
+            dynamodb_prefix_list: ec2::dynamodb_prefix_list(&self.clients).await?,
+            ami,
+            software,
+        }))
+    }
+
+    /// The plan against the mode the stack is deployed in (the manifest's when it is not
+    /// deployed), without the function code or the gateway software: what `status` reports.
+    pub async fn plan_status(&self) -> Result<Planned, EngineError> {
+        let live = read_live(&self.clients, &self.stack, &self.names(self.stack.mode)).await?;
+        let mode = live.deployed_mode.unwrap_or(self.stack.mode);
+        let facts = self.facts(mode, &live, None).await?;
+        let desired = desired_state(&self.stack, mode, &self.account, &Code::Unknown, facts.as_ref());
         let plan = plan::compute(&self.stack.name, mode, &desired, &live);
         Ok(Planned {
             desired,

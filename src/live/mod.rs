@@ -66,6 +66,12 @@ pub struct LiveState {
     pub api_resource_ids: BTreeMap<String, String>,
     /// The mode the stack was last deployed in, read from its functions' environment.
     pub deployed_mode: Option<Mode>,
+    /// AWS-assigned ids (and the instance's private IP) of what exists, by reference key.
+    pub refs: crate::desired::refs::Refs,
+    /// The image the live gateway instance runs: the pinned AMI.
+    pub instance_ami: Option<String>,
+    /// What the instance bootstrap last reported (its Systems Manager parameter), when any.
+    pub bootstrap_report: Option<String>,
 }
 
 impl LiveState {

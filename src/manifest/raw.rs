@@ -147,4 +147,6 @@ pub struct RawInstance {
 pub struct RawGateway {
     pub port: Option<i64>,
     pub service_key_parameter: Option<String>,
+    pub python_version: Option<String>,
+    pub python_sha256: Option<String>,
 }

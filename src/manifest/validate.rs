@@ -530,6 +530,26 @@ fn resolve_jravan(c: &mut Checker, raw: RawJravan, stack: &str) -> Jravan {
             "a Systems Manager parameter path starts with `/`",
         );
     }
+    let python_version = raw
+        .gateway
+        .python_version
+        .unwrap_or_else(|| DEFAULT_PYTHON_VERSION.to_string());
+    let parts: Vec<&str> = python_version.split('.').collect();
+    if parts.len() != 3 || parts.iter().any(|p| p.parse::<u32>().is_err()) {
+        c.problem(
+            "jravan.gateway.python_version",
+            format!("`{python_version}` is not a CPython release like 3.12.10"),
+        );
+    }
+    let python_sha256 = raw.gateway.python_sha256.map(|h| h.to_ascii_lowercase());
+    if let Some(h) = &python_sha256 {
+        if h.len() != 64 || !h.chars().all(|ch| ch.is_ascii_hexdigit()) {
+            c.problem(
+                "jravan.gateway.python_sha256",
+                "a SHA-256 is 64 hexadecimal digits (python.org lists it next to the installer)",
+            );
+        }
+    }
     Jravan {
         vpc_cidr,
         availability_zones: n.availability_zones,
@@ -542,5 +562,10 @@ fn resolve_jravan(c: &mut Checker, raw: RawJravan, stack: &str) -> Jravan {
         key_pair: i.key_pair,
         gateway_port,
         service_key_parameter,
+        python_version,
+        python_sha256,
     }
 }
+
+/// The 32-bit CPython the gateway instance installs. The gateway's wheels are locked for 3.12.
+const DEFAULT_PYTHON_VERSION: &str = "3.12.10";

@@ -119,6 +119,10 @@ pub struct Jravan {
     pub key_pair: Option<String>,
     pub gateway_port: u16,
     pub service_key_parameter: String,
+    /// The 32-bit CPython release installed on the instance, and the SHA-256 of its installer
+    /// (`python-<version>.exe` from python.org). No default hash: baken cannot vouch for one.
+    pub python_version: String,
+    pub python_sha256: Option<String>,
 }
 
 impl Stack {

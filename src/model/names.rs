@@ -36,3 +36,19 @@ pub fn default_table_name(stack: &str, table: &str) -> String {
 pub fn default_api_name(stack: &str) -> String {
     format!("{stack}-api")
 }
+
+/// The Systems Manager Command document that installs the gateway code on the instance.
+pub fn gateway_document_name(stack: &str) -> String {
+    format!("{stack}-gateway-install")
+}
+
+/// Where the instance bootstrap reports its progress and completion (read by `baken status`).
+pub fn bootstrap_status_parameter(stack: &str) -> String {
+    format!("/baken/{stack}/gateway-bootstrap")
+}
+
+/// Name tags of the jravan network and instance resources (EC2 ids are AWS's; the Name tag and
+/// the stack tag find them again).
+pub fn ec2_name(stack: &str, suffix: &str) -> String {
+    format!("{stack}-{suffix}")
+}

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::desired::refs::{self, Refs};
 use crate::desired::{api::API_ID, Attrs, Desired, Kind, ResourceId, Spec};
 use crate::live::{Health, LiveState, Owner};
 use crate::model::Mode;
@@ -104,19 +105,29 @@ impl Plan {
 
 /// Live-only attributes that mean nothing when the desired side does not state them: the code
 /// hash is unknown to commands that do not build.
-const IGNORED_WHEN_UNWANTED: [&str; 1] = ["code_sha256"];
+/// The same holds for the gateway's user data and code, which only deploy renders.
+const IGNORED_WHEN_UNWANTED: [&str; 4] = [
+    "code_sha256",
+    "user_data_sha256",
+    "gateway_code",
+    "content_sha256",
+];
 
-/// The desired attributes with the REST API's id filled in where it is known.
-pub fn wanted_attrs(d: &Desired, api_id: Option<&str>) -> Attrs {
-    let mut attrs = d.spec.attrs();
-    if let Some(id) = api_id {
-        for v in attrs.values_mut() {
-            if v.contains(API_ID) {
-                *v = v.replace(API_ID, id);
-            }
-        }
-    }
-    attrs
+/// The desired attributes with the REST API's id and the other resources' AWS ids filled in
+/// where they are known (in names of set members too: `vpc subnet subnet-…`).
+pub fn wanted_attrs(d: &Desired, api_id: Option<&str>, known: &Refs) -> Attrs {
+    let fill = |text: &str| {
+        let text = match api_id {
+            Some(id) if text.contains(API_ID) => text.replace(API_ID, id),
+            _ => text.to_string(),
+        };
+        refs::fill_known(&text, known)
+    };
+    d.spec
+        .attrs()
+        .iter()
+        .map(|(k, v)| (fill(k), fill(v)))
+        .collect()
 }
 
 pub fn diff(wanted: &Attrs, live: &Attrs) -> Vec<Change> {
@@ -137,6 +148,34 @@ pub fn diff(wanted: &Attrs, live: &Attrs) -> Vec<Change> {
 /// Compares desired with live. `desired` is in creation order; deletions come after everything
 /// else, in reverse kind order.
 pub fn compute(stack: &str, mode: Mode, desired: &[Desired], live: &LiveState) -> Plan {
+    let first = compute_with(stack, mode, desired, live, &live.refs);
+    // A replaced resource gets new AWS ids: what refers to it must be planned against the ids it
+    // will have, not the ones it has (the Elastic IP follows a new instance, the functions its new
+    // private IP).
+    let replaced: Vec<&ResourceId> = first
+        .steps
+        .iter()
+        .filter(|s| matches!(s.action, Action::Replace { .. }))
+        .map(|s| &s.resource)
+        .collect();
+    if replaced.is_empty() {
+        return first;
+    }
+    let mut known = live.refs.clone();
+    for id in replaced {
+        known.remove(&refs::id_key(id.kind, &id.name));
+        known.remove(&refs::private_ip_key(&id.name));
+    }
+    compute_with(stack, mode, desired, live, &known)
+}
+
+fn compute_with(
+    stack: &str,
+    mode: Mode,
+    desired: &[Desired],
+    live: &LiveState,
+    known: &Refs,
+) -> Plan {
     let mut plan = Plan {
         stack: stack.to_string(),
         mode,
@@ -158,7 +197,7 @@ pub fn compute(stack: &str, mode: Mode, desired: &[Desired], live: &LiveState) -
             });
             continue;
         }
-        let mut changes = diff(&wanted_attrs(d, live.api_id.as_deref()), &l.attrs);
+        let mut changes = diff(&wanted_attrs(d, live.api_id.as_deref(), known), &l.attrs);
         if let Health::Unhealthy(reason) = &l.health {
             plan.unhealthy.push(Unhealthy {
                 resource: d.id.clone(),
@@ -203,7 +242,13 @@ pub fn compute(stack: &str, mode: Mode, desired: &[Desired], live: &LiveState) -
         }
     }
 
-    plan.steps.extend(deletions(desired, live));
+    // Deletions wait for every other step: a function leaves the VPC before its subnets and
+    // security group go, a resource moves off what is about to be deleted first.
+    let others: Vec<ResourceId> = plan.steps.iter().map(|s| s.resource.clone()).collect();
+    plan.steps.extend(deletions(desired, live).into_iter().map(|mut s| {
+        s.after.extend(others.iter().cloned());
+        s
+    }));
     plan
 }
 
@@ -270,7 +315,7 @@ mod tests {
             id: "123456789012".into(),
             region: stack.region.clone(),
         };
-        desired_state(&stack, Mode::Mock, &account, &Code::Unknown)
+        desired_state(&stack, Mode::Mock, &account, &Code::Unknown, None)
     }
 
     /// The live state of a stack deployed exactly as desired.
@@ -282,7 +327,7 @@ mod tests {
         for d in desired {
             live.insert(LiveResource::new(
                 d.id.clone(),
-                wanted_attrs(d, Some("abc")),
+                wanted_attrs(d, Some("abc"), &Refs::new()),
                 Owner::Ours,
             ));
         }

@@ -25,6 +25,9 @@ fn timing() -> Timing {
         table: Duration::from_millis(300),
         iam_propagation: Duration::from_millis(300),
         conflict: Duration::from_millis(300),
+        instance: Duration::from_millis(300),
+        eni_release: Duration::from_millis(300),
+        command: Duration::from_millis(300),
     }
 }
 
@@ -56,6 +59,7 @@ fn spec(dir: &std::path::Path) -> FunctionSpec {
             path: zip,
             sha256_base64: "x".into(),
         },
+        vpc: None,
         tags: Default::default(),
     }
 }

@@ -35,7 +35,8 @@ def schedule_syncs(worker: Worker, minutes: float) -> None:
     tick()
 
 
-def main() -> None:
+def build_server() -> uvicorn.Server:
+    """The gateway, ready to run: JV-Link worker started, syncs scheduled, HTTP server built."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     from .jvlink import ComJVLink
 
@@ -48,7 +49,12 @@ def main() -> None:
     )
     worker.start()
     schedule_syncs(worker, float(os.environ.get("BAKEN_SYNC_MINUTES", "30")))
-    uvicorn.run(create_app(worker), host="0.0.0.0", port=int(os.environ.get("BAKEN_PORT", "8000")))
+    port = int(os.environ.get("BAKEN_PORT", "8000"))
+    return uvicorn.Server(uvicorn.Config(create_app(worker), host="0.0.0.0", port=port))
+
+
+def main() -> None:
+    build_server().run()
 
 
 if __name__ == "__main__":

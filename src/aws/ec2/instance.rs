@@ -1,0 +1,298 @@
+//! The gateway instance and its Elastic IP, and the account facts the network is planned from.
+
+use aws_sdk_ec2::types::{
+    BlockDeviceMapping, DomainType, EbsBlockDevice, HttpTokensState, IamInstanceProfileSpecification,
+    InstanceMetadataEndpointState, InstanceMetadataOptionsRequest, InstanceType, ResourceType, Tag,
+    VolumeType,
+};
+use base64::Engine as _;
+
+use super::{filter, tag_spec};
+use crate::aws::error::{absent_if, on};
+use crate::aws::retry::{retry_while, wait_until, Poll};
+use crate::aws::{ssm, AwsError, Clients};
+use crate::desired::gateway::{TAG_GATEWAY_CODE, TAG_USER_DATA};
+use crate::desired::{ElasticIpSpec, InstanceSpec};
+
+const GONE: &[&str] = &["InvalidInstanceID.NotFound", "InvalidAllocationID.NotFound"];
+
+/// The first two available zones of the region, in name order (or as many as asked for).
+pub async fn availability_zones(clients: &Clients, count: usize) -> Result<Vec<String>, AwsError> {
+    let out = clients
+        .ec2
+        .describe_availability_zones()
+        .filters(filter("state", &["available"]))
+        .send()
+        .await
+        .map_err(on("DescribeAvailabilityZones", format!("region {}", clients.region)))?;
+    let mut zones: Vec<String> = out
+        .availability_zones()
+        .iter()
+        .filter(|z| z.zone_type().is_none_or(|t| t == "availability-zone"))
+        .filter_map(|z| z.zone_name().map(str::to_string))
+        .collect();
+    zones.sort();
+    if zones.len() < count {
+        return Err(AwsError::new(
+            "DescribeAvailabilityZones",
+            format!("region {}", clients.region),
+            format!("{} availability zones are available, {count} are needed", zones.len()),
+        )
+        .with_hint("name the zones in the manifest (jravan.network.availability_zones) or lower az_count"));
+    }
+    zones.truncate(count);
+    Ok(zones)
+}
+
+/// The region's DynamoDB prefix list (`pl-…`), which the Lambda egress rule allows instead of
+/// the whole internet.
+pub async fn dynamodb_prefix_list(clients: &Clients) -> Result<String, AwsError> {
+    let name = format!("com.amazonaws.{}.dynamodb", clients.region);
+    let out = clients
+        .ec2
+        .describe_prefix_lists()
+        .filters(filter("prefix-list-name", &[&name]))
+        .send()
+        .await
+        .map_err(on("DescribePrefixLists", &name))?;
+    out.prefix_lists()
+        .iter()
+        .find_map(|p| p.prefix_list_id().map(str::to_string))
+        .ok_or_else(|| {
+            AwsError::new("DescribePrefixLists", &name, "the region has no DynamoDB prefix list")
+        })
+}
+
+/// What the launch needs beyond the spec: the AWS ids it refers to and a client token.
+pub struct Launch<'a> {
+    pub subnet: &'a str,
+    pub security_group: &'a str,
+    /// Makes a retried RunInstances (by the SDK, after a timeout) return the first launch
+    /// instead of starting a second instance.
+    pub client_token: &'a str,
+}
+
+/// Launches the instance, waits for it to run, and returns its id and private IP.
+pub async fn launch_instance(
+    clients: &Clients,
+    spec: &InstanceSpec,
+    launch: Launch<'_>,
+) -> Result<(String, String), AwsError> {
+    let res = format!("instance {}", spec.name);
+    let Some(software) = &spec.software else {
+        return Err(AwsError::new("RunInstances", &res, "the gateway user data was not rendered"));
+    };
+    let mut instance_tags = tag_spec(ResourceType::Instance, &spec.name, &spec.tags);
+    let mut extra = instance_tags.tags().to_vec();
+    extra.push(Tag::builder().key(TAG_USER_DATA).value(&software.user_data_sha256).build());
+    extra.push(Tag::builder().key(TAG_GATEWAY_CODE).value(&software.bundle_sha256).build());
+    instance_tags = aws_sdk_ec2::types::TagSpecification::builder()
+        .resource_type(ResourceType::Instance)
+        .set_tags(Some(extra))
+        .build();
+    let user_data = base64::engine::general_purpose::STANDARD.encode(&software.user_data);
+    let root = BlockDeviceMapping::builder()
+        // The Windows AMIs' root device.
+        .device_name("/dev/sda1")
+        .ebs(
+            EbsBlockDevice::builder()
+                .volume_size(spec.disk_gb)
+                .volume_type(VolumeType::Gp3)
+                .encrypted(true)
+                .delete_on_termination(true)
+                .build(),
+        )
+        .build();
+    let run = || async {
+        clients
+            .ec2
+            .run_instances()
+            .image_id(&spec.ami)
+            .instance_type(InstanceType::from(spec.instance_type.as_str()))
+            .min_count(1)
+            .max_count(1)
+            .subnet_id(launch.subnet)
+            .security_group_ids(launch.security_group)
+            .iam_instance_profile(IamInstanceProfileSpecification::builder().name(&spec.instance_profile).build())
+            .block_device_mappings(root.clone())
+            .metadata_options(
+                InstanceMetadataOptionsRequest::builder()
+                    .http_tokens(HttpTokensState::Required)
+                    .http_endpoint(InstanceMetadataEndpointState::Enabled)
+                    .build(),
+            )
+            .set_key_name(spec.key_pair.clone())
+            .user_data(&user_data)
+            .client_token(launch.client_token)
+            .tag_specifications(instance_tags.clone())
+            .tag_specifications(tag_spec(ResourceType::Volume, &spec.name, &spec.tags))
+            .send()
+            .await
+            .map_err(on("RunInstances", &res))
+    };
+    // A new instance profile is not usable by EC2 for a few seconds (IAM is eventually
+    // consistent): AWS answers InvalidParameterValue naming the profile.
+    let out = retry_while(
+        &clients.timing,
+        clients.timing.iam_propagation,
+        |e| e.code_is("InvalidParameterValue") && e.message.to_ascii_lowercase().contains("profile"),
+        run,
+    )
+    .await?;
+    let id = out
+        .instances()
+        .first()
+        .and_then(|i| i.instance_id())
+        .unwrap_or_default()
+        .to_string();
+    let ip = wait_state(clients, &id, &spec.name, "running").await?;
+    Ok((id, ip.unwrap_or_default()))
+}
+
+/// Waits for the instance to reach `wanted` (lower case); returns its private IP. A missing
+/// instance counts as terminated.
+async fn wait_state(clients: &Clients, id: &str, name: &str, wanted: &str) -> Result<Option<String>, AwsError> {
+    let res = format!("instance {name} ({id})");
+    wait_until("DescribeInstances", &res, &clients.timing, clients.timing.instance, || async {
+        let out = absent_if(
+            clients.ec2.describe_instances().instance_ids(id).send().await.map_err(on("DescribeInstances", &res)),
+            GONE,
+        )?;
+        let instance = out.as_ref().and_then(|o| o.reservations().first()).and_then(|r| r.instances().first());
+        let state = instance
+            .and_then(|i| i.state())
+            .and_then(|s| s.name())
+            .map(|s| s.as_str().to_ascii_lowercase())
+            .unwrap_or_else(|| "terminated".into());
+        if state == wanted {
+            return Ok(Poll::Done(instance.and_then(|i| i.private_ip_address()).map(str::to_string)));
+        }
+        if wanted == "running" && (state == "terminated" || state == "shutting-down") {
+            let reason = instance.and_then(|i| i.state_reason()).and_then(|r| r.message()).unwrap_or("no reason given");
+            return Err(AwsError::new("RunInstances", &res, format!("the instance is {state}: {reason}")));
+        }
+        Ok(Poll::Waiting(format!("instance {name} to be {wanted} (now {state})")))
+    })
+    .await
+}
+
+/// The changes an instance takes without being replaced: security group, metadata options, and
+/// the gateway code (installed by Run Command, then recorded in the instance's tag).
+pub async fn update_instance_in_place(
+    clients: &Clients,
+    id: &str,
+    spec: &InstanceSpec,
+    security_group: &str,
+    changed: &[String],
+) -> Result<(), AwsError> {
+    let res = format!("instance {} ({id})", spec.name);
+    if changed.iter().any(|c| c == "security_group") {
+        clients
+            .ec2
+            .modify_instance_attribute()
+            .instance_id(id)
+            .groups(security_group)
+            .send()
+            .await
+            .map_err(on("ModifyInstanceAttribute", &res))?;
+    }
+    if changed.iter().any(|c| c == "metadata_tokens") {
+        clients
+            .ec2
+            .modify_instance_metadata_options()
+            .instance_id(id)
+            .http_tokens(HttpTokensState::Required)
+            .send()
+            .await
+            .map_err(on("ModifyInstanceMetadataOptions", &res))?;
+    }
+    if let (true, Some(software)) = (changed.iter().any(|c| c == "gateway_code"), &spec.software) {
+        ssm::run_document(clients, &spec.document, id, &spec.name).await?;
+        clients
+            .ec2
+            .create_tags()
+            .resources(id)
+            .tags(Tag::builder().key(TAG_GATEWAY_CODE).value(&software.bundle_sha256).build())
+            .send()
+            .await
+            .map_err(on("CreateTags", &res))?;
+    }
+    Ok(())
+}
+
+/// Terminates the instance and waits until it is gone (its interface holds the subnet and the
+/// security group until then).
+pub async fn terminate_instance(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
+    let res = format!("instance {name} ({id})");
+    let out = absent_if(
+        clients.ec2.terminate_instances().instance_ids(id).send().await.map_err(on("TerminateInstances", &res)),
+        GONE,
+    )?;
+    if out.is_none() {
+        return Ok(());
+    }
+    wait_state(clients, id, name, "terminated").await.map(|_| ())
+}
+
+/// Allocates the address (when `allocation` is None) and associates it with the instance.
+pub async fn associate_address(
+    clients: &Clients,
+    spec: &ElasticIpSpec,
+    allocation: Option<&str>,
+    instance: &str,
+) -> Result<String, AwsError> {
+    let res = format!("elastic ip {}", spec.name);
+    let allocation = match allocation {
+        Some(a) => a.to_string(),
+        None => clients
+            .ec2
+            .allocate_address()
+            .domain(DomainType::Vpc)
+            .tag_specifications(tag_spec(ResourceType::ElasticIp, &spec.name, &spec.tags))
+            .send()
+            .await
+            .map_err(on("AllocateAddress", &res))?
+            .allocation_id()
+            .unwrap_or_default()
+            .to_string(),
+    };
+    clients
+        .ec2
+        .associate_address()
+        .allocation_id(&allocation)
+        .instance_id(instance)
+        .allow_reassociation(true)
+        .send()
+        .await
+        .map_err(on("AssociateAddress", &res))?;
+    Ok(allocation)
+}
+
+/// Disassociates and releases the address.
+pub async fn delete_address(clients: &Clients, allocation: &str, name: &str) -> Result<(), AwsError> {
+    let res = format!("elastic ip {name} ({allocation})");
+    let found = absent_if(
+        clients.ec2.describe_addresses().allocation_ids(allocation).send().await.map_err(on("DescribeAddresses", &res)),
+        GONE,
+    )?;
+    let Some(found) = found else { return Ok(()) };
+    for a in found.addresses() {
+        if let Some(assoc) = a.association_id() {
+            absent_if(
+                clients
+                    .ec2
+                    .disassociate_address()
+                    .association_id(assoc)
+                    .send()
+                    .await
+                    .map_err(on("DisassociateAddress", &res)),
+                &["InvalidAssociationID.NotFound"],
+            )?;
+        }
+    }
+    absent_if(
+        clients.ec2.release_address().allocation_id(allocation).send().await.map_err(on("ReleaseAddress", &res)),
+        GONE,
+    )?;
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! EC2: the jravan network (VPC, internet gateway, subnets, route tables, DynamoDB endpoint,
+//! security groups), the gateway instance and its Elastic IP.
+//!
+//! EC2 ids are AWS's, so resources are found by the stack tag and named by their `Name` tag;
+//! both are written in the create calls (tag specifications), so nothing exists untagged even
+//! for a moment. moto answers some states in lower case where AWS documents capitalised values
+//! (and the SDK has separate enum variants): states are compared case-insensitively.
+
+mod instance;
+mod network;
+mod read;
+mod security;
+
+pub use instance::{
+    associate_address, availability_zones, delete_address, dynamodb_prefix_list, launch_instance, Launch,
+    terminate_instance, update_instance_in_place,
+};
+pub use network::{
+    create_endpoint, create_internet_gateway, create_route_table, create_subnet, create_vpc,
+    delete_endpoint, delete_internet_gateway, delete_route_table, delete_subnet, delete_vpc,
+    update_endpoint, update_internet_gateway, update_route_table, update_vpc,
+};
+pub use read::{read, Ec2Live};
+pub use security::{
+    apply_rules, create_security_group, delete_security_group, release_lambda_interfaces,
+    revoke_all_rules,
+};
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+
+use crate::model::names::TAG_STACK;
+
+/// The filter that finds everything of a stack.
+fn stack_filter(stack: &str) -> Filter {
+    Filter::builder()
+        .name(format!("tag:{TAG_STACK}"))
+        .values(stack)
+        .build()
+}
+
+fn filter(name: &str, values: &[&str]) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.iter().map(|v| v.to_string()).collect()))
+        .build()
+}
+
+/// Tags for a create call: the ownership tags plus `Name`.
+fn tag_spec(
+    resource_type: ResourceType,
+    name: &str,
+    tags: &BTreeMap<String, String>,
+) -> TagSpecification {
+    let mut all: Vec<Tag> = tags
+        .iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect();
+    all.push(Tag::builder().key("Name").value(name).build());
+    TagSpecification::builder()
+        .resource_type(resource_type)
+        .set_tags(Some(all))
+        .build()
+}
+
+fn name_tag(tags: &[Tag]) -> Option<String> {
+    tags.iter()
+        .find(|t| t.key() == Some("Name"))
+        .and_then(|t| t.value())
+        .map(str::to_string)
+}
+
+fn tag_value<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
+    tags.iter()
+        .find(|t| t.key() == Some(key))
+        .and_then(|t| t.value())
+}

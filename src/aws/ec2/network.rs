@@ -1,0 +1,382 @@
+//! VPC, internet gateway, subnets, route tables and the DynamoDB gateway endpoint.
+
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcEndpointType};
+
+use super::tag_spec;
+use crate::aws::error::{absent_if, on};
+use crate::aws::retry::retry_while;
+use crate::aws::{AwsError, Clients};
+use crate::desired::{EndpointSpec, InternetGatewaySpec, RouteTableSpec, SubnetSpec, VpcSpec};
+
+const GONE: &[&str] = &[
+    "InvalidVpcID.NotFound",
+    "InvalidInternetGatewayID.NotFound",
+    "InvalidSubnetID.NotFound",
+    "InvalidRouteTableID.NotFound",
+    "InvalidVpcEndpointId.NotFound",
+];
+
+/// Deletes that AWS refuses while something still uses the resource (Lambda's network
+/// interfaces linger for a while after the functions leave the VPC): retried within the
+/// interface-release bound. moto never refuses, so the retry is covered by mocked sequences.
+async fn delete_when_free<F, Fut>(clients: &Clients, call: F) -> Result<(), AwsError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), AwsError>>,
+{
+    retry_while(
+        &clients.timing,
+        clients.timing.eni_release,
+        |e| e.code_is("DependencyViolation"),
+        call,
+    )
+    .await
+}
+
+/// The VPC id, with DNS support and hostnames turned on (one attribute per call, as EC2 wants).
+pub async fn create_vpc(clients: &Clients, spec: &VpcSpec) -> Result<String, AwsError> {
+    let res = format!("vpc {}", spec.name);
+    let out = clients
+        .ec2
+        .create_vpc()
+        .cidr_block(&spec.cidr)
+        .tag_specifications(tag_spec(ResourceType::Vpc, &spec.name, &spec.tags))
+        .send()
+        .await
+        .map_err(on("CreateVpc", &res))?;
+    let id = out.vpc().and_then(|v| v.vpc_id()).unwrap_or_default().to_string();
+    update_vpc(clients, &id, spec).await?;
+    Ok(id)
+}
+
+pub async fn update_vpc(clients: &Clients, id: &str, spec: &VpcSpec) -> Result<(), AwsError> {
+    let res = format!("vpc {}", spec.name);
+    let on_ = || AttributeBooleanValue::builder().value(true).build();
+    clients
+        .ec2
+        .modify_vpc_attribute()
+        .vpc_id(id)
+        .enable_dns_support(on_())
+        .send()
+        .await
+        .map_err(on("ModifyVpcAttribute", &res))?;
+    clients
+        .ec2
+        .modify_vpc_attribute()
+        .vpc_id(id)
+        .enable_dns_hostnames(on_())
+        .send()
+        .await
+        .map_err(on("ModifyVpcAttribute", &res))?;
+    Ok(())
+}
+
+pub async fn delete_vpc(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
+    delete_when_free(clients, || async {
+        absent_if(
+            clients.ec2.delete_vpc().vpc_id(id).send().await.map_err(on("DeleteVpc", format!("vpc {name} ({id})"))),
+            GONE,
+        )
+        .map(|_| ())
+    })
+    .await
+}
+
+pub async fn create_internet_gateway(
+    clients: &Clients,
+    spec: &InternetGatewaySpec,
+    vpc: &str,
+) -> Result<String, AwsError> {
+    let res = format!("internet gateway {}", spec.name);
+    let out = clients
+        .ec2
+        .create_internet_gateway()
+        .tag_specifications(tag_spec(ResourceType::InternetGateway, &spec.name, &spec.tags))
+        .send()
+        .await
+        .map_err(on("CreateInternetGateway", &res))?;
+    let id = out
+        .internet_gateway()
+        .and_then(|g| g.internet_gateway_id())
+        .unwrap_or_default()
+        .to_string();
+    update_internet_gateway(clients, &id, spec, vpc).await?;
+    Ok(id)
+}
+
+pub async fn update_internet_gateway(
+    clients: &Clients,
+    id: &str,
+    spec: &InternetGatewaySpec,
+    vpc: &str,
+) -> Result<(), AwsError> {
+    clients
+        .ec2
+        .attach_internet_gateway()
+        .internet_gateway_id(id)
+        .vpc_id(vpc)
+        .send()
+        .await
+        .map_err(on("AttachInternetGateway", format!("internet gateway {}", spec.name)))?;
+    Ok(())
+}
+
+/// Detaches the gateway from its VPC, then deletes it. AWS refuses the detach while public
+/// addresses are mapped in the VPC (the Elastic IP goes first in the plan; retried meanwhile).
+pub async fn delete_internet_gateway(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
+    let res = format!("internet gateway {name} ({id})");
+    let found = absent_if(
+        clients
+            .ec2
+            .describe_internet_gateways()
+            .internet_gateway_ids(id)
+            .send()
+            .await
+            .map_err(on("DescribeInternetGateways", &res)),
+        GONE,
+    )?;
+    let Some(found) = found else { return Ok(()) };
+    for g in found.internet_gateways() {
+        for a in g.attachments() {
+            if let Some(vpc) = a.vpc_id() {
+                delete_when_free(clients, || async {
+                    clients
+                        .ec2
+                        .detach_internet_gateway()
+                        .internet_gateway_id(id)
+                        .vpc_id(vpc)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(on("DetachInternetGateway", &res))
+                })
+                .await?;
+            }
+        }
+    }
+    absent_if(
+        clients
+            .ec2
+            .delete_internet_gateway()
+            .internet_gateway_id(id)
+            .send()
+            .await
+            .map_err(on("DeleteInternetGateway", &res)),
+        GONE,
+    )?;
+    Ok(())
+}
+
+pub async fn create_subnet(clients: &Clients, spec: &SubnetSpec, vpc: &str) -> Result<String, AwsError> {
+    let out = clients
+        .ec2
+        .create_subnet()
+        .vpc_id(vpc)
+        .cidr_block(&spec.cidr)
+        .availability_zone(&spec.availability_zone)
+        .tag_specifications(tag_spec(ResourceType::Subnet, &spec.name, &spec.tags))
+        .send()
+        .await
+        .map_err(on("CreateSubnet", format!("subnet {}", spec.name)))?;
+    Ok(out.subnet().and_then(|s| s.subnet_id()).unwrap_or_default().to_string())
+}
+
+pub async fn delete_subnet(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
+    delete_when_free(clients, || async {
+        absent_if(
+            clients
+                .ec2
+                .delete_subnet()
+                .subnet_id(id)
+                .send()
+                .await
+                .map_err(on("DeleteSubnet", format!("subnet {name} ({id})"))),
+            GONE,
+        )
+        .map(|_| ())
+    })
+    .await
+}
+
+/// Creates the table, its routes and its subnet associations. `routes` and `subnets` are the
+/// spec's with the AWS ids filled in.
+pub async fn create_route_table(
+    clients: &Clients,
+    spec: &RouteTableSpec,
+    vpc: &str,
+    routes: &[(String, String)],
+    subnets: &[String],
+) -> Result<String, AwsError> {
+    let out = clients
+        .ec2
+        .create_route_table()
+        .vpc_id(vpc)
+        .tag_specifications(tag_spec(ResourceType::RouteTable, &spec.name, &spec.tags))
+        .send()
+        .await
+        .map_err(on("CreateRouteTable", format!("route table {}", spec.name)))?;
+    let id = out
+        .route_table()
+        .and_then(|t| t.route_table_id())
+        .unwrap_or_default()
+        .to_string();
+    let changes: Vec<String> = routes
+        .iter()
+        .map(|(d, _)| format!("route {d}"))
+        .chain(subnets.iter().map(|s| format!("association {s}")))
+        .collect();
+    update_route_table(clients, &id, &spec.name, routes, subnets, &changes).await?;
+    Ok(id)
+}
+
+/// Brings routes and associations named in `changed` to the wanted ones.
+pub async fn update_route_table(
+    clients: &Clients,
+    id: &str,
+    name: &str,
+    routes: &[(String, String)],
+    subnets: &[String],
+    changed: &[String],
+) -> Result<(), AwsError> {
+    let res = format!("route table {name} ({id})");
+    let ec2 = &clients.ec2;
+    let current = ec2
+        .describe_route_tables()
+        .route_table_ids(id)
+        .send()
+        .await
+        .map_err(on("DescribeRouteTables", &res))?;
+    let table = current.route_tables().first();
+    for attr in changed {
+        if let Some(dest) = attr.strip_prefix("route ") {
+            let exists = table.is_some_and(|t| {
+                t.routes().iter().any(|r| r.destination_cidr_block() == Some(dest))
+            });
+            match routes.iter().find(|(d, _)| d == dest) {
+                Some((_, target)) if exists => {
+                    ec2.replace_route().route_table_id(id).destination_cidr_block(dest).gateway_id(target).send().await.map_err(on("ReplaceRoute", &res))?;
+                }
+                Some((_, target)) => {
+                    ec2.create_route().route_table_id(id).destination_cidr_block(dest).gateway_id(target).send().await.map_err(on("CreateRoute", &res))?;
+                }
+                None => {
+                    ec2.delete_route().route_table_id(id).destination_cidr_block(dest).send().await.map_err(on("DeleteRoute", &res))?;
+                }
+            }
+        } else if let Some(subnet) = attr.strip_prefix("association ") {
+            if subnets.iter().any(|s| s == subnet) {
+                ec2.associate_route_table()
+                    .route_table_id(id)
+                    .subnet_id(subnet)
+                    .send()
+                    .await
+                    .map_err(on("AssociateRouteTable", &res))?;
+            } else if let Some(assoc) = table
+                .and_then(|t| t.associations().iter().find(|a| a.subnet_id() == Some(subnet)))
+                .and_then(|a| a.route_table_association_id())
+            {
+                ec2.disassociate_route_table()
+                    .association_id(assoc)
+                    .send()
+                    .await
+                    .map_err(on("DisassociateRouteTable", &res))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn delete_route_table(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
+    let res = format!("route table {name} ({id})");
+    let current = absent_if(
+        clients.ec2.describe_route_tables().route_table_ids(id).send().await.map_err(on("DescribeRouteTables", &res)),
+        GONE,
+    )?;
+    let Some(current) = current else { return Ok(()) };
+    for a in current.route_tables().iter().flat_map(|t| t.associations()) {
+        if a.main() == Some(true) {
+            continue;
+        }
+        if let Some(assoc) = a.route_table_association_id() {
+            clients
+                .ec2
+                .disassociate_route_table()
+                .association_id(assoc)
+                .send()
+                .await
+                .map_err(on("DisassociateRouteTable", &res))?;
+        }
+    }
+    delete_when_free(clients, || async {
+        absent_if(
+            clients.ec2.delete_route_table().route_table_id(id).send().await.map_err(on("DeleteRouteTable", &res)),
+            GONE,
+        )
+        .map(|_| ())
+    })
+    .await
+}
+
+pub async fn create_endpoint(
+    clients: &Clients,
+    spec: &EndpointSpec,
+    vpc: &str,
+    route_tables: &[String],
+) -> Result<String, AwsError> {
+    let out = clients
+        .ec2
+        .create_vpc_endpoint()
+        .vpc_id(vpc)
+        .service_name(&spec.service)
+        .vpc_endpoint_type(VpcEndpointType::Gateway)
+        .set_route_table_ids(Some(route_tables.to_vec()))
+        .policy_document(spec.policy.to_string())
+        .tag_specifications(tag_spec(ResourceType::VpcEndpoint, &spec.name, &spec.tags))
+        .send()
+        .await
+        .map_err(on("CreateVpcEndpoint", format!("endpoint {}", spec.name)))?;
+    Ok(out
+        .vpc_endpoint()
+        .and_then(|e| e.vpc_endpoint_id())
+        .unwrap_or_default()
+        .to_string())
+}
+
+pub async fn update_endpoint(
+    clients: &Clients,
+    id: &str,
+    spec: &EndpointSpec,
+    route_tables: &[String],
+    changed: &[String],
+) -> Result<(), AwsError> {
+    let mut call = clients.ec2.modify_vpc_endpoint().vpc_endpoint_id(id);
+    for attr in changed {
+        if let Some(rt) = attr.strip_prefix("route_table ") {
+            call = if route_tables.iter().any(|r| r == rt) {
+                call.add_route_table_ids(rt)
+            } else {
+                call.remove_route_table_ids(rt)
+            };
+        } else if attr == "policy" {
+            call = call.policy_document(spec.policy.to_string());
+        }
+    }
+    call.send()
+        .await
+        .map_err(on("ModifyVpcEndpoint", format!("endpoint {} ({id})", spec.name)))?;
+    Ok(())
+}
+
+pub async fn delete_endpoint(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
+    absent_if(
+        clients
+            .ec2
+            .delete_vpc_endpoints()
+            .vpc_endpoint_ids(id)
+            .send()
+            .await
+            .map_err(on("DeleteVpcEndpoints", format!("endpoint {name} ({id})"))),
+        GONE,
+    )?;
+    Ok(())
+}

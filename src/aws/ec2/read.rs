@@ -1,0 +1,306 @@
+//! Reads every EC2 resource of a stack, each kind with one Describe call filtered by the stack
+//! tag, in parallel; then the few per-resource attributes EC2 keeps elsewhere (VPC DNS flags,
+//! the root volume, instance status checks).
+
+use aws_sdk_ec2::types::{IpPermission, VpcAttributeName};
+
+use super::{filter, name_tag, stack_filter, tag_value};
+use crate::aws::error::on;
+use crate::aws::{AwsError, Clients};
+use crate::desired::gateway::{InstanceSpec, TAG_GATEWAY_CODE, TAG_USER_DATA};
+use crate::desired::network::{Direction, Rule, PRESENT};
+use crate::desired::refs::{id_key, private_ip_key, Refs};
+use crate::desired::{Attrs, Kind, ResourceId};
+use crate::live::{Health, LiveResource, Owner};
+
+#[derive(Debug, Default)]
+pub struct Ec2Live {
+    pub resources: Vec<LiveResource>,
+    pub refs: Refs,
+    pub instance_ami: Option<String>,
+}
+
+impl Ec2Live {
+    fn add(&mut self, kind: Kind, name: Option<String>, id: &str, attrs: Attrs) {
+        // Something tagged for the stack without a Name tag is not one of ours to manage.
+        let Some(name) = name else { return };
+        self.refs.insert(id_key(kind, &name), id.to_string());
+        self.resources.push(LiveResource::new(
+            ResourceId::new(kind, name),
+            attrs,
+            Owner::Ours,
+        ));
+    }
+}
+
+/// Rules of a security group as attribute keys (`ingress tcp 8000 sg-…`).
+pub fn rule_attrs(ingress: &[IpPermission], egress: &[IpPermission]) -> Attrs {
+    let mut a = Attrs::new();
+    for (direction, perms) in [(Direction::Ingress, ingress), (Direction::Egress, egress)] {
+        for p in perms {
+            let mut peers: Vec<String> = Vec::new();
+            peers.extend(p.user_id_group_pairs().iter().filter_map(|g| g.group_id().map(str::to_string)));
+            peers.extend(p.ip_ranges().iter().filter_map(|r| r.cidr_ip().map(str::to_string)));
+            peers.extend(p.ipv6_ranges().iter().filter_map(|r| r.cidr_ipv6().map(str::to_string)));
+            peers.extend(p.prefix_list_ids().iter().filter_map(|r| r.prefix_list_id().map(str::to_string)));
+            for peer in peers {
+                let rule = Rule {
+                    direction,
+                    protocol: p.ip_protocol().unwrap_or("-1").to_string(),
+                    from_port: p.from_port().unwrap_or(-1),
+                    to_port: p.to_port().unwrap_or(-1),
+                    peer,
+                };
+                a.insert(rule.key(), PRESENT.into());
+            }
+        }
+    }
+    a
+}
+
+async fn vpc_flag(clients: &Clients, vpc: &str, attr: VpcAttributeName) -> Result<bool, AwsError> {
+    let out = clients
+        .ec2
+        .describe_vpc_attribute()
+        .vpc_id(vpc)
+        .attribute(attr.clone())
+        .send()
+        .await
+        .map_err(on("DescribeVpcAttribute", format!("vpc {vpc}")))?;
+    let value = match attr {
+        VpcAttributeName::EnableDnsSupport => out.enable_dns_support(),
+        _ => out.enable_dns_hostnames(),
+    };
+    Ok(value.and_then(|v| v.value()).unwrap_or(false))
+}
+
+pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
+    let ec2 = &clients.ec2;
+    let what = format!("EC2 resources of stack {stack}");
+    let live_states = ["pending", "running", "stopping", "stopped", "shutting-down"];
+    let (vpcs, igws, subnets, tables, endpoints, groups, instances, addresses) = tokio::try_join!(
+        async { ec2.describe_vpcs().filters(stack_filter(stack)).send().await.map_err(on("DescribeVpcs", &what)) },
+        async { ec2.describe_internet_gateways().filters(stack_filter(stack)).send().await.map_err(on("DescribeInternetGateways", &what)) },
+        async { ec2.describe_subnets().filters(stack_filter(stack)).send().await.map_err(on("DescribeSubnets", &what)) },
+        async { ec2.describe_route_tables().filters(stack_filter(stack)).send().await.map_err(on("DescribeRouteTables", &what)) },
+        async { ec2.describe_vpc_endpoints().filters(stack_filter(stack)).send().await.map_err(on("DescribeVpcEndpoints", &what)) },
+        async { ec2.describe_security_groups().filters(stack_filter(stack)).send().await.map_err(on("DescribeSecurityGroups", &what)) },
+        async {
+            ec2.describe_instances()
+                .filters(stack_filter(stack))
+                .filters(filter("instance-state-name", &live_states))
+                .send()
+                .await
+                .map_err(on("DescribeInstances", &what))
+        },
+        async { ec2.describe_addresses().filters(stack_filter(stack)).send().await.map_err(on("DescribeAddresses", &what)) },
+    )?;
+    let mut live = Ec2Live::default();
+
+    for v in vpcs.vpcs() {
+        let id = v.vpc_id().unwrap_or_default();
+        // DNS flags are VPC attributes of their own, one call each.
+        let (support, hostnames) = tokio::try_join!(
+            vpc_flag(clients, id, VpcAttributeName::EnableDnsSupport),
+            vpc_flag(clients, id, VpcAttributeName::EnableDnsHostnames),
+        )?;
+        let attrs = Attrs::from([
+            ("cidr".into(), v.cidr_block().unwrap_or_default().to_string()),
+            ("dns_support".into(), support.to_string()),
+            ("dns_hostnames".into(), hostnames.to_string()),
+        ]);
+        live.add(Kind::Vpc, name_tag(v.tags()), id, attrs);
+    }
+    for g in igws.internet_gateways() {
+        let mut attrs = Attrs::new();
+        if let Some(a) = g.attachments().first() {
+            attrs.insert("attached_to".into(), a.vpc_id().unwrap_or_default().to_string());
+        }
+        live.add(Kind::InternetGateway, name_tag(g.tags()), g.internet_gateway_id().unwrap_or_default(), attrs);
+    }
+    for s in subnets.subnets() {
+        let attrs = Attrs::from([
+            ("vpc".into(), s.vpc_id().unwrap_or_default().to_string()),
+            ("cidr".into(), s.cidr_block().unwrap_or_default().to_string()),
+            ("availability_zone".into(), s.availability_zone().unwrap_or_default().to_string()),
+        ]);
+        live.add(Kind::Subnet, name_tag(s.tags()), s.subnet_id().unwrap_or_default(), attrs);
+    }
+    for t in tables.route_tables() {
+        let mut attrs = Attrs::from([("vpc".into(), t.vpc_id().unwrap_or_default().to_string())]);
+        for r in t.routes() {
+            let target = r
+                .gateway_id()
+                .or(r.nat_gateway_id())
+                .or(r.instance_id())
+                .or(r.network_interface_id())
+                .or(r.transit_gateway_id())
+                .or(r.vpc_peering_connection_id())
+                .unwrap_or("unknown");
+            // The VPC's local route and the endpoint's prefix-list routes are AWS's own.
+            if target == "local" || target.starts_with("vpce-") {
+                continue;
+            }
+            let dest = r
+                .destination_cidr_block()
+                .or(r.destination_ipv6_cidr_block())
+                .or(r.destination_prefix_list_id())
+                .unwrap_or("unknown");
+            attrs.insert(format!("route {dest}"), target.to_string());
+        }
+        for a in t.associations() {
+            if let Some(s) = a.subnet_id() {
+                attrs.insert(format!("association {s}"), PRESENT.into());
+            }
+        }
+        live.add(Kind::RouteTable, name_tag(t.tags()), t.route_table_id().unwrap_or_default(), attrs);
+    }
+    for e in endpoints.vpc_endpoints() {
+        let state = e.state().map(|s| s.as_str().to_ascii_lowercase()).unwrap_or_default();
+        if state == "deleted" || state == "deleting" {
+            continue;
+        }
+        let policy = e
+            .policy_document()
+            .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+            .map(|v| crate::live::canonical_json(&v))
+            .unwrap_or_default();
+        let mut attrs = Attrs::from([
+            ("vpc".into(), e.vpc_id().unwrap_or_default().to_string()),
+            ("service".into(), e.service_name().unwrap_or_default().to_string()),
+            ("type".into(), e.vpc_endpoint_type().map(|t| t.as_str().to_string()).unwrap_or_default()),
+            ("policy".into(), policy),
+        ]);
+        for rt in e.route_table_ids() {
+            attrs.insert(format!("route_table {rt}"), PRESENT.into());
+        }
+        live.add(Kind::VpcEndpoint, name_tag(e.tags()), e.vpc_endpoint_id().unwrap_or_default(), attrs);
+    }
+    for g in groups.security_groups() {
+        let id = g.group_id().unwrap_or_default();
+        let name = g.group_name().map(str::to_string);
+        let attrs = Attrs::from([
+            ("vpc".into(), g.vpc_id().unwrap_or_default().to_string()),
+            ("description".into(), g.description().unwrap_or_default().to_string()),
+        ]);
+        live.add(Kind::SecurityGroup, name.clone(), id, attrs);
+        live.add(
+            Kind::SecurityGroupRules,
+            name,
+            id,
+            rule_attrs(g.ip_permissions(), g.ip_permissions_egress()),
+        );
+    }
+    for i in instances.reservations().iter().flat_map(|r| r.instances()) {
+        read_instance(clients, &mut live, i).await?;
+    }
+    for a in addresses.addresses() {
+        let mut attrs = Attrs::new();
+        if let Some(i) = a.instance_id() {
+            attrs.insert("instance".into(), i.to_string());
+        }
+        live.add(Kind::ElasticIp, name_tag(a.tags()), a.allocation_id().unwrap_or_default(), attrs);
+    }
+    Ok(live)
+}
+
+async fn read_instance(
+    clients: &Clients,
+    live: &mut Ec2Live,
+    i: &aws_sdk_ec2::types::Instance,
+) -> Result<(), AwsError> {
+    let id = i.instance_id().unwrap_or_default();
+    let Some(name) = name_tag(i.tags()) else { return Ok(()) };
+    let state = i
+        .state()
+        .and_then(|s| s.name())
+        .map(|s| s.as_str().to_ascii_lowercase())
+        .unwrap_or_default();
+    let mut attrs = Attrs::from([
+        ("ami".into(), i.image_id().unwrap_or_default().to_string()),
+        ("instance_type".into(), i.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default()),
+        ("subnet".into(), i.subnet_id().unwrap_or_default().to_string()),
+        (
+            "metadata_tokens".into(),
+            i.metadata_options()
+                .and_then(|m| m.http_tokens())
+                .map(|t| t.as_str().to_ascii_lowercase())
+                .unwrap_or_default(),
+        ),
+    ]);
+    let groups: Vec<&str> = i.security_groups().iter().filter_map(|g| g.group_id()).collect();
+    attrs.insert("security_group".into(), groups.join(","));
+    if let Some(arn) = i.iam_instance_profile().and_then(|p| p.arn()) {
+        // arn:aws:iam::<account>:instance-profile/<path><name>
+        attrs.insert("instance_profile".into(), arn.rsplit('/').next().unwrap_or(arn).to_string());
+    }
+    if let Some(k) = i.key_name() {
+        attrs.insert("key_pair".into(), k.to_string());
+    }
+    for (tag, attr) in [(TAG_USER_DATA, "user_data_sha256"), (TAG_GATEWAY_CODE, "gateway_code")] {
+        if let Some(v) = tag_value(i.tags(), tag) {
+            attrs.insert(attr.into(), v.to_string());
+        }
+    }
+    let root = i.root_device_name();
+    let volume = i
+        .block_device_mappings()
+        .iter()
+        .find(|m| m.device_name() == root)
+        .and_then(|m| m.ebs())
+        .and_then(|e| e.volume_id());
+    if let Some(vol) = volume {
+        let out = clients
+            .ec2
+            .describe_volumes()
+            .volume_ids(vol)
+            .send()
+            .await
+            .map_err(on("DescribeVolumes", format!("instance {name} root volume {vol}")))?;
+        if let Some(v) = out.volumes().first() {
+            let text = if v.encrypted() == Some(true) && v.volume_type().map(|t| t.as_str()) == Some("gp3") {
+                InstanceSpec::root_volume(v.size().unwrap_or_default())
+            } else {
+                format!(
+                    "{} GB {}{}",
+                    v.size().unwrap_or_default(),
+                    v.volume_type().map(|t| t.as_str()).unwrap_or("unknown"),
+                    if v.encrypted() == Some(true) { " encrypted" } else { " unencrypted" }
+                )
+            };
+            attrs.insert("root_volume".into(), text);
+        }
+    }
+    let mut health = Health::Ok;
+    if state != "running" {
+        health = Health::Unhealthy(format!("instance {state}"));
+    } else {
+        let status = clients
+            .ec2
+            .describe_instance_status()
+            .instance_ids(id)
+            .send()
+            .await
+            .map_err(on("DescribeInstanceStatus", format!("instance {name}")))?;
+        if let Some(s) = status.instance_statuses().first() {
+            let check = |x: Option<&aws_sdk_ec2::types::InstanceStatusSummary>| {
+                x.and_then(|s| s.status()).map(|s| s.as_str().to_ascii_lowercase()).unwrap_or_default()
+            };
+            let (system, instance) = (check(s.system_status()), check(s.instance_status()));
+            if system == "impaired" || instance == "impaired" {
+                health = Health::Unhealthy(format!(
+                    "status checks failing (system {system}, instance {instance})"
+                ));
+            }
+        }
+    }
+    live.instance_ami = i.image_id().map(str::to_string);
+    if let Some(ip) = i.private_ip_address() {
+        live.refs.insert(private_ip_key(&name), ip.to_string());
+    }
+    live.add(Kind::Instance, Some(name), id, attrs);
+    if let Some(last) = live.resources.last_mut() {
+        last.health = health;
+    }
+    Ok(())
+}

@@ -1,0 +1,185 @@
+//! Systems Manager: the public parameter that names the latest Windows image, the gateway's
+//! install document, Run Command on the instance, and the bootstrap's progress report.
+
+use aws_sdk_ssm::types::{CommandInvocationStatus, DocumentFormat, DocumentType, ResourceTypeForTagging, Tag};
+
+use super::error::{absent_if, on};
+use super::retry::{retry_while, wait_until, Poll};
+use super::{AwsError, Clients};
+use crate::desired::gateway::content_sha256;
+use crate::desired::{Attrs, DocumentSpec, Kind, ResourceId};
+use crate::live::{LiveResource, Owner};
+
+/// The Windows Server 2022 Japanese Full Base image, as AWS publishes it.
+pub const WINDOWS_AMI_PARAMETER: &str =
+    "/aws/service/ami-windows-latest/Windows_Server-2022-Japanese-Full-Base";
+
+pub async fn latest_windows_ami(clients: &Clients) -> Result<String, AwsError> {
+    let out = clients
+        .ssm
+        .get_parameter()
+        .name(WINDOWS_AMI_PARAMETER)
+        .send()
+        .await
+        .map_err(on("GetParameter", WINDOWS_AMI_PARAMETER))?;
+    out.parameter()
+        .and_then(|p| p.value())
+        .map(str::to_string)
+        .ok_or_else(|| AwsError::new("GetParameter", WINDOWS_AMI_PARAMETER, "the parameter has no value"))
+}
+
+/// The value of a plain parameter, None when it does not exist.
+pub async fn parameter(clients: &Clients, name: &str) -> Result<Option<String>, AwsError> {
+    let out = absent_if(
+        clients.ssm.get_parameter().name(name).send().await.map_err(on("GetParameter", name)),
+        &["ParameterNotFound"],
+    )?;
+    Ok(out.and_then(|o| o.parameter().and_then(|p| p.value()).map(str::to_string)))
+}
+
+fn res(name: &str) -> String {
+    format!("document {name}")
+}
+
+pub async fn read_document(clients: &Clients, stack: &str, name: &str) -> Result<Option<LiveResource>, AwsError> {
+    let doc = absent_if(
+        clients.ssm.get_document().name(name).send().await.map_err(on("GetDocument", res(name))),
+        &["InvalidDocument"],
+    )?;
+    let Some(doc) = doc else { return Ok(None) };
+    let tags = clients
+        .ssm
+        .list_tags_for_resource()
+        .resource_type(ResourceTypeForTagging::Document)
+        .resource_id(name)
+        .send()
+        .await
+        .map_err(on("ListTagsForResource", res(name)))?;
+    let owner = Owner::from_tags(stack, tags.tag_list().iter().map(|t| (t.key(), t.value())));
+    let mut attrs = Attrs::from([(
+        "type".to_string(),
+        doc.document_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+    )]);
+    if let Some(content) = doc.content() {
+        attrs.insert("content_sha256".into(), content_sha256(content));
+    }
+    Ok(Some(LiveResource::new(ResourceId::new(Kind::GatewayDocument, name), attrs, owner)))
+}
+
+fn content(spec: &DocumentSpec) -> Result<&str, AwsError> {
+    spec.content
+        .as_deref()
+        .ok_or_else(|| AwsError::new("CreateDocument", res(&spec.name), "the gateway document was not rendered"))
+}
+
+pub async fn create_document(clients: &Clients, spec: &DocumentSpec) -> Result<(), AwsError> {
+    let tags: Vec<Tag> = spec
+        .tags
+        .iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build().expect("key and value set"))
+        .collect();
+    clients
+        .ssm
+        .create_document()
+        .name(&spec.name)
+        .content(content(spec)?)
+        .document_type(DocumentType::Command)
+        .document_format(DocumentFormat::Json)
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map_err(on("CreateDocument", res(&spec.name)))?;
+    Ok(())
+}
+
+/// A new version of the document, made the default so Run Command and the bootstrap use it.
+pub async fn update_document(clients: &Clients, spec: &DocumentSpec) -> Result<(), AwsError> {
+    let out = clients
+        .ssm
+        .update_document()
+        .name(&spec.name)
+        .content(content(spec)?)
+        .document_format(DocumentFormat::Json)
+        .document_version("$LATEST")
+        .send()
+        .await
+        .map_err(on("UpdateDocument", res(&spec.name)))?;
+    if let Some(version) = out.document_description().and_then(|d| d.document_version()) {
+        clients
+            .ssm
+            .update_document_default_version()
+            .name(&spec.name)
+            .document_version(version)
+            .send()
+            .await
+            .map_err(on("UpdateDocumentDefaultVersion", res(&spec.name)))?;
+    }
+    Ok(())
+}
+
+pub async fn delete_document(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    absent_if(
+        clients.ssm.delete_document().name(name).send().await.map_err(on("DeleteDocument", res(name))),
+        &["InvalidDocument"],
+    )?;
+    Ok(())
+}
+
+/// Runs the document on the instance with Run Command and waits for the result. The instance must
+/// be registered with Systems Manager (its agent starts a few minutes after the first boot).
+pub async fn run_document(clients: &Clients, document: &str, instance: &str, name: &str) -> Result<(), AwsError> {
+    let what = format!("instance {name} ({instance})");
+    let sent = clients
+        .ssm
+        .send_command()
+        .document_name(document)
+        .instance_ids(instance)
+        .comment("baken: install the JV-Link gateway code")
+        .send()
+        .await
+        .map_err(|e| {
+            let err = AwsError::from_sdk("SendCommand", &what, e);
+            if err.code_is("InvalidInstanceId") {
+                err.with_hint("the instance is not registered with Systems Manager yet (a first boot takes several minutes): run the deploy again later")
+            } else {
+                err
+            }
+        })?;
+    let command = sent.command().and_then(|c| c.command_id()).unwrap_or_default().to_string();
+    wait_until("GetCommandInvocation", &what, &clients.timing, clients.timing.command, || async {
+        // Right after SendCommand the invocation may not exist yet.
+        let inv = retry_while(&clients.timing, clients.timing.iam_propagation, |e| e.code_is("InvocationDoesNotExist"), || async {
+            clients
+                .ssm
+                .get_command_invocation()
+                .command_id(&command)
+                .instance_id(instance)
+                .send()
+                .await
+                .map_err(on("GetCommandInvocation", &what))
+        })
+        .await?;
+        match inv.status() {
+            Some(CommandInvocationStatus::Success) => Ok(Poll::Done(())),
+            Some(
+                s @ (CommandInvocationStatus::Failed
+                | CommandInvocationStatus::Cancelled
+                | CommandInvocationStatus::TimedOut),
+            ) => Err(AwsError::new(
+                "SendCommand",
+                &what,
+                format!(
+                    "the gateway install {}: {}",
+                    s.as_str(),
+                    inv.standard_error_content().unwrap_or("no output").trim()
+                ),
+            )
+            .with_hint(format!("see command {command} in Systems Manager Run Command, fix the cause, and deploy again"))),
+            s => Ok(Poll::Waiting(format!(
+                "Run Command {command} to install the gateway (now {})",
+                s.map(|s| s.as_str()).unwrap_or("unknown")
+            ))),
+        }
+    })
+    .await
+}

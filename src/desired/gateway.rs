@@ -1,0 +1,258 @@
+//! The JV-Link gateway instance: its role and instance profile, the Systems Manager document that
+//! carries the gateway code, the instance itself and its Elastic IP.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::functions::{assume_role_policy, RoleSpec};
+use super::network::NetworkNames;
+use super::refs::id_ref;
+use super::{ownership_tags, Account, Attrs, Desired, JravanFacts, Kind, ResourceId, Spec};
+use crate::bootstrap::GatewaySoftware;
+use crate::model::names::{bootstrap_status_parameter, ec2_name, role_path};
+use crate::model::Stack;
+
+/// What gives the instance Systems Manager (Run Command, Session Manager).
+pub const SSM_CORE_POLICY: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+
+pub fn instance_name(stack: &Stack) -> String {
+    ec2_name(&stack.name, "gateway")
+}
+
+#[derive(Debug, Clone)]
+pub struct InstanceProfileSpec {
+    pub name: String,
+    pub path: String,
+    pub role: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl InstanceProfileSpec {
+    pub fn attrs(&self) -> Attrs {
+        Attrs::from([
+            ("path".into(), self.path.clone()),
+            ("role".into(), self.role.clone()),
+        ])
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DocumentSpec {
+    pub name: String,
+    /// None when the command does not render the gateway (status, teardown).
+    pub content: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl DocumentSpec {
+    pub fn attrs(&self) -> Attrs {
+        let mut a = Attrs::from([("type".into(), "Command".into())]);
+        if let Some(c) = &self.content {
+            a.insert("content_sha256".into(), content_sha256(c));
+        }
+        a
+    }
+}
+
+/// The hash of a document's content, insensitive to JSON formatting (AWS may store it reformatted).
+pub fn content_sha256(content: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let canonical = serde_json::from_str::<serde_json::Value>(content)
+        .map(|v| crate::live::canonical_json(&v))
+        .unwrap_or_else(|_| content.to_string());
+    Sha256::digest(canonical.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct InstanceSpec {
+    pub name: String,
+    pub ami: String,
+    pub instance_type: String,
+    pub subnet: String,
+    pub security_group: String,
+    pub disk_gb: i32,
+    pub instance_profile: String,
+    pub key_pair: Option<String>,
+    pub document: String,
+    /// None when the command does not render the gateway (status, teardown).
+    pub software: Option<GatewaySoftware>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Tags on the instance that record what it runs: the user data it was launched with and the
+/// gateway code last installed.
+pub const TAG_USER_DATA: &str = "baken:user-data-sha256";
+pub const TAG_GATEWAY_CODE: &str = "baken:gateway-code";
+
+impl InstanceSpec {
+    pub fn root_volume(disk_gb: i32) -> String {
+        format!("{disk_gb} GB gp3 encrypted")
+    }
+
+    pub fn attrs(&self) -> Attrs {
+        let mut a = Attrs::from([
+            ("ami".into(), self.ami.clone()),
+            ("instance_type".into(), self.instance_type.clone()),
+            ("subnet".into(), self.subnet.clone()),
+            ("security_group".into(), self.security_group.clone()),
+            ("root_volume".into(), Self::root_volume(self.disk_gb)),
+            ("metadata_tokens".into(), "required".into()),
+            ("instance_profile".into(), self.instance_profile.clone()),
+        ]);
+        if let Some(k) = &self.key_pair {
+            a.insert("key_pair".into(), k.clone());
+        }
+        if let Some(sw) = &self.software {
+            a.insert("user_data_sha256".into(), sw.user_data_sha256.clone());
+            a.insert("gateway_code".into(), sw.bundle_sha256.clone());
+        }
+        a
+    }
+}
+
+/// Attributes whose change means a new instance. The gateway code is not one of them: it is
+/// installed in place with Run Command.
+pub const INSTANCE_REPLACED_ON: &[&str] = &[
+    "ami",
+    "instance_type",
+    "subnet",
+    "root_volume",
+    "key_pair",
+    "user_data_sha256",
+    "instance_profile",
+];
+
+#[derive(Debug, Clone)]
+pub struct ElasticIpSpec {
+    pub name: String,
+    pub instance: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl ElasticIpSpec {
+    pub fn attrs(&self) -> Attrs {
+        Attrs::from([("instance".into(), self.instance.clone())])
+    }
+}
+
+/// Only what the gateway reads and writes: its service key, its bootstrap report, its document.
+fn gateway_policy(stack: &Stack, account: &Account, document: &str) -> serde_json::Value {
+    let param = |name: &str| {
+        format!(
+            "arn:aws:ssm:{}:{}:parameter{name}",
+            account.region, account.id
+        )
+    };
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ServiceKey",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter"],
+                "Resource": [param(&stack.jravan.service_key_parameter)]
+            },
+            {
+                "Sid": "BootstrapReport",
+                "Effect": "Allow",
+                "Action": ["ssm:PutParameter"],
+                "Resource": [param(&bootstrap_status_parameter(&stack.name))]
+            },
+            {
+                "Sid": "GatewayDocument",
+                "Effect": "Allow",
+                "Action": ["ssm:GetDocument"],
+                "Resource": [format!("arn:aws:ssm:{}:{}:document/{document}", account.region, account.id)]
+            }
+        ]
+    })
+}
+
+pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account, facts: &JravanFacts) {
+    let tags = ownership_tags(&stack.name);
+    let j = &stack.jravan;
+    let name = instance_name(stack);
+    let names = NetworkNames::of(stack, facts.availability_zones.len());
+    let document = crate::model::names::gateway_document_name(&stack.name);
+
+    let role_id = ResourceId::new(Kind::Role, &name);
+    out.push(Desired {
+        id: role_id.clone(),
+        spec: Spec::Role(RoleSpec {
+            name: name.clone(),
+            path: role_path(&stack.name),
+            assume_role_policy: assume_role_policy("ec2.amazonaws.com"),
+            // Every baken role keeps its permissions in one inline policy of this name.
+            policy_name: super::ROLE_POLICY_NAME.into(),
+            policy: gateway_policy(stack, account, &document),
+            managed_policies: vec![SSM_CORE_POLICY.into()],
+            description: "JV-Link gateway instance role managed by baken",
+            tags: tags.clone(),
+        }),
+        depends_on: vec![],
+    });
+    let profile_id = ResourceId::new(Kind::InstanceProfile, &name);
+    out.push(Desired {
+        id: profile_id.clone(),
+        spec: Spec::InstanceProfile(InstanceProfileSpec {
+            name: name.clone(),
+            path: role_path(&stack.name),
+            role: name.clone(),
+            tags: tags.clone(),
+        }),
+        depends_on: vec![role_id],
+    });
+    let document_id = ResourceId::new(Kind::GatewayDocument, &document);
+    out.push(Desired {
+        id: document_id.clone(),
+        spec: Spec::GatewayDocument(DocumentSpec {
+            name: document.clone(),
+            content: facts.software.as_ref().map(|s| s.document.clone()),
+            tags: tags.clone(),
+        }),
+        depends_on: vec![],
+    });
+    // The first public subnet; the gateway needs the internet (JRA-VAN) and there is no NAT.
+    let subnet = &names.public_subnets[0];
+    let instance_id = ResourceId::new(Kind::Instance, &name);
+    out.push(Desired {
+        id: instance_id.clone(),
+        spec: Spec::Instance(InstanceSpec {
+            name: name.clone(),
+            ami: facts.ami.clone(),
+            instance_type: j.instance_type.clone(),
+            subnet: id_ref(Kind::Subnet, subnet),
+            security_group: id_ref(Kind::SecurityGroup, &names.gateway_sg),
+            disk_gb: j.disk_gb,
+            instance_profile: name.clone(),
+            key_pair: j.key_pair.clone(),
+            document: document.clone(),
+            software: facts.software.clone(),
+            tags: tags.clone(),
+        }),
+        depends_on: vec![
+            profile_id,
+            document_id,
+            ResourceId::new(Kind::Subnet, subnet),
+            ResourceId::new(Kind::SecurityGroupRules, &names.gateway_sg),
+            ResourceId::new(Kind::RouteTable, ec2_name(&stack.name, "public-rt")),
+        ],
+    });
+    let eip = ec2_name(&stack.name, "gateway-eip");
+    out.push(Desired {
+        id: ResourceId::new(Kind::ElasticIp, &eip),
+        spec: Spec::ElasticIp(ElasticIpSpec {
+            name: eip.clone(),
+            instance: id_ref(Kind::Instance, &name),
+            tags: tags.clone(),
+        }),
+        depends_on: vec![
+            instance_id,
+            ResourceId::new(Kind::InternetGateway, ec2_name(&stack.name, "igw")),
+        ],
+    });
+}

@@ -1,0 +1,447 @@
+//! The jravan network: VPC, internet gateway, public and private subnets, route tables, the
+//! DynamoDB gateway endpoint and the two security groups with rules that name each other.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::refs::id_ref;
+use super::{ownership_tags, Account, Attrs, Desired, JravanFacts, Kind, ResourceId, Spec};
+use crate::live::canonical_json;
+use crate::model::names::ec2_name;
+use crate::model::Stack;
+
+/// The attribute value of one member of a set (a rule, an association): present or absent.
+pub const PRESENT: &str = "present";
+
+#[derive(Debug, Clone)]
+pub struct VpcSpec {
+    pub name: String,
+    pub cidr: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl VpcSpec {
+    pub fn attrs(&self) -> Attrs {
+        Attrs::from([
+            ("cidr".into(), self.cidr.clone()),
+            ("dns_support".into(), "true".into()),
+            ("dns_hostnames".into(), "true".into()),
+        ])
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct InternetGatewaySpec {
+    pub name: String,
+    pub vpc: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl InternetGatewaySpec {
+    pub fn attrs(&self) -> Attrs {
+        Attrs::from([("attached_to".into(), self.vpc.clone())])
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SubnetSpec {
+    pub name: String,
+    pub vpc: String,
+    pub cidr: String,
+    pub availability_zone: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl SubnetSpec {
+    pub fn attrs(&self) -> Attrs {
+        Attrs::from([
+            ("vpc".into(), self.vpc.clone()),
+            ("cidr".into(), self.cidr.clone()),
+            ("availability_zone".into(), self.availability_zone.clone()),
+        ])
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteTableSpec {
+    pub name: String,
+    pub vpc: String,
+    /// Destination CIDR → gateway id. The VPC's local route and the endpoint's prefix-list
+    /// routes are AWS's own and not listed.
+    pub routes: Vec<(String, String)>,
+    pub subnets: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl RouteTableSpec {
+    pub fn attrs(&self) -> Attrs {
+        let mut a = Attrs::from([("vpc".into(), self.vpc.clone())]);
+        for (dest, target) in &self.routes {
+            a.insert(format!("route {dest}"), target.clone());
+        }
+        for s in &self.subnets {
+            a.insert(format!("association {s}"), PRESENT.into());
+        }
+        a
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EndpointSpec {
+    pub name: String,
+    pub vpc: String,
+    pub service: String,
+    pub route_tables: Vec<String>,
+    pub policy: serde_json::Value,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl EndpointSpec {
+    pub fn attrs(&self) -> Attrs {
+        let mut a = Attrs::from([
+            ("vpc".into(), self.vpc.clone()),
+            ("service".into(), self.service.clone()),
+            ("type".into(), "Gateway".into()),
+            ("policy".into(), canonical_json(&self.policy)),
+        ]);
+        for rt in &self.route_tables {
+            a.insert(format!("route_table {rt}"), PRESENT.into());
+        }
+        a
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SecurityGroupSpec {
+    pub name: String,
+    pub vpc: String,
+    pub description: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl SecurityGroupSpec {
+    pub fn attrs(&self) -> Attrs {
+        Attrs::from([
+            ("vpc".into(), self.vpc.clone()),
+            ("description".into(), self.description.clone()),
+        ])
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Ingress,
+    Egress,
+}
+
+/// One TCP rule of a security group. `peer` is a security group id (`sg-`), a prefix list id
+/// (`pl-`) or a CIDR.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub direction: Direction,
+    pub protocol: String,
+    pub from_port: i32,
+    pub to_port: i32,
+    pub peer: String,
+}
+
+impl Rule {
+    pub fn tcp(direction: Direction, port: i32, peer: String) -> Rule {
+        Rule {
+            direction,
+            protocol: "tcp".into(),
+            from_port: port,
+            to_port: port,
+            peer,
+        }
+    }
+
+    /// The attribute key: `ingress tcp 8000 sg-…`; `all` for every protocol or port.
+    pub fn key(&self) -> String {
+        let dir = match self.direction {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        };
+        let ports = if self.protocol == "-1" || (self.from_port == -1 && self.to_port == -1) {
+            "all".to_string()
+        } else if self.from_port == self.to_port {
+            self.from_port.to_string()
+        } else {
+            format!("{}-{}", self.from_port, self.to_port)
+        };
+        let proto = if self.protocol == "-1" { "all" } else { &self.protocol };
+        format!("{dir} {proto} {ports} {}", self.peer)
+    }
+
+    /// The rule an attribute key names (the inverse of `key`).
+    pub fn parse(key: &str) -> Option<Rule> {
+        let mut parts = key.split(' ');
+        let direction = match parts.next()? {
+            "ingress" => Direction::Ingress,
+            "egress" => Direction::Egress,
+            _ => return None,
+        };
+        let proto = parts.next()?;
+        let ports = parts.next()?;
+        let peer = parts.next()?.to_string();
+        let protocol = if proto == "all" { "-1" } else { proto }.to_string();
+        let (from_port, to_port) = match ports.split_once('-') {
+            _ if ports == "all" => (-1, -1),
+            Some((a, b)) => (a.parse().ok()?, b.parse().ok()?),
+            None => (ports.parse().ok()?, ports.parse().ok()?),
+        };
+        Some(Rule {
+            direction,
+            protocol,
+            from_port,
+            to_port,
+            peer,
+        })
+    }
+}
+
+/// The complete rule set of one security group: rules not listed are revoked.
+#[derive(Debug, Clone)]
+pub struct SecurityGroupRulesSpec {
+    pub name: String,
+    pub group: String,
+    pub rules: Vec<Rule>,
+}
+
+impl SecurityGroupRulesSpec {
+    pub fn attrs(&self) -> Attrs {
+        self.rules
+            .iter()
+            .map(|r| (r.key(), PRESENT.to_string()))
+            .collect()
+    }
+}
+
+/// Names of the jravan resources other parts of the desired state refer to.
+pub struct NetworkNames {
+    pub vpc: String,
+    pub private_subnets: Vec<String>,
+    pub public_subnets: Vec<String>,
+    pub lambda_sg: String,
+    pub gateway_sg: String,
+}
+
+impl NetworkNames {
+    pub fn of(stack: &Stack, az_count: usize) -> NetworkNames {
+        let n = |s: &str| ec2_name(&stack.name, s);
+        NetworkNames {
+            vpc: n("vpc"),
+            private_subnets: (1..=az_count).map(|i| n(&format!("private-{i}"))).collect(),
+            public_subnets: (1..=az_count).map(|i| n(&format!("public-{i}"))).collect(),
+            lambda_sg: n("lambda-sg"),
+            gateway_sg: n("gateway-sg"),
+        }
+    }
+}
+
+fn push(out: &mut Vec<Desired>, kind: Kind, name: &str, spec: Spec, deps: Vec<ResourceId>) {
+    out.push(Desired {
+        id: ResourceId::new(kind, name),
+        spec,
+        depends_on: deps,
+    });
+}
+
+/// The endpoint may reach the stack's two tables and their indexes, nothing else.
+fn endpoint_policy(stack: &Stack, account: &Account) -> serde_json::Value {
+    let mut resources = Vec::new();
+    for t in [&stack.cart_table, &stack.session_table] {
+        let arn = account.table_arn(t);
+        resources.push(format!("{arn}/index/*"));
+        resources.push(arn);
+    }
+    resources.sort();
+    json!({
+        "Version": "2008-10-17",
+        "Statement": [{
+            "Sid": "StackTablesOnly",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "dynamodb:*",
+            "Resource": resources
+        }]
+    })
+}
+
+pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account, facts: &JravanFacts) {
+    let j = &stack.jravan;
+    let tags = ownership_tags(&stack.name);
+    let names = NetworkNames::of(stack, facts.availability_zones.len());
+    let vpc_id = ResourceId::new(Kind::Vpc, &names.vpc);
+    let vpc = id_ref(Kind::Vpc, &names.vpc);
+    push(
+        out,
+        Kind::Vpc,
+        &names.vpc,
+        Spec::Vpc(VpcSpec {
+            name: names.vpc.clone(),
+            cidr: j.vpc_cidr.clone(),
+            tags: tags.clone(),
+        }),
+        vec![],
+    );
+    let igw = ec2_name(&stack.name, "igw");
+    push(
+        out,
+        Kind::InternetGateway,
+        &igw,
+        Spec::InternetGateway(InternetGatewaySpec {
+            name: igw.clone(),
+            vpc: vpc.clone(),
+            tags: tags.clone(),
+        }),
+        vec![vpc_id.clone()],
+    );
+    let mut subnet_ids = (Vec::new(), Vec::new());
+    for (i, az) in facts.availability_zones.iter().enumerate() {
+        for (name, cidr, ids) in [
+            (&names.public_subnets[i], &j.public_subnets[i], &mut subnet_ids.0),
+            (&names.private_subnets[i], &j.private_subnets[i], &mut subnet_ids.1),
+        ] {
+            push(
+                out,
+                Kind::Subnet,
+                name,
+                Spec::Subnet(SubnetSpec {
+                    name: name.clone(),
+                    vpc: vpc.clone(),
+                    cidr: cidr.clone(),
+                    availability_zone: az.clone(),
+                    tags: tags.clone(),
+                }),
+                vec![vpc_id.clone()],
+            );
+            ids.push(ResourceId::new(Kind::Subnet, name));
+        }
+    }
+    let refs_of = |ids: &[ResourceId]| -> Vec<String> {
+        ids.iter().map(|id| id_ref(id.kind, &id.name)).collect()
+    };
+    let public_rt = ec2_name(&stack.name, "public-rt");
+    let mut deps = vec![vpc_id.clone(), ResourceId::new(Kind::InternetGateway, &igw)];
+    deps.extend(subnet_ids.0.iter().cloned());
+    push(
+        out,
+        Kind::RouteTable,
+        &public_rt,
+        Spec::RouteTable(RouteTableSpec {
+            name: public_rt.clone(),
+            vpc: vpc.clone(),
+            routes: vec![("0.0.0.0/0".into(), id_ref(Kind::InternetGateway, &igw))],
+            subnets: refs_of(&subnet_ids.0),
+            tags: tags.clone(),
+        }),
+        deps,
+    );
+    // No route to the internet: the Lambdas reach DynamoDB through the endpoint and the gateway
+    // through the VPC's local route. No NAT gateway.
+    let private_rt = ec2_name(&stack.name, "private-rt");
+    let mut deps = vec![vpc_id.clone()];
+    deps.extend(subnet_ids.1.iter().cloned());
+    push(
+        out,
+        Kind::RouteTable,
+        &private_rt,
+        Spec::RouteTable(RouteTableSpec {
+            name: private_rt.clone(),
+            vpc: vpc.clone(),
+            routes: vec![],
+            subnets: refs_of(&subnet_ids.1),
+            tags: tags.clone(),
+        }),
+        deps,
+    );
+    let endpoint = ec2_name(&stack.name, "dynamodb-endpoint");
+    push(
+        out,
+        Kind::VpcEndpoint,
+        &endpoint,
+        Spec::VpcEndpoint(EndpointSpec {
+            name: endpoint.clone(),
+            vpc: vpc.clone(),
+            service: format!("com.amazonaws.{}.dynamodb", account.region),
+            route_tables: vec![id_ref(Kind::RouteTable, &private_rt)],
+            policy: endpoint_policy(stack, account),
+            tags: tags.clone(),
+        }),
+        vec![vpc_id.clone(), ResourceId::new(Kind::RouteTable, &private_rt)],
+    );
+    for (name, description) in [
+        (&names.lambda_sg, "baken: Lambda functions of the stack"),
+        (&names.gateway_sg, "baken: JV-Link gateway instance"),
+    ] {
+        push(
+            out,
+            Kind::SecurityGroup,
+            name,
+            Spec::SecurityGroup(SecurityGroupSpec {
+                name: name.clone(),
+                vpc: vpc.clone(),
+                description: description.into(),
+                tags: tags.clone(),
+            }),
+            vec![vpc_id.clone()],
+        );
+    }
+    let lambda_sg = id_ref(Kind::SecurityGroup, &names.lambda_sg);
+    let gateway_sg = id_ref(Kind::SecurityGroup, &names.gateway_sg);
+    let port = i32::from(j.gateway_port);
+    let both = vec![
+        ResourceId::new(Kind::SecurityGroup, &names.lambda_sg),
+        ResourceId::new(Kind::SecurityGroup, &names.gateway_sg),
+    ];
+    for (name, group, rules) in [
+        (
+            &names.lambda_sg,
+            lambda_sg.clone(),
+            vec![
+                Rule::tcp(Direction::Egress, port, gateway_sg.clone()),
+                Rule::tcp(Direction::Egress, 443, facts.dynamodb_prefix_list.clone()),
+            ],
+        ),
+        (
+            &names.gateway_sg,
+            gateway_sg.clone(),
+            vec![
+                Rule::tcp(Direction::Ingress, port, lambda_sg.clone()),
+                Rule::tcp(Direction::Egress, 443, "0.0.0.0/0".into()),
+            ],
+        ),
+    ] {
+        push(
+            out,
+            Kind::SecurityGroupRules,
+            name,
+            Spec::SecurityGroupRules(SecurityGroupRulesSpec {
+                name: name.clone(),
+                group,
+                rules,
+            }),
+            both.clone(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_keys_parse_back() {
+        for key in [
+            "ingress tcp 8000 sg-123",
+            "egress tcp 443 pl-61a54008",
+            "ingress tcp 3389 0.0.0.0/0",
+            "egress all all 0.0.0.0/0",
+            "ingress tcp 1000-2000 10.0.0.0/16",
+        ] {
+            assert_eq!(Rule::parse(key).expect(key).key(), key);
+        }
+    }
+}
