@@ -35,3 +35,4 @@ fi
 # moto_server, cargo-zigbuild and zig come from the venv.
 export PATH="$BAKEN_VENV/bin:$PATH"
 export BAKEN_MOTO_SERVER="$BAKEN_VENV/bin/moto_server"
+export BAKEN_PYTHON="$BAKEN_VENV/bin/python"

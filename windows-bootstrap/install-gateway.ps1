@@ -1,6 +1,6 @@
 # baken: installs (or updates) the JV-Link gateway. Kept in a Systems Manager Command document;
 # run by the first-boot bootstrap and by Run Command when a deploy changes the gateway code.
-# Rendered by baken from windows-bootstrap/install-gateway.ps1; {{...}} are filled in at render time.
+# Rendered by baken from windows-bootstrap/install-gateway.ps1; the double-braced names are filled in at render time.
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $Root = 'C:\baken'

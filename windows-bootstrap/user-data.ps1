@@ -1,6 +1,6 @@
 <powershell>
 # baken: first-boot bootstrap of the JV-Link gateway instance (EC2Launch v2 runs this once).
-# Rendered by baken from windows-bootstrap/user-data.ps1; {{...}} are filled in at render time.
+# Rendered by baken from windows-bootstrap/user-data.ps1; the double-braced names are filled in at render time.
 # Every step is logged with a time stamp to C:\baken\bootstrap.log and reported to the Systems
 # Manager parameter {{STATUS_PARAMETER}}, which `baken status` reads.
 $ErrorActionPreference = 'Stop'

@@ -11,6 +11,7 @@ mod advisor;
 mod api;
 mod deploy;
 mod drift;
+mod jravan;
 mod jravan_e2e;
 mod lambda_artifact;
 mod manifest_errors;

@@ -15,10 +15,23 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn moto_server_path() -> String {
-    std::env::var("BAKEN_MOTO_SERVER").unwrap_or_else(|_| {
-        panic!("BAKEN_MOTO_SERVER is not set: run the tests through scripts/test.sh, which installs moto")
-    })
+/// The venv's Python, which has moto: `BAKEN_PYTHON`, else the one beside `BAKEN_MOTO_SERVER`.
+pub fn python() -> String {
+    if let Ok(p) = std::env::var("BAKEN_PYTHON") {
+        return p;
+    }
+    let server = std::env::var("BAKEN_MOTO_SERVER").unwrap_or_else(|_| {
+        panic!("BAKEN_PYTHON is not set: run the tests through scripts/test.sh, which installs moto")
+    });
+    std::path::Path::new(&server)
+        .with_file_name("python")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// moto, seeded with the Windows image and its public parameter (tests/moto/serve.py).
+fn seeded_server() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/moto/serve.py").to_string()
 }
 
 /// The emulator's URL. The first call starts it.
@@ -29,9 +42,9 @@ pub fn url() -> &'static str {
         // The child is started from a thread that never ends, so PR_SET_PDEATHSIG (which follows
         // the spawning thread) fires only when the whole test process exits.
         std::thread::spawn(move || {
-            let mut cmd = Command::new(moto_server_path());
-            cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
-                .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            let mut cmd = Command::new(python());
+            cmd.arg(seeded_server())
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
             unsafe {
