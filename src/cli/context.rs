@@ -109,7 +109,14 @@ pub fn gateway_software(
     if mode != Mode::Jravan {
         return Ok(None);
     }
-    let dir = workspace(&global.manifest).join("windows-bootstrap");
+    let dir = match &stack.jravan.gateway_source {
+        Some(source) => global
+            .manifest
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .join(source),
+        None => workspace(&global.manifest).join("windows-bootstrap"),
+    };
     Ok(Some(baken::bootstrap::render(&dir, stack)?))
 }
 

@@ -149,4 +149,5 @@ pub struct RawGateway {
     pub service_key_parameter: Option<String>,
     pub python_version: Option<String>,
     pub python_sha256: Option<String>,
+    pub source: Option<String>,
 }

@@ -564,6 +564,7 @@ fn resolve_jravan(c: &mut Checker, raw: RawJravan, stack: &str) -> Jravan {
         service_key_parameter,
         python_version,
         python_sha256,
+        gateway_source: raw.gateway.source,
     }
 }
 

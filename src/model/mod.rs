@@ -123,6 +123,9 @@ pub struct Jravan {
     /// (`python-<version>.exe` from python.org). No default hash: baken cannot vouch for one.
     pub python_version: String,
     pub python_sha256: Option<String>,
+    /// The folder holding the bootstrap templates and the gateway code, relative to the
+    /// manifest; None: the repository's `windows-bootstrap/`.
+    pub gateway_source: Option<String>,
 }
 
 impl Stack {

@@ -233,3 +233,243 @@ async fn jravan_deploy_builds_the_network_and_gateway_and_a_second_deploy_writes
     );
     assert_eq!(s.log.writes(), Vec::<String>::new(), "a no-op jravan deploy wrote");
 }
+
+async fn open_rdp(ec2: &aws_sdk_ec2::Client, stack: &str) -> String {
+    let sgs = ec2.describe_security_groups().filters(by_tag(stack)).send().await.unwrap();
+    let gateway_sg = sgs
+        .security_groups()
+        .iter()
+        .find(|g| g.group_name() == Some(format!("{stack}-gateway-sg").as_str()))
+        .unwrap()
+        .group_id()
+        .unwrap()
+        .to_string();
+    ec2.authorize_security_group_ingress()
+        .group_id(&gateway_sg)
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(3389)
+                .to_port(3389)
+                .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    gateway_sg
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rdp_opened_by_hand_is_drift_that_status_names_and_deploy_removes() {
+    let s = TestStack::with_manifest("jrdp", JRAVAN).await;
+    deploy_jravan(&s, &[]).await.expect_code(0);
+    s.baken(&["status"]).await.expect_code(0);
+    let ec2 = aws_sdk_ec2::Client::new(&sdk().await);
+    let gateway_sg = open_rdp(&ec2, &s.name).await;
+
+    let status = s.baken(&["status"]).await;
+    status.expect_code(2);
+    assert!(
+        status.stdout.contains("ingress tcp 3389 0.0.0.0/0"),
+        "status names the rule:\n{}",
+        status.stdout
+    );
+    s.log.take();
+    deploy_jravan(&s, &[]).await.expect_code(0);
+    assert_eq!(s.log.writes(), vec!["RevokeSecurityGroupIngress".to_string()]);
+    let g = ec2.describe_security_groups().group_ids(&gateway_sg).send().await.unwrap();
+    assert!(
+        !rules(g.security_groups()[0].ip_permissions()).iter().any(|r| r.contains("3389")),
+        "the rule is gone"
+    );
+    s.baken(&["status"]).await.expect_code(0);
+}
+
+async fn item_exists(ddb: &aws_sdk_dynamodb::Client, table: &str, id: &str) -> bool {
+    ddb.get_item()
+        .table_name(table)
+        .key("cart_id", aws_sdk_dynamodb::types::AttributeValue::S(id.into()))
+        .send()
+        .await
+        .unwrap()
+        .item()
+        .is_some()
+}
+
+/// Nothing of the jravan mode is left: no VPC, subnet, route table, gateway, endpoint, security
+/// group, network interface, address, instance, instance role or profile.
+async fn assert_no_jravan_resources(config: &aws_config::SdkConfig, stack: &str) {
+    let ec2 = aws_sdk_ec2::Client::new(config);
+    let iam = aws_sdk_iam::Client::new(config);
+    let t = || by_tag(stack);
+    assert!(ec2.describe_vpcs().filters(t()).send().await.unwrap().vpcs().is_empty(), "vpc");
+    assert!(ec2.describe_subnets().filters(t()).send().await.unwrap().subnets().is_empty(), "subnets");
+    assert!(ec2.describe_route_tables().filters(t()).send().await.unwrap().route_tables().is_empty(), "route tables");
+    assert!(ec2.describe_internet_gateways().filters(t()).send().await.unwrap().internet_gateways().is_empty(), "internet gateway");
+    let endpoints = ec2.describe_vpc_endpoints().filters(t()).send().await.unwrap();
+    assert!(
+        endpoints.vpc_endpoints().iter().all(|e| e.state().map(|s| s.as_str().to_ascii_lowercase()) == Some("deleted".into())),
+        "endpoint"
+    );
+    assert!(ec2.describe_security_groups().filters(t()).send().await.unwrap().security_groups().is_empty(), "security groups");
+    assert!(ec2.describe_addresses().filters(t()).send().await.unwrap().addresses().is_empty(), "elastic ip");
+    let live = ec2
+        .describe_instances()
+        .filters(t())
+        .filters(Filter::builder().name("instance-state-name").values("pending").values("running").values("stopped").build())
+        .send()
+        .await
+        .unwrap();
+    assert!(live.reservations().iter().all(|r| r.instances().is_empty()), "instance");
+    let enis = ec2.describe_network_interfaces().send().await.unwrap();
+    assert!(
+        enis.network_interfaces().iter().all(|n| !n.tag_set().iter().any(|t| t.value() == Some(stack))
+            && !n.description().unwrap_or_default().contains(stack)),
+        "network interfaces"
+    );
+    let gateway = format!("{stack}-gateway");
+    assert!(iam.get_role().role_name(&gateway).send().await.is_err(), "instance role");
+    assert!(iam.get_instance_profile().instance_profile_name(&gateway).send().await.is_err(), "instance profile");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mock_to_jravan_to_mock_keeps_the_data_and_teardown_leaves_nothing() {
+    let s = TestStack::with_manifest("jmode", JRAVAN).await;
+    s.deploy().await.expect_code(0);
+    let config = sdk().await;
+    let ddb = aws_sdk_dynamodb::Client::new(&config);
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    ddb.put_item()
+        .table_name(s.table("cart"))
+        .item("cart_id", aws_sdk_dynamodb::types::AttributeValue::S("before-jravan".into()))
+        .send()
+        .await
+        .unwrap();
+
+    let to_jravan = deploy_jravan(&s, &[]).await;
+    to_jravan.expect_code(0);
+    assert!(item_exists(&ddb, &s.table("cart"), "before-jravan").await);
+    ddb.put_item()
+        .table_name(s.table("cart"))
+        .item("cart_id", aws_sdk_dynamodb::types::AttributeValue::S("in-jravan".into()))
+        .send()
+        .await
+        .unwrap();
+
+    // The manifest says mock; a deploy without --mode would switch back silently: refused.
+    let forgot = s.deploy().await;
+    forgot.expect_code(1);
+    assert!(forgot.stderr.contains("--mode mock"), "{}", forgot.stderr);
+
+    let to_mock = s
+        .baken(&["deploy", "--yes", "--mode", "mock", "--artifact", s.artifact.to_str().unwrap()])
+        .await;
+    to_mock.expect_code(0);
+    assert!(item_exists(&ddb, &s.table("cart"), "before-jravan").await);
+    assert!(item_exists(&ddb, &s.table("cart"), "in-jravan").await);
+    let c = lambda.get_function_configuration().function_name(s.function("get-races")).send().await.unwrap();
+    assert!(c.vpc_config().is_none_or(|v| v.subnet_ids().is_empty()), "out of the VPC");
+    let env = c.environment().unwrap().variables().unwrap();
+    assert_eq!(env["RACE_DATA_PROVIDER"], "mock");
+    assert!(!env.contains_key("JRAVAN_API_URL"));
+    assert_no_jravan_resources(&config, &s.name).await;
+    s.baken(&["status"]).await.expect_code(0);
+
+    // Back to jravan, then a teardown from there removes everything.
+    deploy_jravan(&s, &[]).await.expect_code(0);
+    s.baken(&["teardown", "--yes"]).await.expect_code(0);
+    assert_no_jravan_resources(&config, &s.name).await;
+    assert!(lambda.get_function().function_name(s.function("get-races")).send().await.is_err());
+    let second = s.baken(&["teardown", "--yes"]).await;
+    second.expect_code(0);
+}
+
+/// A copy of windows-bootstrap/ the test may change.
+fn bootstrap_copy(dir: &std::path::Path) -> std::path::PathBuf {
+    let to = dir.join("windows-bootstrap");
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("windows-bootstrap");
+    for rel in ["user-data.ps1", "install-gateway.ps1", "gateway/requirements.lock"] {
+        std::fs::create_dir_all(to.join(rel).parent().unwrap()).unwrap();
+        std::fs::copy(from.join(rel), to.join(rel)).unwrap();
+    }
+    std::fs::create_dir_all(to.join("gateway/baken_gateway")).unwrap();
+    for e in std::fs::read_dir(from.join("gateway/baken_gateway")).unwrap() {
+        let e = e.unwrap();
+        if e.file_name().to_string_lossy().ends_with(".py") {
+            std::fs::copy(e.path(), to.join("gateway/baken_gateway").join(e.file_name())).unwrap();
+        }
+    }
+    to
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gateway_code_changes_are_installed_in_place_and_user_data_changes_need_a_flag() {
+    let s = TestStack::with_manifest("jcode", "").await;
+    let copy = bootstrap_copy(s.dir.path());
+    s.set_manifest(&format!("{JRAVAN}    source: {}\n", copy.display()));
+    deploy_jravan(&s, &[]).await.expect_code(0);
+    let ec2 = aws_sdk_ec2::Client::new(&sdk().await);
+    let instance_ids = || async {
+        let r = ec2
+            .describe_instances()
+            .filters(by_tag(&s.name))
+            .filters(Filter::builder().name("instance-state-name").values("running").build())
+            .send()
+            .await
+            .unwrap();
+        r.reservations().iter().flat_map(|r| r.instances()).map(|i| (i.instance_id().unwrap().to_string(), i.private_ip_address().unwrap().to_string())).collect::<Vec<_>>()
+    };
+    let before = instance_ids().await;
+
+    // Only the gateway code changes: the document gets a new version and Run Command installs it
+    // on the same instance.
+    let app = copy.join("gateway/baken_gateway/app.py");
+    let mut text = std::fs::read_to_string(&app).unwrap();
+    text.push_str("\n# a change of the gateway code\n");
+    std::fs::write(&app, text).unwrap();
+    s.log.take();
+    let code = deploy_jravan(&s, &[]).await;
+    code.expect_code(0);
+    let writes = s.log.writes();
+    assert!(writes.contains(&"UpdateDocument".to_string()), "{writes:?}");
+    assert!(writes.contains(&"SendCommand".to_string()), "{writes:?}");
+    assert!(!writes.iter().any(|w| w == "RunInstances" || w == "TerminateInstances"), "{writes:?}");
+    assert_eq!(instance_ids().await, before, "the same instance");
+    s.log.take();
+    deploy_jravan(&s, &[]).await.expect_code(0);
+    assert_eq!(s.log.writes(), Vec::<String>::new(), "the installed code is recorded");
+
+    // The user data changes: the plan shows a replacement and deploy refuses without the flag.
+    let ud = copy.join("user-data.ps1");
+    let text = std::fs::read_to_string(&ud).unwrap().replace("Write-Step 'complete'", "Write-Step 'complete' ");
+    std::fs::write(&ud, text).unwrap();
+    let plan = s.baken(&["plan", "--mode", "jravan", "--json", "--no-build"]).await;
+    plan.expect_code(2);
+    let steps = plan.json()["plan"]["steps"].clone();
+    let replace = steps
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|st| st["resource"]["kind"] == "instance")
+        .unwrap_or_else(|| panic!("{steps}"));
+    assert_eq!(replace["action"], "replace");
+    assert!(replace["reason"].as_str().unwrap().contains("user_data_sha256"));
+    s.log.take();
+    let refused = deploy_jravan(&s, &[]).await;
+    refused.expect_code(1);
+    assert!(refused.stderr.contains("--replace-instance"), "{}", refused.stderr);
+    assert_eq!(s.log.writes(), Vec::<String>::new(), "nothing was changed");
+
+    // With the flag: a new instance, the Elastic IP and the functions follow it.
+    deploy_jravan(&s, &["--replace-instance"]).await.expect_code(0);
+    let after = instance_ids().await;
+    assert_eq!(after.len(), 1);
+    assert_ne!(after, before);
+    let addrs = ec2.describe_addresses().filters(by_tag(&s.name)).send().await.unwrap();
+    assert_eq!(addrs.addresses()[0].instance_id(), Some(after[0].0.as_str()));
+    let lambda = aws_sdk_lambda::Client::new(&sdk().await);
+    let c = lambda.get_function_configuration().function_name(s.function("get-races")).send().await.unwrap();
+    assert_eq!(c.environment().unwrap().variables().unwrap()["JRAVAN_API_URL"], format!("http://{}:8000", after[0].1));
+    s.baken(&["status"]).await.expect_code(0);
+}
