@@ -117,7 +117,11 @@ pub async fn execute(
     let api_id = report
         .as_ref()
         .map_or(planned.live.api_id.clone(), |r| r.api_id.clone());
-    let outputs = (!planned.desired.is_empty()).then(|| session.outputs(api_id.as_deref()));
+    let outputs = if planned.desired.is_empty() {
+        None
+    } else {
+        Some(session.outputs(api_id.as_deref(), plan.mode).await?)
+    };
     let counts = session.clients.counter.counts();
     if global.json() {
         print_json(&json!({
@@ -141,6 +145,14 @@ pub async fn execute(
         }
         if let Some(url) = outputs.as_ref().and_then(|o| o.api_url.as_ref()) {
             println!("API URL: {url}");
+        }
+        if let Some(g) = outputs.as_ref().and_then(|o| o.gateway.as_ref()) {
+            println!(
+                "Gateway instance: {} (public {}, private {})",
+                g.instance_id,
+                g.public_ip.as_deref().unwrap_or("none"),
+                g.private_ip.as_deref().unwrap_or("none")
+            );
         }
         eprintln!("{}", requests_line(counts));
     }

@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
 use baken::engine::status::{report, State};
+use baken::live::BootstrapReport;
 use baken::plan::render::{change_line, owner_text};
 use serde_json::json;
 
@@ -24,6 +25,7 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
             "mode": mode,
             "in_sync": report.in_sync(),
             "resources": report.entries,
+            "gateway_bootstrap": BootstrapReport::parse(planned.live.bootstrap_report.as_deref()),
             "aws_requests": counts,
         }));
     } else {
@@ -52,6 +54,9 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
                     }
                 }
             }
+        }
+        if let Some(r) = BootstrapReport::parse(planned.live.bootstrap_report.as_deref()) {
+            println!("Gateway bootstrap ({} at {}): {}", r.state, r.at, r.step);
         }
         println!(
             "{}",

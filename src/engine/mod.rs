@@ -176,8 +176,16 @@ impl Session {
     }
 
     /// What the stack gives its users once deployed.
-    pub fn outputs(&self, live_api_id: Option<&str>) -> Outputs {
-        Outputs {
+    /// In jravan mode the gateway's addresses are read after the deploy (a new instance's are
+    /// known only then).
+    pub async fn outputs(&self, live_api_id: Option<&str>, mode: Mode) -> Result<Outputs, AwsError> {
+        let gateway = if mode == Mode::Jravan {
+            let name = crate::desired::gateway::instance_name(&self.stack);
+            ec2::gateway_addresses(&self.clients, &self.stack.name, &name).await?
+        } else {
+            None
+        };
+        Ok(Outputs {
             api_url: live_api_id.map(|id| {
                 format!(
                     "https://{id}.execute-api.{}.amazonaws.com/{}",
@@ -186,7 +194,8 @@ impl Session {
             }),
             cart_table: self.stack.cart_table.clone(),
             session_table: self.stack.session_table.clone(),
-        }
+            gateway,
+        })
     }
 }
 
@@ -195,4 +204,6 @@ pub struct Outputs {
     pub api_url: Option<String>,
     pub cart_table: String,
     pub session_table: String,
+    /// jravan mode: the gateway instance and its addresses.
+    pub gateway: Option<ec2::GatewayAddresses>,
 }

@@ -3,7 +3,7 @@
 use crate::aws::{apigateway, dynamodb, ec2, iam, lambda, logs, ssm, AwsError, Clients};
 use crate::desired::gateway::instance_name;
 use crate::desired::{Desired, Kind, PERMISSION_STATEMENT_ID, ROLE_POLICY_NAME};
-use crate::live::LiveState;
+use crate::live::{BootstrapReport, Health, LiveState};
 use crate::model::names::{bootstrap_status_parameter, gateway_document_name};
 use crate::model::Stack;
 
@@ -53,8 +53,13 @@ pub async fn read_live(
     )?;
     let mut live = LiveState::default();
     // The bootstrap reports only once there is an instance to report.
-    if network.resources.iter().any(|r| r.id.kind == Kind::Instance) {
+    let mut network = network;
+    if let Some(instance) = network.resources.iter_mut().find(|r| r.id.kind == Kind::Instance) {
         live.bootstrap_report = ssm::parameter(clients, &bootstrap_status_parameter(name)).await?;
+        let report = BootstrapReport::parse(live.bootstrap_report.as_deref());
+        if let Some(r) = report.filter(|r| r.state == "failed") {
+            instance.health = Health::Unhealthy(format!("gateway bootstrap failed: {}", r.step));
+        }
     }
     for r in tables
         .into_iter()

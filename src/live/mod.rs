@@ -84,6 +84,21 @@ impl LiveState {
     }
 }
 
+/// What the instance bootstrap (windows-bootstrap/user-data.ps1) reports in its parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct BootstrapReport {
+    /// running, failed, manual-step or complete.
+    pub state: String,
+    pub step: String,
+    pub at: String,
+}
+
+impl BootstrapReport {
+    pub fn parse(text: Option<&str>) -> Option<BootstrapReport> {
+        serde_json::from_str(text?).ok()
+    }
+}
+
 /// JSON with object keys sorted at every level, so documents compare by content whatever order
 /// AWS (or serde_json's map) keeps.
 pub fn canonical_json(v: &serde_json::Value) -> String {

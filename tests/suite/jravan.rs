@@ -221,6 +221,12 @@ async fn jravan_deploy_builds_the_network_and_gateway_and_a_second_deploy_writes
         assert_eq!(env["JRAVAN_API_URL"], format!("http://{private_ip}:8000"));
     }
 
+    // The outputs name the gateway's addresses.
+    let gateway = &run.json()["outputs"]["gateway"];
+    assert_eq!(gateway["instance_id"], instance_id.as_str());
+    assert_eq!(gateway["private_ip"], private_ip.as_str());
+    assert_eq!(gateway["public_ip"], addrs.addresses()[0].public_ip().unwrap());
+
     // A second deploy: nothing to do, no write request.
     s.log.take();
     let again = deploy_jravan(&s, &[]).await;
@@ -284,6 +290,43 @@ async fn rdp_opened_by_hand_is_drift_that_status_names_and_deploy_removes() {
         "the rule is gone"
     );
     s.baken(&["status"]).await.expect_code(0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_shows_the_bootstrap_report_and_a_failed_bootstrap_is_unhealthy() {
+    let s = TestStack::with_manifest("jboot", JRAVAN).await;
+    deploy_jravan(&s, &[]).await.expect_code(0);
+    let ssm = aws_sdk_ssm::Client::new(&sdk().await);
+    let report = |state: &str, step: &str| {
+        serde_json::json!({"state": state, "step": step, "at": "2026-11-28T10:00:00Z"}).to_string()
+    };
+    let put = |value: String| {
+        let ssm = ssm.clone();
+        let name = format!("/baken/{}/gateway-bootstrap", s.name);
+        async move {
+            ssm.put_parameter().name(name).value(value).r#type(aws_sdk_ssm::types::ParameterType::String).overwrite(true).send().await.unwrap();
+        }
+    };
+    put(report("manual-step", "JV-Link is not installed. Connect with Systems Manager Session Manager")).await;
+    let status = s.baken(&["status"]).await;
+    status.expect_code(0);
+    assert!(status.stdout.contains("Gateway bootstrap (manual-step"), "{}", status.stdout);
+    assert!(status.stdout.contains("JV-Link is not installed"), "{}", status.stdout);
+
+    put(report("failed", "install 32-bit CPython 3.12.10 : hash mismatch")).await;
+    let status = s.baken(&["status", "--json"]).await;
+    status.expect_code(2);
+    let out = status.json();
+    let instance = out["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["resource"]["kind"] == "instance")
+        .unwrap()
+        .clone();
+    assert_eq!(instance["status"], "unhealthy");
+    assert!(instance["reason"].as_str().unwrap().contains("hash mismatch"), "{instance}");
+    assert_eq!(out["gateway_bootstrap"]["state"], "failed");
 }
 
 async fn item_exists(ddb: &aws_sdk_dynamodb::Client, table: &str, id: &str) -> bool {

@@ -63,6 +63,41 @@ pub async fn dynamodb_prefix_list(clients: &Clients) -> Result<String, AwsError>
         })
 }
 
+/// The gateway instance as a user needs it: the id to connect with Session Manager, the public
+/// address JRA-VAN sees, the private one the Lambdas use.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GatewayAddresses {
+    pub instance_id: String,
+    pub public_ip: Option<String>,
+    pub private_ip: Option<String>,
+}
+
+pub async fn gateway_addresses(
+    clients: &Clients,
+    stack: &str,
+    name: &str,
+) -> Result<Option<GatewayAddresses>, AwsError> {
+    let out = clients
+        .ec2
+        .describe_instances()
+        .filters(super::stack_filter(stack))
+        .filters(filter("tag:Name", &[name]))
+        .filters(filter("instance-state-name", &["pending", "running", "stopping", "stopped"]))
+        .send()
+        .await
+        .map_err(on("DescribeInstances", format!("instance {name}")))?;
+    Ok(out
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .next()
+        .map(|i| GatewayAddresses {
+            instance_id: i.instance_id().unwrap_or_default().to_string(),
+            public_ip: i.public_ip_address().map(str::to_string),
+            private_ip: i.private_ip_address().map(str::to_string),
+        }))
+}
+
 /// What the launch needs beyond the spec: the AWS ids it refers to and a client token.
 pub struct Launch<'a> {
     pub subnet: &'a str,

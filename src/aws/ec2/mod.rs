@@ -12,7 +12,8 @@ mod read;
 mod security;
 
 pub use instance::{
-    associate_address, availability_zones, delete_address, dynamodb_prefix_list, launch_instance, Launch,
+    associate_address, availability_zones, delete_address, dynamodb_prefix_list, gateway_addresses,
+    launch_instance, GatewayAddresses, Launch,
     terminate_instance, update_instance_in_place,
 };
 pub use network::{
