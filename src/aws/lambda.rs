@@ -403,7 +403,41 @@ pub async fn wait_settled(clients: &Clients, name: &str) -> Result<(), AwsError>
     .await
 }
 
+/// Deletes the function. One in a VPC is first taken out of it (an empty VPC configuration,
+/// waited for): Lambda then starts releasing its network interfaces at once, which the
+/// security-group and subnet deletions later in the plan wait for.
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    let config = absent_if(
+        clients
+            .lambda
+            .get_function_configuration()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(on("GetFunctionConfiguration", res(name))),
+        &["ResourceNotFoundException"],
+    )?;
+    let Some(config) = config else { return Ok(()) };
+    if config.vpc_config().is_some_and(|v| !v.subnet_ids().is_empty()) {
+        let timing = clients.timing;
+        retry_while(&timing, timing.conflict, is_conflict, || async {
+            clients
+                .lambda
+                .update_function_configuration()
+                .function_name(name)
+                .vpc_config(
+                    VpcConfig::builder()
+                        .set_subnet_ids(Some(vec![]))
+                        .set_security_group_ids(Some(vec![]))
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(on("UpdateFunctionConfiguration", res(name)))
+        })
+        .await?;
+        wait_settled(clients, name).await?;
+    }
     absent_if(
         clients
             .lambda

@@ -249,7 +249,54 @@ fn compute_with(
         s.after.extend(others.iter().cloned());
         s
     }));
+    defer_vpc_revocations(&mut plan.steps);
     plan
+}
+
+/// The statement that lets Lambda manage a function's network interfaces in the VPC.
+const VPC_ACCESS_SID: &str = "\"Sid\":\"VpcNetworkInterfaces\"";
+
+/// Leaving jravan mode, a role loses its network-interface permissions only after the functions
+/// have left the VPC and the security groups and subnets (whose deletion waits for Lambda to
+/// release the interfaces) are gone: Lambda uses the role to clean the interfaces up.
+fn defer_vpc_revocations(steps: &mut Vec<Step>) {
+    let revokes = |s: &Step| {
+        s.resource.kind == Kind::Role
+            && s.action.changes().iter().any(|c| {
+                c.attribute.starts_with("policy.")
+                    && c.live.as_deref().is_some_and(|l| l.contains(VPC_ACCESS_SID))
+                    && !c.wanted.as_deref().is_some_and(|w| w.contains(VPC_ACCESS_SID))
+            })
+    };
+    let deferred: Vec<ResourceId> = steps.iter().filter(|s| revokes(s)).map(|s| s.resource.clone()).collect();
+    if deferred.is_empty() {
+        return;
+    }
+    let network: Vec<ResourceId> = steps
+        .iter()
+        .filter(|s| {
+            matches!(s.action, Action::Delete { .. })
+                && matches!(s.resource.kind, Kind::SecurityGroup | Kind::Subnet)
+        })
+        .map(|s| s.resource.clone())
+        .collect();
+    let functions: Vec<ResourceId> = steps
+        .iter()
+        .filter(|s| s.resource.kind == Kind::Function)
+        .map(|s| s.resource.clone())
+        .collect();
+    for s in steps.iter_mut() {
+        if deferred.contains(&s.resource) {
+            s.after = network.iter().chain(functions.iter()).cloned().collect();
+        } else {
+            s.after.retain(|a| !deferred.contains(a));
+        }
+    }
+    // Listed where they run: after the deletions.
+    let (late, mut rest): (Vec<Step>, Vec<Step>) =
+        std::mem::take(steps).into_iter().partition(|s| deferred.contains(&s.resource));
+    rest.extend(late);
+    *steps = rest;
 }
 
 fn plan_has(steps: &[Step], id: &ResourceId) -> bool {

@@ -405,10 +405,17 @@ async fn mock_to_jravan_to_mock_keeps_the_data_and_teardown_leaves_nothing() {
     forgot.expect_code(1);
     assert!(forgot.stderr.contains("--mode mock"), "{}", forgot.stderr);
 
+    s.log.take();
     let to_mock = s
         .baken(&["deploy", "--yes", "--mode", "mock", "--artifact", s.artifact.to_str().unwrap()])
         .await;
     to_mock.expect_code(0);
+    let ops = operations(&s.log);
+    let first = |op: &str| ops.iter().position(|o| o == op).unwrap_or_else(|| panic!("{op} in {ops:?}"));
+    let last = |op: &str| ops.iter().rposition(|o| o == op).unwrap_or_else(|| panic!("{op} in {ops:?}"));
+    assert!(last("UpdateFunctionConfiguration") < first("DeleteSecurityGroup"), "functions leave the VPC first: {ops:?}");
+    assert!(last("UpdateFunctionConfiguration") < first("DeleteSubnet"), "{ops:?}");
+    assert!(last("DeleteSubnet") < first("PutRolePolicy"), "roles keep their VPC permissions until the interfaces are gone: {ops:?}");
     assert!(item_exists(&ddb, &s.table("cart"), "before-jravan").await);
     assert!(item_exists(&ddb, &s.table("cart"), "in-jravan").await);
     let c = lambda.get_function_configuration().function_name(s.function("get-races")).send().await.unwrap();
@@ -419,13 +426,56 @@ async fn mock_to_jravan_to_mock_keeps_the_data_and_teardown_leaves_nothing() {
     assert_no_jravan_resources(&config, &s.name).await;
     s.baken(&["status"]).await.expect_code(0);
 
-    // Back to jravan, then a teardown from there removes everything.
+    // Back to jravan, then a teardown from there removes everything, in the order AWS needs.
     deploy_jravan(&s, &[]).await.expect_code(0);
+    s.log.take();
     s.baken(&["teardown", "--yes"]).await.expect_code(0);
     assert_no_jravan_resources(&config, &s.name).await;
+    assert_removal_order(&operations(&s.log));
     assert!(lambda.get_function().function_name(s.function("get-races")).send().await.is_err());
     let second = s.baken(&["teardown", "--yes"]).await;
     second.expect_code(0);
+}
+
+/// The operations that passed the proxy, Lambda's REST calls named like the others.
+fn operations(log: &crate::proxy::Log) -> Vec<String> {
+    log.take()
+        .into_iter()
+        .map(|x| {
+            let op = x.operation;
+            if op.starts_with("PUT /2015-03-31/functions/") && op.ends_with("/configuration") {
+                "UpdateFunctionConfiguration".into()
+            } else if op.starts_with("DELETE /2015-03-31/functions/") && !op.contains("/policy") {
+                "DeleteFunction".into()
+            } else {
+                op
+            }
+        })
+        .collect()
+}
+
+/// The order of a jravan teardown's writes, as the proxy saw them: what uses something goes
+/// before it (moto would accept any order, so the order itself is checked).
+fn assert_removal_order(ops: &[String]) {
+    let first = |op: &str| ops.iter().position(|o| o == op).unwrap_or_else(|| panic!("{op} in {ops:?}"));
+    let last = |op: &str| ops.iter().rposition(|o| o == op).unwrap_or_else(|| panic!("{op} in {ops:?}"));
+    let before = |a: &str, b: &str| assert!(last(a) < first(b), "every {a} before any {b}: {ops:?}");
+    before("UpdateFunctionConfiguration", "DeleteSecurityGroup");
+    before("DeleteFunction", "DeleteSecurityGroup");
+    before("DeleteFunction", "DeleteSubnet");
+    before("ReleaseAddress", "TerminateInstances");
+    before("TerminateInstances", "DeleteSecurityGroup");
+    before("TerminateInstances", "DeleteSubnet");
+    before("RevokeSecurityGroupIngress", "DeleteSecurityGroup");
+    before("RevokeSecurityGroupEgress", "DeleteSecurityGroup");
+    before("DeleteVpcEndpoints", "DeleteRouteTable");
+    before("DisassociateRouteTable", "DeleteRouteTable");
+    before("DeleteSubnet", "DeleteVpc");
+    before("DetachInternetGateway", "DeleteInternetGateway");
+    before("DeleteInternetGateway", "DeleteVpc");
+    before("DeleteSecurityGroup", "DeleteVpc");
+    before("DeleteVpc", "DeleteRole");
+    before("DeleteInstanceProfile", "DeleteRole");
 }
 
 /// A copy of windows-bootstrap/ the test may change.

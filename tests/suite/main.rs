@@ -15,6 +15,7 @@ mod jravan;
 mod jravan_e2e;
 mod lambda_artifact;
 mod manifest_errors;
+mod removal;
 mod retries;
 mod stacks;
 mod store;

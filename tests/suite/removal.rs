@@ -1,0 +1,183 @@
+//! Safe removal as AWS behaves, which moto does not reproduce (it deletes instantly and lets a
+//! security group go while interfaces use it): aws-smithy-mocks sequences for Lambda's lingering
+//! network interfaces, `DependencyViolation` and a function update in progress.
+
+use std::time::Duration;
+
+use aws_sdk_ec2::operation::delete_security_group::{DeleteSecurityGroupError, DeleteSecurityGroupOutput};
+use aws_sdk_ec2::operation::delete_subnet::{DeleteSubnetError, DeleteSubnetOutput};
+use aws_sdk_ec2::operation::describe_network_interfaces::DescribeNetworkInterfacesOutput;
+use aws_sdk_ec2::operation::delete_network_interface::DeleteNetworkInterfaceOutput;
+use aws_sdk_ec2::types::{NetworkInterface, NetworkInterfaceStatus};
+use aws_sdk_lambda::operation::delete_function::DeleteFunctionOutput;
+use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput;
+use aws_sdk_lambda::operation::update_function_configuration::{
+    UpdateFunctionConfigurationError, UpdateFunctionConfigurationOutput,
+};
+use aws_sdk_lambda::types::{LastUpdateStatus, State, VpcConfigResponse};
+use aws_smithy_mocks::{mock, mock_client, RuleMode};
+use aws_smithy_types::error::ErrorMetadata;
+use baken::aws::{ec2, lambda, Clients, Timing};
+
+fn timing() -> Timing {
+    Timing {
+        poll: Duration::from_millis(5),
+        function_update: Duration::from_millis(300),
+        table: Duration::from_millis(300),
+        iam_propagation: Duration::from_millis(300),
+        conflict: Duration::from_millis(300),
+        instance: Duration::from_millis(300),
+        eni_release: Duration::from_millis(300),
+        command: Duration::from_millis(300),
+    }
+}
+
+fn clients() -> Clients {
+    let config = aws_config::SdkConfig::builder()
+        .region(aws_config::Region::new("ap-northeast-1"))
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .build();
+    Clients::from_config(&config, timing())
+}
+
+fn lambda_eni(status: NetworkInterfaceStatus) -> DescribeNetworkInterfacesOutput {
+    DescribeNetworkInterfacesOutput::builder()
+        .network_interfaces(
+            NetworkInterface::builder()
+                .network_interface_id("eni-0lambda")
+                .description("AWS Lambda VPC ENI-s-get-races-0a1b2c3d")
+                .requester_id("AROAEXAMPLE:awslambda_123")
+                .status(status)
+                .build(),
+        )
+        .build()
+}
+
+fn dependency_violation() -> ErrorMetadata {
+    ErrorMetadata::builder()
+        .code("DependencyViolation")
+        .message("resource sg-0lambda has a dependent object")
+        .build()
+}
+
+#[tokio::test]
+async fn a_security_group_waits_for_lambdas_interfaces_deletes_them_and_retries_dependency_violation() {
+    let describe = mock!(aws_sdk_ec2::Client::describe_network_interfaces)
+        .sequence()
+        .output(|| lambda_eni(NetworkInterfaceStatus::InUse))
+        .times(2)
+        .output(|| lambda_eni(NetworkInterfaceStatus::Available))
+        .build();
+    let delete_eni = mock!(aws_sdk_ec2::Client::delete_network_interface)
+        .match_requests(|r| r.network_interface_id() == Some("eni-0lambda"))
+        .then_output(|| DeleteNetworkInterfaceOutput::builder().build());
+    // AWS keeps refusing for a while after the interface is gone.
+    let delete_sg = mock!(aws_sdk_ec2::Client::delete_security_group)
+        .sequence()
+        .error(|| DeleteSecurityGroupError::generic(dependency_violation()))
+        .times(2)
+        .output(|| DeleteSecurityGroupOutput::builder().build())
+        .build();
+    let mut c = clients();
+    c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&describe, &delete_eni, &delete_sg]);
+    ec2::delete_security_group(&c, "sg-0lambda", "s-lambda-sg")
+        .await
+        .expect("deleted once Lambda let go");
+    assert_eq!(describe.num_calls(), 3, "waited while the interface was in use");
+    assert_eq!(delete_eni.num_calls(), 1, "the released interface was deleted");
+    assert_eq!(delete_sg.num_calls(), 3, "DependencyViolation twice, then success");
+}
+
+#[tokio::test]
+async fn an_interface_never_released_ends_the_wait_naming_it() {
+    let describe = mock!(aws_sdk_ec2::Client::describe_network_interfaces)
+        .sequence()
+        .output(|| lambda_eni(NetworkInterfaceStatus::InUse))
+        .repeatedly()
+        .build();
+    let delete_sg = mock!(aws_sdk_ec2::Client::delete_security_group)
+        .then_output(|| DeleteSecurityGroupOutput::builder().build());
+    let mut c = clients();
+    c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&describe, &delete_sg]);
+    let err = ec2::delete_security_group(&c, "sg-0lambda", "s-lambda-sg").await.unwrap_err();
+    assert!(err.message.contains("eni-0lambda (in-use)"), "{err}");
+    assert!(err.message.contains("Lambda to release"), "{err}");
+    assert_eq!(delete_sg.num_calls(), 0, "the group is not deleted while in use");
+}
+
+#[tokio::test]
+async fn a_subnet_delete_is_retried_while_aws_says_it_is_in_use() {
+    let delete = mock!(aws_sdk_ec2::Client::delete_subnet)
+        .sequence()
+        .error(|| DeleteSubnetError::generic(dependency_violation()))
+        .times(2)
+        .output(|| DeleteSubnetOutput::builder().build())
+        .build();
+    let mut c = clients();
+    c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&delete]);
+    ec2::delete_subnet(&c, "subnet-0private", "s-private-1").await.unwrap();
+    assert_eq!(delete.num_calls(), 3);
+}
+
+#[tokio::test]
+async fn a_persistent_dependency_violation_is_bounded_and_reported() {
+    let delete = mock!(aws_sdk_ec2::Client::delete_subnet)
+        .sequence()
+        .error(|| DeleteSubnetError::generic(dependency_violation()))
+        .repeatedly()
+        .build();
+    let mut c = clients();
+    c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&delete]);
+    let err = ec2::delete_subnet(&c, "subnet-0private", "s-private-1").await.unwrap_err();
+    assert_eq!(err.code.as_deref(), Some("DependencyViolation"));
+    assert!(err.resource.contains("s-private-1"), "{err}");
+    assert!(delete.num_calls() > 2);
+}
+
+fn config(vpc: bool, update: LastUpdateStatus) -> GetFunctionConfigurationOutput {
+    let mut b = GetFunctionConfigurationOutput::builder()
+        .state(State::Active)
+        .last_update_status(update);
+    if vpc {
+        b = b.vpc_config(
+            VpcConfigResponse::builder()
+                .subnet_ids("subnet-0private")
+                .security_group_ids("sg-0lambda")
+                .build(),
+        );
+    }
+    b.build()
+}
+
+#[tokio::test]
+async fn a_function_in_a_vpc_is_detached_and_settled_before_it_is_deleted() {
+    let get = mock!(aws_sdk_lambda::Client::get_function_configuration)
+        .sequence()
+        .output(|| config(true, LastUpdateStatus::Successful))
+        .output(|| config(false, LastUpdateStatus::InProgress))
+        .times(2)
+        .output(|| config(false, LastUpdateStatus::Successful))
+        .build();
+    let conflict = || {
+        UpdateFunctionConfigurationError::generic(
+            ErrorMetadata::builder()
+                .code("ResourceConflictException")
+                .message("An update is in progress for resource")
+                .build(),
+        )
+    };
+    let detach = mock!(aws_sdk_lambda::Client::update_function_configuration)
+        .match_requests(|r| r.vpc_config().is_some_and(|v| v.subnet_ids().is_empty()))
+        .sequence()
+        .error(conflict)
+        .output(|| UpdateFunctionConfigurationOutput::builder().build())
+        .build();
+    let delete = mock!(aws_sdk_lambda::Client::delete_function)
+        .then_output(|| DeleteFunctionOutput::builder().build());
+    let mut c = clients();
+    c.lambda = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&get, &detach, &delete]);
+    lambda::delete(&c, "s-get-races").await.unwrap();
+    assert_eq!(detach.num_calls(), 2, "a conflicting update, then the detach");
+    assert_eq!(get.num_calls(), 4, "checked, then waited through InProgress");
+    assert_eq!(delete.num_calls(), 1);
+}
