@@ -23,7 +23,7 @@ Expand-Archive -Path $Bundle -DestinationPath $Target
 
 # Only the pinned wheels, each checked against its hash; nothing resolved on the instance.
 & $Python -m pip install --disable-pip-version-check --no-warn-script-location --require-hashes `
-    --no-deps --only-binary=:all: -r (Join-Path $Target 'requirements.lock')
+    --no-deps '--only-binary=:all:' -r (Join-Path $Target 'requirements.lock')
 if ($LASTEXITCODE -ne 0) { throw "pip install exited with $LASTEXITCODE" }
 & $Python (Join-Path (Split-Path $Python) 'Scripts\pywin32_postinstall.py') -install -silent
 if ($LASTEXITCODE -ne 0) { throw "pywin32_postinstall exited with $LASTEXITCODE" }

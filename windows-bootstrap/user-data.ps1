@@ -74,6 +74,7 @@ Invoke-Step 'check JV-Link' {
 }
 
 $jvlink = if (Test-Path 'Registry::HKEY_CLASSES_ROOT\JVDTLab.JVLink') { 'installed' } else { 'manual-step-pending' }
-Set-Content -Path (Join-Path $Root 'bootstrap.done') -Value (Get-Date).ToUniversalTime().ToString('o')
+$finished = (Get-Date).ToUniversalTime().ToString('o')
+Set-Content -Path (Join-Path $Root 'bootstrap.done') -Value $finished
 Write-Step 'complete' "bootstrap finished; JV-Link $jvlink"
 </powershell>

@@ -8,6 +8,7 @@ mod proxy;
 mod runtime_api;
 
 mod advisor;
+mod bootstrap;
 mod api;
 mod deploy;
 mod drift;
