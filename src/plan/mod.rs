@@ -465,6 +465,66 @@ mod tests {
         assert!(plan.steps.is_empty());
     }
 
+    fn jravan_desired() -> Vec<Desired> {
+        let stack = manifest::parse(std::path::Path::new("t.yaml"), "stack: t\n").unwrap();
+        let account = Account {
+            id: "123456789012".into(),
+            region: stack.region.clone(),
+        };
+        let facts = crate::desired::JravanFacts {
+            availability_zones: vec!["ap-northeast-1a".into(), "ap-northeast-1c".into()],
+            dynamodb_prefix_list: "pl-1".into(),
+            ami: "ami-1".into(),
+            software: None,
+        };
+        desired_state(&stack, Mode::Jravan, &account, &Code::Unknown, Some(&facts))
+    }
+
+    fn waits_for(plan: &Plan, step: (Kind, &str), other: (Kind, &str)) -> bool {
+        let s = plan
+            .steps
+            .iter()
+            .find(|s| s.resource == ResourceId::new(step.0, step.1))
+            .unwrap_or_else(|| panic!("{step:?} in the plan"));
+        s.after.contains(&ResourceId::new(other.0, other.1))
+    }
+
+    #[test]
+    fn a_jravan_teardown_removes_users_before_what_they_use_and_roles_last() {
+        let d = jravan_desired();
+        let plan = compute("t", Mode::Jravan, &[], &deployed(&d));
+        for (step, other) in [
+            ((Kind::SecurityGroup, "t-lambda-sg"), (Kind::Function, "t-get-races")),
+            ((Kind::SecurityGroup, "t-gateway-sg"), (Kind::Instance, "t-gateway")),
+            ((Kind::SecurityGroup, "t-lambda-sg"), (Kind::SecurityGroupRules, "t-gateway-sg")),
+            ((Kind::Instance, "t-gateway"), (Kind::ElasticIp, "t-gateway-eip")),
+            ((Kind::Subnet, "t-private-1"), (Kind::SecurityGroup, "t-lambda-sg")),
+            ((Kind::RouteTable, "t-private-rt"), (Kind::VpcEndpoint, "t-dynamodb-endpoint")),
+            ((Kind::InternetGateway, "t-igw"), (Kind::ElasticIp, "t-gateway-eip")),
+            ((Kind::Vpc, "t-vpc"), (Kind::Subnet, "t-public-1")),
+            ((Kind::InstanceProfile, "t-gateway"), (Kind::Instance, "t-gateway")),
+            ((Kind::Role, "t-get-races"), (Kind::Vpc, "t-vpc")),
+            ((Kind::Role, "t-gateway"), (Kind::InstanceProfile, "t-gateway")),
+        ] {
+            assert!(waits_for(&plan, step, other), "{step:?} waits for {other:?}");
+        }
+    }
+
+    #[test]
+    fn leaving_jravan_detaches_functions_first_and_revokes_vpc_permissions_last() {
+        let live = deployed(&jravan_desired());
+        let plan = compute("t", Mode::Mock, &desired(), &live);
+        // Functions leave the VPC before anything of the network goes.
+        assert!(waits_for(&plan, (Kind::SecurityGroup, "t-lambda-sg"), (Kind::Function, "t-get-races")));
+        assert!(waits_for(&plan, (Kind::Subnet, "t-private-1"), (Kind::Function, "t-get-races")));
+        // The roles lose their network-interface permissions only once the interfaces are gone.
+        assert!(waits_for(&plan, (Kind::Role, "t-get-races"), (Kind::SecurityGroup, "t-lambda-sg")));
+        assert!(waits_for(&plan, (Kind::Role, "t-get-races"), (Kind::Subnet, "t-private-2")));
+        assert!(!waits_for(&plan, (Kind::Function, "t-get-races"), (Kind::Role, "t-get-races")));
+        let last = plan.steps.last().unwrap();
+        assert_eq!(last.resource.kind, Kind::Role);
+    }
+
     #[test]
     fn teardown_deletes_dependents_first_and_leaves_api_children_to_the_api() {
         let d = desired();

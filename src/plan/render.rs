@@ -18,7 +18,27 @@ fn value(v: &Option<String>) -> String {
 }
 
 pub fn change_line(c: &Change) -> String {
-    format!("{}: {} → {}", c.attribute, value(&c.live), value(&c.wanted))
+    format!(
+        "{}: {} → {}",
+        known_after_apply(&c.attribute),
+        value(&c.live),
+        known_after_apply(&value(&c.wanted))
+    )
+}
+
+/// A reference to something not created yet, as Terraform shows it: `(known after apply: …)`.
+fn known_after_apply(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{ref:") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 5..];
+        let end = after.find('}').unwrap_or(after.len());
+        out.push_str(&format!("(known after apply: {})", after[..end].replace('/', " ")));
+        rest = after.get(end + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
 }
 
 pub fn owner_text(owner: &Owner) -> String {
@@ -79,4 +99,22 @@ pub fn text(plan: &Plan, region: &str) -> String {
         let _ = writeln!(out, "No changes.");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_to_resources_not_yet_created_read_as_known_after_apply() {
+        let c = Change {
+            attribute: "vpc subnet {ref:subnet/s-private-1}".into(),
+            live: None,
+            wanted: Some("http://{ref:private-ip/s-gateway}:8000".into()),
+        };
+        assert_eq!(
+            change_line(&c),
+            "vpc subnet (known after apply: subnet s-private-1): (absent) → http://(known after apply: private-ip s-gateway):8000"
+        );
+    }
 }
