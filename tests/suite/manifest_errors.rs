@@ -28,6 +28,8 @@ const CASES: &[(&str, &str, &str)] = &[
     ("stack: ok\njravan:\n  network:\n    vpc_cidr: 10.0.0.1/16\n", "`10.0.0.1/16` is not an IPv4 CIDR block", ":4:15"),
     ("stack: ok\njravan:\n  network:\n    public_subnets: [10.1.0.0/24, 10.0.1.0/24]\n", "subnet `10.1.0.0/24` is outside the VPC block `10.0.0.0/16`", ":4:22"),
     ("stack: ok\njravan:\n  instance:\n    disk_gb: 8\n", "the root volume size (GB) must be between 30 and 16384, got 8", ":4:14"),
+    ("stack: ok\njravan:\n  gateway:\n    python_sha256: abc123\n", "a SHA-256 is 64 hexadecimal digits", ":4:20"),
+    ("stack: ok\njravan:\n  gateway:\n    python_version: \"3.12\"\n", "`3.12` is not a CPython release like 3.12.10", ":4:21"),
     ("stack: ok\nfunctions: [1, 2]\n", "invalid type: sequence, expected struct RawFunctions", ":2:12"),
     ("stack: ok\n  bad: indentation\n", "mapping values are not allowed", ":2:6"),
 ];
