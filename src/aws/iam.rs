@@ -24,6 +24,18 @@ where
     on(op, format!("role {role}"))
 }
 
+fn iam_tags(tags: &std::collections::BTreeMap<String, String>) -> Vec<aws_sdk_iam::types::Tag> {
+    tags.iter()
+        .map(|(k, v)| {
+            aws_sdk_iam::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .expect("key and value set")
+        })
+        .collect()
+}
+
 fn parse_doc(doc: &str) -> String {
     let decoded = decode_policy_document(doc);
     serde_json::from_str(&decoded)
@@ -127,17 +139,6 @@ async fn read_one(
 }
 
 pub async fn create(clients: &Clients, spec: &RoleSpec) -> Result<(), AwsError> {
-    let tags: Vec<_> = spec
-        .tags
-        .iter()
-        .map(|(k, v)| {
-            aws_sdk_iam::types::Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .expect("key and value set")
-        })
-        .collect();
     clients
         .iam
         .create_role()
@@ -145,7 +146,7 @@ pub async fn create(clients: &Clients, spec: &RoleSpec) -> Result<(), AwsError> 
         .path(&spec.path)
         .description(spec.description)
         .assume_role_policy_document(spec.assume_role_policy.to_string())
-        .set_tags(Some(tags))
+        .set_tags(Some(iam_tags(&spec.tags)))
         .send()
         .await
         .map_err(err("CreateRole", &spec.name))?;
@@ -199,7 +200,10 @@ pub async fn update(
     if changed.iter().any(|a| a.starts_with("policy.")) {
         put_policy(clients, spec).await?;
     }
-    for arn in changed.iter().filter_map(|a| a.strip_prefix("managed_policy ")) {
+    for arn in changed
+        .iter()
+        .filter_map(|a| a.strip_prefix("managed_policy "))
+    {
         if spec.managed_policies.iter().any(|m| m == arn) {
             attach(clients, &spec.name, arn).await?;
         } else {
@@ -231,7 +235,11 @@ pub async fn read_instance_profiles(
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(err("ListInstanceProfiles", &role_path(stack)))?;
-        names.extend(page.instance_profiles.into_iter().map(|p| p.instance_profile_name));
+        names.extend(
+            page.instance_profiles
+                .into_iter()
+                .map(|p| p.instance_profile_name),
+        );
     }
     for w in wanted {
         if !names.contains(w) {
@@ -272,23 +280,12 @@ pub async fn create_instance_profile(
     spec: &InstanceProfileSpec,
 ) -> Result<(), AwsError> {
     let res = format!("instance profile {}", spec.name);
-    let tags: Vec<_> = spec
-        .tags
-        .iter()
-        .map(|(k, v)| {
-            aws_sdk_iam::types::Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .expect("key and value set")
-        })
-        .collect();
     clients
         .iam
         .create_instance_profile()
         .instance_profile_name(&spec.name)
         .path(&spec.path)
-        .set_tags(Some(tags))
+        .set_tags(Some(iam_tags(&spec.tags)))
         .send()
         .await
         .map_err(on("CreateInstanceProfile", &res))?;

@@ -418,7 +418,10 @@ pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
         &["ResourceNotFoundException"],
     )?;
     let Some(config) = config else { return Ok(()) };
-    if config.vpc_config().is_some_and(|v| !v.subnet_ids().is_empty()) {
+    if config
+        .vpc_config()
+        .is_some_and(|v| !v.subnet_ids().is_empty())
+    {
         let timing = clients.timing;
         retry_while(&timing, timing.conflict, is_conflict, || async {
             clients

@@ -1,7 +1,9 @@
 //! Systems Manager: the public parameter that names the latest Windows image, the gateway's
 //! install document, Run Command on the instance, and the bootstrap's progress report.
 
-use aws_sdk_ssm::types::{CommandInvocationStatus, DocumentFormat, DocumentType, ResourceTypeForTagging, Tag};
+use aws_sdk_ssm::types::{
+    CommandInvocationStatus, DocumentFormat, DocumentType, ResourceTypeForTagging, Tag,
+};
 
 use super::error::{absent_if, on};
 use super::retry::{retry_while, wait_until, Poll};
@@ -25,13 +27,25 @@ pub async fn latest_windows_ami(clients: &Clients) -> Result<String, AwsError> {
     out.parameter()
         .and_then(|p| p.value())
         .map(str::to_string)
-        .ok_or_else(|| AwsError::new("GetParameter", WINDOWS_AMI_PARAMETER, "the parameter has no value"))
+        .ok_or_else(|| {
+            AwsError::new(
+                "GetParameter",
+                WINDOWS_AMI_PARAMETER,
+                "the parameter has no value",
+            )
+        })
 }
 
 /// The value of a plain parameter, None when it does not exist.
 pub async fn parameter(clients: &Clients, name: &str) -> Result<Option<String>, AwsError> {
     let out = absent_if(
-        clients.ssm.get_parameter().name(name).send().await.map_err(on("GetParameter", name)),
+        clients
+            .ssm
+            .get_parameter()
+            .name(name)
+            .send()
+            .await
+            .map_err(on("GetParameter", name)),
         &["ParameterNotFound"],
     )?;
     Ok(out.and_then(|o| o.parameter().and_then(|p| p.value()).map(str::to_string)))
@@ -41,9 +55,19 @@ fn res(name: &str) -> String {
     format!("document {name}")
 }
 
-pub async fn read_document(clients: &Clients, stack: &str, name: &str) -> Result<Option<LiveResource>, AwsError> {
+pub async fn read_document(
+    clients: &Clients,
+    stack: &str,
+    name: &str,
+) -> Result<Option<LiveResource>, AwsError> {
     let doc = absent_if(
-        clients.ssm.get_document().name(name).send().await.map_err(on("GetDocument", res(name))),
+        clients
+            .ssm
+            .get_document()
+            .name(name)
+            .send()
+            .await
+            .map_err(on("GetDocument", res(name))),
         &["InvalidDocument"],
     )?;
     let Some(doc) = doc else { return Ok(None) };
@@ -58,25 +82,41 @@ pub async fn read_document(clients: &Clients, stack: &str, name: &str) -> Result
     let owner = Owner::from_tags(stack, tags.tag_list().iter().map(|t| (t.key(), t.value())));
     let mut attrs = Attrs::from([(
         "type".to_string(),
-        doc.document_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+        doc.document_type()
+            .map(|t| t.as_str().to_string())
+            .unwrap_or_default(),
     )]);
     if let Some(content) = doc.content() {
         attrs.insert("content_sha256".into(), content_sha256(content));
     }
-    Ok(Some(LiveResource::new(ResourceId::new(Kind::GatewayDocument, name), attrs, owner)))
+    Ok(Some(LiveResource::new(
+        ResourceId::new(Kind::GatewayDocument, name),
+        attrs,
+        owner,
+    )))
 }
 
 fn content(spec: &DocumentSpec) -> Result<&str, AwsError> {
-    spec.content
-        .as_deref()
-        .ok_or_else(|| AwsError::new("CreateDocument", res(&spec.name), "the gateway document was not rendered"))
+    spec.content.as_deref().ok_or_else(|| {
+        AwsError::new(
+            "CreateDocument",
+            res(&spec.name),
+            "the gateway document was not rendered",
+        )
+    })
 }
 
 pub async fn create_document(clients: &Clients, spec: &DocumentSpec) -> Result<(), AwsError> {
     let tags: Vec<Tag> = spec
         .tags
         .iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build().expect("key and value set"))
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .expect("key and value set")
+        })
         .collect();
     clients
         .ssm
@@ -104,7 +144,10 @@ pub async fn update_document(clients: &Clients, spec: &DocumentSpec) -> Result<(
         .send()
         .await
         .map_err(on("UpdateDocument", res(&spec.name)))?;
-    if let Some(version) = out.document_description().and_then(|d| d.document_version()) {
+    if let Some(version) = out
+        .document_description()
+        .and_then(|d| d.document_version())
+    {
         clients
             .ssm
             .update_document_default_version()
@@ -119,7 +162,13 @@ pub async fn update_document(clients: &Clients, spec: &DocumentSpec) -> Result<(
 
 pub async fn delete_document(clients: &Clients, name: &str) -> Result<(), AwsError> {
     absent_if(
-        clients.ssm.delete_document().name(name).send().await.map_err(on("DeleteDocument", res(name))),
+        clients
+            .ssm
+            .delete_document()
+            .name(name)
+            .send()
+            .await
+            .map_err(on("DeleteDocument", res(name))),
         &["InvalidDocument"],
     )?;
     Ok(())
@@ -127,7 +176,12 @@ pub async fn delete_document(clients: &Clients, name: &str) -> Result<(), AwsErr
 
 /// Runs the document on the instance with Run Command and waits for the result. The instance must
 /// be registered with Systems Manager (its agent starts a few minutes after the first boot).
-pub async fn run_document(clients: &Clients, document: &str, instance: &str, name: &str) -> Result<(), AwsError> {
+pub async fn run_document(
+    clients: &Clients,
+    document: &str,
+    instance: &str,
+    name: &str,
+) -> Result<(), AwsError> {
     let what = format!("instance {name} ({instance})");
     let sent = clients
         .ssm
@@ -145,7 +199,11 @@ pub async fn run_document(clients: &Clients, document: &str, instance: &str, nam
                 err
             }
         })?;
-    let command = sent.command().and_then(|c| c.command_id()).unwrap_or_default().to_string();
+    let command = sent
+        .command()
+        .and_then(|c| c.command_id())
+        .unwrap_or_default()
+        .to_string();
     wait_until("GetCommandInvocation", &what, &clients.timing, clients.timing.command, || async {
         // Right after SendCommand the invocation may not exist yet.
         let inv = retry_while(&clients.timing, clients.timing.iam_propagation, |e| e.code_is("InvocationDoesNotExist"), || async {

@@ -85,13 +85,13 @@ fn check_size(
 /// Renders the user data from `template` (the text of `user-data.ps1`).
 pub fn render_user_data(template: &str, stack: &Stack) -> Result<String, BootstrapError> {
     let j = &stack.jravan;
-    let python_sha256 = j
-        .python_sha256
-        .clone()
-        .ok_or_else(|| BootstrapError::PythonHashMissing {
-            version: j.python_version.clone(),
-            compact: j.python_version.replace('.', ""),
-        })?;
+    let python_sha256 =
+        j.python_sha256
+            .clone()
+            .ok_or_else(|| BootstrapError::PythonHashMissing {
+                version: j.python_version.clone(),
+                compact: j.python_version.replace('.', ""),
+            })?;
     let values = BTreeMap::from([
         ("REGION", stack.region.clone()),
         ("STATUS_PARAMETER", bootstrap_status_parameter(&stack.name)),
@@ -112,7 +112,12 @@ pub fn render_user_data(template: &str, stack: &Stack) -> Result<String, Bootstr
 }
 
 /// Renders the install document around the bundled gateway code.
-fn render_document(template: &str, stack: &Stack, bundle: &[u8], bundle_sha256: &str) -> Result<String, BootstrapError> {
+fn render_document(
+    template: &str,
+    stack: &Stack,
+    bundle: &[u8],
+    bundle_sha256: &str,
+) -> Result<String, BootstrapError> {
     let j = &stack.jravan;
     let values = BTreeMap::from([
         ("REGION", stack.region.clone()),

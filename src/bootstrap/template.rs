@@ -49,7 +49,12 @@ mod tests {
 
     #[test]
     fn fills_every_placeholder() {
-        let out = fill("t", "a {{X}} b {{Y}} {{X}}", &values(&[("X", "1"), ("Y", "2")])).unwrap();
+        let out = fill(
+            "t",
+            "a {{X}} b {{Y}} {{X}}",
+            &values(&[("X", "1"), ("Y", "2")]),
+        )
+        .unwrap();
         assert_eq!(out, "a 1 b 2 1");
     }
 

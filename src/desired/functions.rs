@@ -235,7 +235,11 @@ pub(super) fn add(
         let instance = super::gateway::instance_name(stack);
         env.insert(
             "JRAVAN_API_URL".into(),
-            format!("http://{}:{}", private_ip_ref(&instance), stack.jravan.gateway_port),
+            format!(
+                "http://{}:{}",
+                private_ip_ref(&instance),
+                stack.jravan.gateway_port
+            ),
         );
         vpc = Some(FunctionVpc {
             subnets: names

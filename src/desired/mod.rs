@@ -25,8 +25,8 @@ pub use network::{
 };
 pub use tables::TableSpec;
 
-use crate::model::names::{MANAGED_BY, TAG_MANAGED_BY, TAG_STACK};
 use crate::bootstrap::GatewaySoftware;
+use crate::model::names::{MANAGED_BY, TAG_MANAGED_BY, TAG_STACK};
 use crate::model::{Mode, Stack};
 
 /// Resource kinds, in the order a fresh deploy creates them (and teardown deletes them backwards).

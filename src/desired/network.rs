@@ -170,7 +170,11 @@ impl Rule {
         } else {
             format!("{}-{}", self.from_port, self.to_port)
         };
-        let proto = if self.protocol == "-1" { "all" } else { &self.protocol };
+        let proto = if self.protocol == "-1" {
+            "all"
+        } else {
+            &self.protocol
+        };
         format!("{dir} {proto} {ports} {}", self.peer)
     }
 
@@ -301,8 +305,16 @@ pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account, fact
     let mut subnet_ids = (Vec::new(), Vec::new());
     for (i, az) in facts.availability_zones.iter().enumerate() {
         for (name, cidr, ids) in [
-            (&names.public_subnets[i], &j.public_subnets[i], &mut subnet_ids.0),
-            (&names.private_subnets[i], &j.private_subnets[i], &mut subnet_ids.1),
+            (
+                &names.public_subnets[i],
+                &j.public_subnets[i],
+                &mut subnet_ids.0,
+            ),
+            (
+                &names.private_subnets[i],
+                &j.private_subnets[i],
+                &mut subnet_ids.1,
+            ),
         ] {
             push(
                 out,
@@ -370,7 +382,10 @@ pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account, fact
             policy: endpoint_policy(stack, account),
             tags: tags.clone(),
         }),
-        vec![vpc_id.clone(), ResourceId::new(Kind::RouteTable, &private_rt)],
+        vec![
+            vpc_id.clone(),
+            ResourceId::new(Kind::RouteTable, &private_rt),
+        ],
     );
     for (name, description) in [
         (&names.lambda_sg, "baken: Lambda functions of the stack"),

@@ -67,7 +67,11 @@ mod tests {
     #[test]
     fn known_references_are_filled_and_unknown_ones_kept() {
         let refs = Refs::from([("subnet/a".to_string(), "subnet-1".to_string())]);
-        let text = format!("{} {}", id_ref(Kind::Subnet, "a"), id_ref(Kind::Subnet, "b"));
+        let text = format!(
+            "{} {}",
+            id_ref(Kind::Subnet, "a"),
+            id_ref(Kind::Subnet, "b")
+        );
         assert_eq!(fill_known(&text, &refs), "subnet-1 {ref:subnet/b}");
         assert_eq!(fill(&text, &refs).unwrap_err(), "subnet/b");
         assert_eq!(fill(&id_ref(Kind::Subnet, "a"), &refs).unwrap(), "subnet-1");

@@ -269,17 +269,27 @@ async fn run_step(
                 .iter()
                 .map(|(d, t)| Ok((d.clone(), fill(t)?)))
                 .collect::<Result<Vec<_>, AwsError>>()?;
-            let subnets = s.subnets.iter().map(|x| fill(x)).collect::<Result<Vec<_>, _>>()?;
+            let subnets = s
+                .subnets
+                .iter()
+                .map(|x| fill(x))
+                .collect::<Result<Vec<_>, _>>()?;
             if create {
-                let id = ec2::create_route_table(clients, s, &fill(&s.vpc)?, &routes, &subnets).await?;
+                let id =
+                    ec2::create_route_table(clients, s, &fill(&s.vpc)?, &routes, &subnets).await?;
                 learn(id_key(Kind::RouteTable, name), id);
                 Ok(())
             } else {
-                ec2::update_route_table(clients, &existing()?, name, &routes, &subnets, &changed).await
+                ec2::update_route_table(clients, &existing()?, name, &routes, &subnets, &changed)
+                    .await
             }
         }
         Spec::VpcEndpoint(s) => {
-            let tables = s.route_tables.iter().map(|x| fill(x)).collect::<Result<Vec<_>, _>>()?;
+            let tables = s
+                .route_tables
+                .iter()
+                .map(|x| fill(x))
+                .collect::<Result<Vec<_>, _>>()?;
             if create {
                 let id = ec2::create_endpoint(clients, s, &fill(&s.vpc)?, &tables).await?;
                 learn(id_key(Kind::VpcEndpoint, name), id);
@@ -326,11 +336,19 @@ async fn run_step(
             Ok(())
         }
         Spec::Instance(s) => {
-            ec2::update_instance_in_place(clients, &existing()?, s, &fill(&s.security_group)?, &changed).await
+            ec2::update_instance_in_place(
+                clients,
+                &existing()?,
+                s,
+                &fill(&s.security_group)?,
+                &changed,
+            )
+            .await
         }
         Spec::ElasticIp(s) => {
             let current = if create { None } else { own_id() };
-            let id = ec2::associate_address(clients, s, current.as_deref(), &fill(&s.instance)?).await?;
+            let id =
+                ec2::associate_address(clients, s, current.as_deref(), &fill(&s.instance)?).await?;
             learn(id_key(Kind::ElasticIp, name), id);
             Ok(())
         }
@@ -413,8 +431,7 @@ async fn delete(
         }
         Kind::Stage => apigateway::delete_stage(clients, &api_id()?, name).await,
         Kind::Permission => {
-            lambda::remove_permission(clients, name, crate::desired::PERMISSION_STATEMENT_ID)
-                .await
+            lambda::remove_permission(clients, name, crate::desired::PERMISSION_STATEMENT_ID).await
         }
         Kind::Vpc
         | Kind::InternetGateway

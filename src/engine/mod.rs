@@ -99,7 +99,13 @@ impl Session {
             ami: String::new(),
             software: None,
         };
-        desired_state(&self.stack, mode, &self.account, &Code::Unknown, Some(&placeholder))
+        desired_state(
+            &self.stack,
+            mode,
+            &self.account,
+            &Code::Unknown,
+            Some(&placeholder),
+        )
     }
 
     /// Looks up what the jravan resources are planned from. Zones and image are pinned to what
@@ -148,7 +154,13 @@ impl Session {
         let live = read_live(&self.clients, &self.stack, &self.names(self.stack.mode)).await?;
         let mode = live.deployed_mode.unwrap_or(self.stack.mode);
         let facts = self.facts(mode, &live, None).await?;
-        let desired = desired_state(&self.stack, mode, &self.account, &Code::Unknown, facts.as_ref());
+        let desired = desired_state(
+            &self.stack,
+            mode,
+            &self.account,
+            &Code::Unknown,
+            facts.as_ref(),
+        );
         let plan = plan::compute(&self.stack.name, mode, &desired, &live);
         Ok(Planned {
             desired,
@@ -178,7 +190,11 @@ impl Session {
     /// What the stack gives its users once deployed.
     /// In jravan mode the gateway's addresses are read after the deploy (a new instance's are
     /// known only then).
-    pub async fn outputs(&self, live_api_id: Option<&str>, mode: Mode) -> Result<Outputs, AwsError> {
+    pub async fn outputs(
+        &self,
+        live_api_id: Option<&str>,
+        mode: Mode,
+    ) -> Result<Outputs, AwsError> {
         let gateway = if mode == Mode::Jravan {
             let name = crate::desired::gateway::instance_name(&self.stack);
             ec2::gateway_addresses(&self.clients, &self.stack.name, &name).await?

@@ -54,7 +54,11 @@ pub async fn read_live(
     let mut live = LiveState::default();
     // The bootstrap reports only once there is an instance to report.
     let mut network = network;
-    if let Some(instance) = network.resources.iter_mut().find(|r| r.id.kind == Kind::Instance) {
+    if let Some(instance) = network
+        .resources
+        .iter_mut()
+        .find(|r| r.id.kind == Kind::Instance)
+    {
         live.bootstrap_report = ssm::parameter(clients, &bootstrap_status_parameter(name)).await?;
         let report = BootstrapReport::parse(live.bootstrap_report.as_deref());
         if let Some(r) = report.filter(|r| r.state == "failed") {

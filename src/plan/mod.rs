@@ -245,10 +245,11 @@ fn compute_with(
     // Deletions wait for every other step: a function leaves the VPC before its subnets and
     // security group go, a resource moves off what is about to be deleted first.
     let others: Vec<ResourceId> = plan.steps.iter().map(|s| s.resource.clone()).collect();
-    plan.steps.extend(deletions(desired, live).into_iter().map(|mut s| {
-        s.after.extend(others.iter().cloned());
-        s
-    }));
+    plan.steps
+        .extend(deletions(desired, live).into_iter().map(|mut s| {
+            s.after.extend(others.iter().cloned());
+            s
+        }));
     defer_vpc_revocations(&mut plan.steps);
     plan
 }
@@ -264,11 +265,20 @@ fn defer_vpc_revocations(steps: &mut Vec<Step>) {
         s.resource.kind == Kind::Role
             && s.action.changes().iter().any(|c| {
                 c.attribute.starts_with("policy.")
-                    && c.live.as_deref().is_some_and(|l| l.contains(VPC_ACCESS_SID))
-                    && !c.wanted.as_deref().is_some_and(|w| w.contains(VPC_ACCESS_SID))
+                    && c.live
+                        .as_deref()
+                        .is_some_and(|l| l.contains(VPC_ACCESS_SID))
+                    && !c
+                        .wanted
+                        .as_deref()
+                        .is_some_and(|w| w.contains(VPC_ACCESS_SID))
             })
     };
-    let deferred: Vec<ResourceId> = steps.iter().filter(|s| revokes(s)).map(|s| s.resource.clone()).collect();
+    let deferred: Vec<ResourceId> = steps
+        .iter()
+        .filter(|s| revokes(s))
+        .map(|s| s.resource.clone())
+        .collect();
     if deferred.is_empty() {
         return;
     }
@@ -293,8 +303,9 @@ fn defer_vpc_revocations(steps: &mut Vec<Step>) {
         }
     }
     // Listed where they run: after the deletions.
-    let (late, mut rest): (Vec<Step>, Vec<Step>) =
-        std::mem::take(steps).into_iter().partition(|s| deferred.contains(&s.resource));
+    let (late, mut rest): (Vec<Step>, Vec<Step>) = std::mem::take(steps)
+        .into_iter()
+        .partition(|s| deferred.contains(&s.resource));
     rest.extend(late);
     *steps = rest;
 }
@@ -494,19 +505,49 @@ mod tests {
         let d = jravan_desired();
         let plan = compute("t", Mode::Jravan, &[], &deployed(&d));
         for (step, other) in [
-            ((Kind::SecurityGroup, "t-lambda-sg"), (Kind::Function, "t-get-races")),
-            ((Kind::SecurityGroup, "t-gateway-sg"), (Kind::Instance, "t-gateway")),
-            ((Kind::SecurityGroup, "t-lambda-sg"), (Kind::SecurityGroupRules, "t-gateway-sg")),
-            ((Kind::Instance, "t-gateway"), (Kind::ElasticIp, "t-gateway-eip")),
-            ((Kind::Subnet, "t-private-1"), (Kind::SecurityGroup, "t-lambda-sg")),
-            ((Kind::RouteTable, "t-private-rt"), (Kind::VpcEndpoint, "t-dynamodb-endpoint")),
-            ((Kind::InternetGateway, "t-igw"), (Kind::ElasticIp, "t-gateway-eip")),
+            (
+                (Kind::SecurityGroup, "t-lambda-sg"),
+                (Kind::Function, "t-get-races"),
+            ),
+            (
+                (Kind::SecurityGroup, "t-gateway-sg"),
+                (Kind::Instance, "t-gateway"),
+            ),
+            (
+                (Kind::SecurityGroup, "t-lambda-sg"),
+                (Kind::SecurityGroupRules, "t-gateway-sg"),
+            ),
+            (
+                (Kind::Instance, "t-gateway"),
+                (Kind::ElasticIp, "t-gateway-eip"),
+            ),
+            (
+                (Kind::Subnet, "t-private-1"),
+                (Kind::SecurityGroup, "t-lambda-sg"),
+            ),
+            (
+                (Kind::RouteTable, "t-private-rt"),
+                (Kind::VpcEndpoint, "t-dynamodb-endpoint"),
+            ),
+            (
+                (Kind::InternetGateway, "t-igw"),
+                (Kind::ElasticIp, "t-gateway-eip"),
+            ),
             ((Kind::Vpc, "t-vpc"), (Kind::Subnet, "t-public-1")),
-            ((Kind::InstanceProfile, "t-gateway"), (Kind::Instance, "t-gateway")),
+            (
+                (Kind::InstanceProfile, "t-gateway"),
+                (Kind::Instance, "t-gateway"),
+            ),
             ((Kind::Role, "t-get-races"), (Kind::Vpc, "t-vpc")),
-            ((Kind::Role, "t-gateway"), (Kind::InstanceProfile, "t-gateway")),
+            (
+                (Kind::Role, "t-gateway"),
+                (Kind::InstanceProfile, "t-gateway"),
+            ),
         ] {
-            assert!(waits_for(&plan, step, other), "{step:?} waits for {other:?}");
+            assert!(
+                waits_for(&plan, step, other),
+                "{step:?} waits for {other:?}"
+            );
         }
     }
 
@@ -515,12 +556,32 @@ mod tests {
         let live = deployed(&jravan_desired());
         let plan = compute("t", Mode::Mock, &desired(), &live);
         // Functions leave the VPC before anything of the network goes.
-        assert!(waits_for(&plan, (Kind::SecurityGroup, "t-lambda-sg"), (Kind::Function, "t-get-races")));
-        assert!(waits_for(&plan, (Kind::Subnet, "t-private-1"), (Kind::Function, "t-get-races")));
+        assert!(waits_for(
+            &plan,
+            (Kind::SecurityGroup, "t-lambda-sg"),
+            (Kind::Function, "t-get-races")
+        ));
+        assert!(waits_for(
+            &plan,
+            (Kind::Subnet, "t-private-1"),
+            (Kind::Function, "t-get-races")
+        ));
         // The roles lose their network-interface permissions only once the interfaces are gone.
-        assert!(waits_for(&plan, (Kind::Role, "t-get-races"), (Kind::SecurityGroup, "t-lambda-sg")));
-        assert!(waits_for(&plan, (Kind::Role, "t-get-races"), (Kind::Subnet, "t-private-2")));
-        assert!(!waits_for(&plan, (Kind::Function, "t-get-races"), (Kind::Role, "t-get-races")));
+        assert!(waits_for(
+            &plan,
+            (Kind::Role, "t-get-races"),
+            (Kind::SecurityGroup, "t-lambda-sg")
+        ));
+        assert!(waits_for(
+            &plan,
+            (Kind::Role, "t-get-races"),
+            (Kind::Subnet, "t-private-2")
+        ));
+        assert!(!waits_for(
+            &plan,
+            (Kind::Function, "t-get-races"),
+            (Kind::Role, "t-get-races")
+        ));
         let last = plan.steps.last().unwrap();
         assert_eq!(last.resource.kind, Kind::Role);
     }

@@ -34,7 +34,10 @@ fn known_after_apply(text: &str) -> String {
         out.push_str(&rest[..start]);
         let after = &rest[start + 5..];
         let end = after.find('}').unwrap_or(after.len());
-        out.push_str(&format!("(known after apply: {})", after[..end].replace('/', " ")));
+        out.push_str(&format!(
+            "(known after apply: {})",
+            after[..end].replace('/', " ")
+        ));
         rest = after.get(end + 1..).unwrap_or("");
     }
     out.push_str(rest);

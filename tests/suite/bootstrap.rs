@@ -22,7 +22,7 @@ fn with_hash() -> Stack {
 }
 
 fn source() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("windows-bootstrap")
+    crate::harness::checkout().join("windows-bootstrap")
 }
 
 /// Runs check_powershell.py on `scripts`; returns its exit code and output.
@@ -52,7 +52,11 @@ fn the_rendered_user_data_and_install_script_are_complete_valid_powershell() {
     let sw = bootstrap::render(&source(), &with_hash()).unwrap();
     assert!(sw.user_data.starts_with("<powershell>"));
     assert!(sw.user_data.trim_end().ends_with("</powershell>"));
-    assert!(sw.user_data.len() <= USER_DATA_LIMIT, "{} bytes", sw.user_data.len());
+    assert!(
+        sw.user_data.len() <= USER_DATA_LIMIT,
+        "{} bytes",
+        sw.user_data.len()
+    );
     for wanted in [
         HASH,
         "python-3.12.10.exe",
@@ -81,7 +85,9 @@ fn the_rendered_user_data_and_install_script_are_complete_valid_powershell() {
     );
     assert_eq!(code, 0, "syntax errors:\n{out}");
     // The check does catch a broken script.
-    let broken = sw.user_data.replacen("if ($p.ExitCode -ne 0) {", "if ($p.ExitCode -ne 0 {", 1);
+    let broken = sw
+        .user_data
+        .replacen("if ($p.ExitCode -ne 0) {", "if ($p.ExitCode -ne 0 {", 1);
     let (code, out) = check_syntax(dir.path(), &[("broken.ps1", &broken)]);
     assert_eq!(code, 1, "a missing parenthesis went unnoticed:\n{out}");
     assert!(out.contains("broken.ps1:"), "{out}");
@@ -95,9 +101,15 @@ fn the_bundle_is_byte_reproducible_and_carries_the_hashed_lock() {
     assert_eq!(a.document, b.document);
     let lock = std::fs::read_to_string(source().join("gateway/requirements.lock")).unwrap();
     for line in lock.lines().filter(|l| !l.starts_with('#')) {
-        assert!(line.contains("==") && line.contains("--hash=sha256:"), "unpinned: {line}");
+        assert!(
+            line.contains("==") && line.contains("--hash=sha256:"),
+            "unpinned: {line}"
+        );
     }
-    assert!(lock.contains("pywin32=="), "the Windows-only dependency is locked too");
+    assert!(
+        lock.contains("pywin32=="),
+        "the Windows-only dependency is locked too"
+    );
 }
 
 #[test]
@@ -129,7 +141,12 @@ fn edited(edit: impl Fn(String) -> String) -> tempfile::TempDir {
 
 #[test]
 fn user_data_over_16_kb_is_refused_with_its_size() {
-    let dir = edited(|t| t.replace("</powershell>", &format!("{}\n</powershell>", "# padding\n".repeat(1700))));
+    let dir = edited(|t| {
+        t.replace(
+            "</powershell>",
+            &format!("{}\n</powershell>", "# padding\n".repeat(1700)),
+        )
+    });
     let err = bootstrap::render(dir.path(), &with_hash()).unwrap_err();
     let BootstrapError::TooLarge { size, limit, .. } = &err else {
         panic!("{err}")
@@ -143,5 +160,8 @@ fn a_placeholder_the_renderer_does_not_know_is_an_error() {
     let dir = edited(|t| t.replace("$Region = '{{REGION}}'", "$Region = '{{REGOIN}}'"));
     let err = bootstrap::render(dir.path(), &with_hash()).unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("{{REGOIN}}") && text.contains("user-data.ps1"), "{text}");
+    assert!(
+        text.contains("{{REGOIN}}") && text.contains("user-data.ps1"),
+        "{text}"
+    );
 }

@@ -147,6 +147,15 @@ pub async fn run_baken(args: &[&str], manifest: &std::path::Path, endpoint: &str
     }
 }
 
+/// The checkout under test. Read when the test runs (cargo sets it then too), not baked in at
+/// compile time: the target directory is shared between checkouts at different paths (the work
+/// tree and CI's clone), and a test binary built in one may run in the other.
+pub fn checkout() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 /// SDK configuration straight to moto (not through a proxy): the tests' own reads.
 pub async fn sdk() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())

@@ -21,8 +21,7 @@ async fn start_gateway() -> Gateway {
         .local_addr()
         .unwrap()
         .port();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("windows-bootstrap/gateway/tests/serve_fake.py");
+    let script = crate::harness::checkout().join("windows-bootstrap/gateway/tests/serve_fake.py");
     let mut child = tokio::process::Command::new("python")
         .arg(script)
         .arg(port.to_string())

@@ -12,7 +12,7 @@ use crate::harness::{sdk, TestStack};
 use crate::runtime_api::{proxy_event, RuntimeApi};
 
 fn workspace() -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    crate::harness::checkout()
 }
 
 #[tokio::test(flavor = "multi_thread")]

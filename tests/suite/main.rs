@@ -8,13 +8,14 @@ mod proxy;
 mod runtime_api;
 
 mod advisor;
-mod bootstrap;
 mod api;
+mod bootstrap;
 mod deploy;
 mod drift;
 mod jravan;
 mod jravan_e2e;
 mod lambda_artifact;
+mod launch;
 mod manifest_errors;
 mod removal;
 mod retries;

@@ -21,7 +21,9 @@ pub fn python() -> String {
         return p;
     }
     let server = std::env::var("BAKEN_MOTO_SERVER").unwrap_or_else(|_| {
-        panic!("BAKEN_PYTHON is not set: run the tests through scripts/test.sh, which installs moto")
+        panic!(
+            "BAKEN_PYTHON is not set: run the tests through scripts/test.sh, which installs moto"
+        )
     });
     std::path::Path::new(&server)
         .with_file_name("python")
@@ -31,7 +33,10 @@ pub fn python() -> String {
 
 /// moto, seeded with the Windows image and its public parameter (tests/moto/serve.py).
 fn seeded_server() -> String {
-    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/moto/serve.py").to_string()
+    crate::harness::checkout()
+        .join("tests/moto/serve.py")
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// The emulator's URL. The first call starts it.

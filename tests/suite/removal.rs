@@ -2,12 +2,12 @@
 //! security group go while interfaces use it): aws-smithy-mocks sequences for Lambda's lingering
 //! network interfaces, `DependencyViolation` and a function update in progress.
 
-use std::time::Duration;
-
-use aws_sdk_ec2::operation::delete_security_group::{DeleteSecurityGroupError, DeleteSecurityGroupOutput};
+use aws_sdk_ec2::operation::delete_network_interface::DeleteNetworkInterfaceOutput;
+use aws_sdk_ec2::operation::delete_security_group::{
+    DeleteSecurityGroupError, DeleteSecurityGroupOutput,
+};
 use aws_sdk_ec2::operation::delete_subnet::{DeleteSubnetError, DeleteSubnetOutput};
 use aws_sdk_ec2::operation::describe_network_interfaces::DescribeNetworkInterfacesOutput;
-use aws_sdk_ec2::operation::delete_network_interface::DeleteNetworkInterfaceOutput;
 use aws_sdk_ec2::types::{NetworkInterface, NetworkInterfaceStatus};
 use aws_sdk_lambda::operation::delete_function::DeleteFunctionOutput;
 use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput;
@@ -17,28 +17,9 @@ use aws_sdk_lambda::operation::update_function_configuration::{
 use aws_sdk_lambda::types::{LastUpdateStatus, State, VpcConfigResponse};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
-use baken::aws::{ec2, lambda, Clients, Timing};
+use baken::aws::{ec2, lambda};
 
-fn timing() -> Timing {
-    Timing {
-        poll: Duration::from_millis(5),
-        function_update: Duration::from_millis(300),
-        table: Duration::from_millis(300),
-        iam_propagation: Duration::from_millis(300),
-        conflict: Duration::from_millis(300),
-        instance: Duration::from_millis(300),
-        eni_release: Duration::from_millis(300),
-        command: Duration::from_millis(300),
-    }
-}
-
-fn clients() -> Clients {
-    let config = aws_config::SdkConfig::builder()
-        .region(aws_config::Region::new("ap-northeast-1"))
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .build();
-    Clients::from_config(&config, timing())
-}
+use crate::retries::clients;
 
 fn lambda_eni(status: NetworkInterfaceStatus) -> DescribeNetworkInterfacesOutput {
     DescribeNetworkInterfacesOutput::builder()
@@ -61,7 +42,8 @@ fn dependency_violation() -> ErrorMetadata {
 }
 
 #[tokio::test]
-async fn a_security_group_waits_for_lambdas_interfaces_deletes_them_and_retries_dependency_violation() {
+async fn a_security_group_waits_for_lambdas_interfaces_deletes_them_and_retries_dependency_violation(
+) {
     let describe = mock!(aws_sdk_ec2::Client::describe_network_interfaces)
         .sequence()
         .output(|| lambda_eni(NetworkInterfaceStatus::InUse))
@@ -79,13 +61,29 @@ async fn a_security_group_waits_for_lambdas_interfaces_deletes_them_and_retries_
         .output(|| DeleteSecurityGroupOutput::builder().build())
         .build();
     let mut c = clients();
-    c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&describe, &delete_eni, &delete_sg]);
+    c.ec2 = mock_client!(
+        aws_sdk_ec2,
+        RuleMode::MatchAny,
+        [&describe, &delete_eni, &delete_sg]
+    );
     ec2::delete_security_group(&c, "sg-0lambda", "s-lambda-sg")
         .await
         .expect("deleted once Lambda let go");
-    assert_eq!(describe.num_calls(), 3, "waited while the interface was in use");
-    assert_eq!(delete_eni.num_calls(), 1, "the released interface was deleted");
-    assert_eq!(delete_sg.num_calls(), 3, "DependencyViolation twice, then success");
+    assert_eq!(
+        describe.num_calls(),
+        3,
+        "waited while the interface was in use"
+    );
+    assert_eq!(
+        delete_eni.num_calls(),
+        1,
+        "the released interface was deleted"
+    );
+    assert_eq!(
+        delete_sg.num_calls(),
+        3,
+        "DependencyViolation twice, then success"
+    );
 }
 
 #[tokio::test]
@@ -99,10 +97,16 @@ async fn an_interface_never_released_ends_the_wait_naming_it() {
         .then_output(|| DeleteSecurityGroupOutput::builder().build());
     let mut c = clients();
     c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&describe, &delete_sg]);
-    let err = ec2::delete_security_group(&c, "sg-0lambda", "s-lambda-sg").await.unwrap_err();
+    let err = ec2::delete_security_group(&c, "sg-0lambda", "s-lambda-sg")
+        .await
+        .unwrap_err();
     assert!(err.message.contains("eni-0lambda (in-use)"), "{err}");
     assert!(err.message.contains("Lambda to release"), "{err}");
-    assert_eq!(delete_sg.num_calls(), 0, "the group is not deleted while in use");
+    assert_eq!(
+        delete_sg.num_calls(),
+        0,
+        "the group is not deleted while in use"
+    );
 }
 
 #[tokio::test]
@@ -115,7 +119,9 @@ async fn a_subnet_delete_is_retried_while_aws_says_it_is_in_use() {
         .build();
     let mut c = clients();
     c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&delete]);
-    ec2::delete_subnet(&c, "subnet-0private", "s-private-1").await.unwrap();
+    ec2::delete_subnet(&c, "subnet-0private", "s-private-1")
+        .await
+        .unwrap();
     assert_eq!(delete.num_calls(), 3);
 }
 
@@ -128,7 +134,9 @@ async fn a_persistent_dependency_violation_is_bounded_and_reported() {
         .build();
     let mut c = clients();
     c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&delete]);
-    let err = ec2::delete_subnet(&c, "subnet-0private", "s-private-1").await.unwrap_err();
+    let err = ec2::delete_subnet(&c, "subnet-0private", "s-private-1")
+        .await
+        .unwrap_err();
     assert_eq!(err.code.as_deref(), Some("DependencyViolation"));
     assert!(err.resource.contains("s-private-1"), "{err}");
     assert!(delete.num_calls() > 2);
@@ -177,7 +185,15 @@ async fn a_function_in_a_vpc_is_detached_and_settled_before_it_is_deleted() {
     let mut c = clients();
     c.lambda = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&get, &detach, &delete]);
     lambda::delete(&c, "s-get-races").await.unwrap();
-    assert_eq!(detach.num_calls(), 2, "a conflicting update, then the detach");
-    assert_eq!(get.num_calls(), 4, "checked, then waited through InProgress");
+    assert_eq!(
+        detach.num_calls(),
+        2,
+        "a conflicting update, then the detach"
+    );
+    assert_eq!(
+        get.num_calls(),
+        4,
+        "checked, then waited through InProgress"
+    );
     assert_eq!(delete.num_calls(), 1);
 }

@@ -18,6 +18,7 @@ use aws_smithy_types::error::ErrorMetadata;
 use baken::aws::{dynamodb, lambda, Clients, Timing};
 use baken::desired::{Code, FunctionSpec};
 
+/// Millisecond bounds, so a wait that never ends fails the test quickly.
 fn timing() -> Timing {
     Timing {
         poll: Duration::from_millis(5),
@@ -31,7 +32,8 @@ fn timing() -> Timing {
     }
 }
 
-fn clients() -> Clients {
+/// Clients for aws-smithy-mocks: each test replaces the service client it scripts.
+pub fn clients() -> Clients {
     let config = aws_config::SdkConfig::builder()
         .region(aws_config::Region::new("ap-northeast-1"))
         .behavior_version(aws_config::BehaviorVersion::latest())

@@ -217,8 +217,12 @@ mod tests {
     use super::*;
     use crate::jvdata::{parse, Record};
 
+    /// Read when the test runs: the target directory is shared between checkouts at different
+    /// paths, and the compile-time value may name another one.
     fn fixture_dir() -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
             .join("../windows-bootstrap/gateway/tests/fixtures")
     }
 

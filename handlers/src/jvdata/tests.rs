@@ -27,7 +27,7 @@ fn arima() -> RaceFields<'static> {
 fn runner(number: u64, name: &'static str, jockey: &'static str) -> RunnerFields<'static> {
     RunnerFields {
         race_id: RACE,
-        bracket: (number + 1) / 2,
+        bracket: number.div_ceil(2),
         number,
         horse_id: "2021104321",
         name,

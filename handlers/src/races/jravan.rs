@@ -94,7 +94,7 @@ fn record(v: &Value) -> Result<Option<Record>, ApiError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text)
         .map_err(|e| unavailable(format!("bad record: {e}")))?;
-    jvdata::parse(&bytes).map(Some).map_err(|e| unavailable(e))
+    jvdata::parse(&bytes).map(Some).map_err(unavailable)
 }
 
 /// The API's race from its RA, without runners.

@@ -327,7 +327,7 @@ impl Store for DynamoStore {
             }
             _ => Vec::new(),
         };
-        messages.sort_by(|a, b| a.0.cmp(&b.0));
+        messages.sort_by_key(|a| a.0);
         session.messages = messages.into_iter().map(|(_, m)| m).collect();
         Ok(Some(session))
     }

@@ -1,9 +1,9 @@
 //! The gateway instance and its Elastic IP, and the account facts the network is planned from.
 
 use aws_sdk_ec2::types::{
-    BlockDeviceMapping, DomainType, EbsBlockDevice, HttpTokensState, IamInstanceProfileSpecification,
-    InstanceMetadataEndpointState, InstanceMetadataOptionsRequest, InstanceType, ResourceType, Tag,
-    VolumeType,
+    BlockDeviceMapping, DomainType, EbsBlockDevice, HttpTokensState,
+    IamInstanceProfileSpecification, InstanceMetadataEndpointState, InstanceMetadataOptionsRequest,
+    InstanceType, ResourceType, Tag, VolumeType,
 };
 use base64::Engine as _;
 
@@ -24,7 +24,10 @@ pub async fn availability_zones(clients: &Clients, count: usize) -> Result<Vec<S
         .filters(filter("state", &["available"]))
         .send()
         .await
-        .map_err(on("DescribeAvailabilityZones", format!("region {}", clients.region)))?;
+        .map_err(on(
+            "DescribeAvailabilityZones",
+            format!("region {}", clients.region),
+        ))?;
     let mut zones: Vec<String> = out
         .availability_zones()
         .iter()
@@ -36,9 +39,14 @@ pub async fn availability_zones(clients: &Clients, count: usize) -> Result<Vec<S
         return Err(AwsError::new(
             "DescribeAvailabilityZones",
             format!("region {}", clients.region),
-            format!("{} availability zones are available, {count} are needed", zones.len()),
+            format!(
+                "{} availability zones are available, {count} are needed",
+                zones.len()
+            ),
         )
-        .with_hint("name the zones in the manifest (jravan.network.availability_zones) or lower az_count"));
+        .with_hint(
+            "name the zones in the manifest (jravan.network.availability_zones) or lower az_count",
+        ));
     }
     zones.truncate(count);
     Ok(zones)
@@ -59,7 +67,11 @@ pub async fn dynamodb_prefix_list(clients: &Clients) -> Result<String, AwsError>
         .iter()
         .find_map(|p| p.prefix_list_id().map(str::to_string))
         .ok_or_else(|| {
-            AwsError::new("DescribePrefixLists", &name, "the region has no DynamoDB prefix list")
+            AwsError::new(
+                "DescribePrefixLists",
+                &name,
+                "the region has no DynamoDB prefix list",
+            )
         })
 }
 
@@ -82,7 +94,10 @@ pub async fn gateway_addresses(
         .describe_instances()
         .filters(super::stack_filter(stack))
         .filters(filter("tag:Name", &[name]))
-        .filters(filter("instance-state-name", &["pending", "running", "stopping", "stopped"]))
+        .filters(filter(
+            "instance-state-name",
+            &["pending", "running", "stopping", "stopped"],
+        ))
         .send()
         .await
         .map_err(on("DescribeInstances", format!("instance {name}")))?;
@@ -115,12 +130,26 @@ pub async fn launch_instance(
 ) -> Result<(String, String), AwsError> {
     let res = format!("instance {}", spec.name);
     let Some(software) = &spec.software else {
-        return Err(AwsError::new("RunInstances", &res, "the gateway user data was not rendered"));
+        return Err(AwsError::new(
+            "RunInstances",
+            &res,
+            "the gateway user data was not rendered",
+        ));
     };
     let mut instance_tags = tag_spec(ResourceType::Instance, &spec.name, &spec.tags);
     let mut extra = instance_tags.tags().to_vec();
-    extra.push(Tag::builder().key(TAG_USER_DATA).value(&software.user_data_sha256).build());
-    extra.push(Tag::builder().key(TAG_GATEWAY_CODE).value(&software.bundle_sha256).build());
+    extra.push(
+        Tag::builder()
+            .key(TAG_USER_DATA)
+            .value(&software.user_data_sha256)
+            .build(),
+    );
+    extra.push(
+        Tag::builder()
+            .key(TAG_GATEWAY_CODE)
+            .value(&software.bundle_sha256)
+            .build(),
+    );
     instance_tags = aws_sdk_ec2::types::TagSpecification::builder()
         .resource_type(ResourceType::Instance)
         .set_tags(Some(extra))
@@ -148,7 +177,11 @@ pub async fn launch_instance(
             .max_count(1)
             .subnet_id(launch.subnet)
             .security_group_ids(launch.security_group)
-            .iam_instance_profile(IamInstanceProfileSpecification::builder().name(&spec.instance_profile).build())
+            .iam_instance_profile(
+                IamInstanceProfileSpecification::builder()
+                    .name(&spec.instance_profile)
+                    .build(),
+            )
             .block_device_mappings(root.clone())
             .metadata_options(
                 InstanceMetadataOptionsRequest::builder()
@@ -170,7 +203,9 @@ pub async fn launch_instance(
     let out = retry_while(
         &clients.timing,
         clients.timing.iam_propagation,
-        |e| e.code_is("InvalidParameterValue") && e.message.to_ascii_lowercase().contains("profile"),
+        |e| {
+            e.code_is("InvalidParameterValue") && e.message.to_ascii_lowercase().contains("profile")
+        },
         run,
     )
     .await?;
@@ -186,28 +221,61 @@ pub async fn launch_instance(
 
 /// Waits for the instance to reach `wanted` (lower case); returns its private IP. A missing
 /// instance counts as terminated.
-async fn wait_state(clients: &Clients, id: &str, name: &str, wanted: &str) -> Result<Option<String>, AwsError> {
+async fn wait_state(
+    clients: &Clients,
+    id: &str,
+    name: &str,
+    wanted: &str,
+) -> Result<Option<String>, AwsError> {
     let res = format!("instance {name} ({id})");
-    wait_until("DescribeInstances", &res, &clients.timing, clients.timing.instance, || async {
-        let out = absent_if(
-            clients.ec2.describe_instances().instance_ids(id).send().await.map_err(on("DescribeInstances", &res)),
-            GONE,
-        )?;
-        let instance = out.as_ref().and_then(|o| o.reservations().first()).and_then(|r| r.instances().first());
-        let state = instance
-            .and_then(|i| i.state())
-            .and_then(|s| s.name())
-            .map(|s| s.as_str().to_ascii_lowercase())
-            .unwrap_or_else(|| "terminated".into());
-        if state == wanted {
-            return Ok(Poll::Done(instance.and_then(|i| i.private_ip_address()).map(str::to_string)));
-        }
-        if wanted == "running" && (state == "terminated" || state == "shutting-down") {
-            let reason = instance.and_then(|i| i.state_reason()).and_then(|r| r.message()).unwrap_or("no reason given");
-            return Err(AwsError::new("RunInstances", &res, format!("the instance is {state}: {reason}")));
-        }
-        Ok(Poll::Waiting(format!("instance {name} to be {wanted} (now {state})")))
-    })
+    wait_until(
+        "DescribeInstances",
+        &res,
+        &clients.timing,
+        clients.timing.instance,
+        || async {
+            let out = absent_if(
+                clients
+                    .ec2
+                    .describe_instances()
+                    .instance_ids(id)
+                    .send()
+                    .await
+                    .map_err(on("DescribeInstances", &res)),
+                GONE,
+            )?;
+            let instance = out
+                .as_ref()
+                .and_then(|o| o.reservations().first())
+                .and_then(|r| r.instances().first());
+            let state = instance
+                .and_then(|i| i.state())
+                .and_then(|s| s.name())
+                .map(|s| s.as_str().to_ascii_lowercase())
+                .unwrap_or_else(|| "terminated".into());
+            if state == wanted {
+                return Ok(Poll::Done(
+                    instance
+                        .and_then(|i| i.private_ip_address())
+                        .map(str::to_string),
+                ));
+            }
+            if wanted == "running" && (state == "terminated" || state == "shutting-down") {
+                let reason = instance
+                    .and_then(|i| i.state_reason())
+                    .and_then(|r| r.message())
+                    .unwrap_or("no reason given");
+                return Err(AwsError::new(
+                    "RunInstances",
+                    &res,
+                    format!("the instance is {state}: {reason}"),
+                ));
+            }
+            Ok(Poll::Waiting(format!(
+                "instance {name} to be {wanted} (now {state})"
+            )))
+        },
+    )
     .await
 }
 
@@ -247,7 +315,12 @@ pub async fn update_instance_in_place(
             .ec2
             .create_tags()
             .resources(id)
-            .tags(Tag::builder().key(TAG_GATEWAY_CODE).value(&software.bundle_sha256).build())
+            .tags(
+                Tag::builder()
+                    .key(TAG_GATEWAY_CODE)
+                    .value(&software.bundle_sha256)
+                    .build(),
+            )
             .send()
             .await
             .map_err(on("CreateTags", &res))?;
@@ -260,13 +333,21 @@ pub async fn update_instance_in_place(
 pub async fn terminate_instance(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
     let res = format!("instance {name} ({id})");
     let out = absent_if(
-        clients.ec2.terminate_instances().instance_ids(id).send().await.map_err(on("TerminateInstances", &res)),
+        clients
+            .ec2
+            .terminate_instances()
+            .instance_ids(id)
+            .send()
+            .await
+            .map_err(on("TerminateInstances", &res)),
         GONE,
     )?;
     if out.is_none() {
         return Ok(());
     }
-    wait_state(clients, id, name, "terminated").await.map(|_| ())
+    wait_state(clients, id, name, "terminated")
+        .await
+        .map(|_| ())
 }
 
 /// Allocates the address (when `allocation` is None) and associates it with the instance.
@@ -304,10 +385,20 @@ pub async fn associate_address(
 }
 
 /// Disassociates and releases the address.
-pub async fn delete_address(clients: &Clients, allocation: &str, name: &str) -> Result<(), AwsError> {
+pub async fn delete_address(
+    clients: &Clients,
+    allocation: &str,
+    name: &str,
+) -> Result<(), AwsError> {
     let res = format!("elastic ip {name} ({allocation})");
     let found = absent_if(
-        clients.ec2.describe_addresses().allocation_ids(allocation).send().await.map_err(on("DescribeAddresses", &res)),
+        clients
+            .ec2
+            .describe_addresses()
+            .allocation_ids(allocation)
+            .send()
+            .await
+            .map_err(on("DescribeAddresses", &res)),
         GONE,
     )?;
     let Some(found) = found else { return Ok(()) };
@@ -326,7 +417,13 @@ pub async fn delete_address(clients: &Clients, allocation: &str, name: &str) -> 
         }
     }
     absent_if(
-        clients.ec2.release_address().allocation_id(allocation).send().await.map_err(on("ReleaseAddress", &res)),
+        clients
+            .ec2
+            .release_address()
+            .allocation_id(allocation)
+            .send()
+            .await
+            .map_err(on("ReleaseAddress", &res)),
         GONE,
     )?;
     Ok(())

@@ -44,7 +44,11 @@ pub async fn create_vpc(clients: &Clients, spec: &VpcSpec) -> Result<String, Aws
         .send()
         .await
         .map_err(on("CreateVpc", &res))?;
-    let id = out.vpc().and_then(|v| v.vpc_id()).unwrap_or_default().to_string();
+    let id = out
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .unwrap_or_default()
+        .to_string();
     update_vpc(clients, &id, spec).await?;
     Ok(id)
 }
@@ -74,7 +78,13 @@ pub async fn update_vpc(clients: &Clients, id: &str, spec: &VpcSpec) -> Result<(
 pub async fn delete_vpc(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
     delete_when_free(clients, || async {
         absent_if(
-            clients.ec2.delete_vpc().vpc_id(id).send().await.map_err(on("DeleteVpc", format!("vpc {name} ({id})"))),
+            clients
+                .ec2
+                .delete_vpc()
+                .vpc_id(id)
+                .send()
+                .await
+                .map_err(on("DeleteVpc", format!("vpc {name} ({id})"))),
             GONE,
         )
         .map(|_| ())
@@ -91,7 +101,11 @@ pub async fn create_internet_gateway(
     let out = clients
         .ec2
         .create_internet_gateway()
-        .tag_specifications(tag_spec(ResourceType::InternetGateway, &spec.name, &spec.tags))
+        .tag_specifications(tag_spec(
+            ResourceType::InternetGateway,
+            &spec.name,
+            &spec.tags,
+        ))
         .send()
         .await
         .map_err(on("CreateInternetGateway", &res))?;
@@ -117,13 +131,20 @@ pub async fn update_internet_gateway(
         .vpc_id(vpc)
         .send()
         .await
-        .map_err(on("AttachInternetGateway", format!("internet gateway {}", spec.name)))?;
+        .map_err(on(
+            "AttachInternetGateway",
+            format!("internet gateway {}", spec.name),
+        ))?;
     Ok(())
 }
 
 /// Detaches the gateway from its VPC, then deletes it. AWS refuses the detach while public
 /// addresses are mapped in the VPC (the Elastic IP goes first in the plan; retried meanwhile).
-pub async fn delete_internet_gateway(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
+pub async fn delete_internet_gateway(
+    clients: &Clients,
+    id: &str,
+    name: &str,
+) -> Result<(), AwsError> {
     let res = format!("internet gateway {name} ({id})");
     let found = absent_if(
         clients
@@ -167,7 +188,11 @@ pub async fn delete_internet_gateway(clients: &Clients, id: &str, name: &str) ->
     Ok(())
 }
 
-pub async fn create_subnet(clients: &Clients, spec: &SubnetSpec, vpc: &str) -> Result<String, AwsError> {
+pub async fn create_subnet(
+    clients: &Clients,
+    spec: &SubnetSpec,
+    vpc: &str,
+) -> Result<String, AwsError> {
     let out = clients
         .ec2
         .create_subnet()
@@ -178,7 +203,11 @@ pub async fn create_subnet(clients: &Clients, spec: &SubnetSpec, vpc: &str) -> R
         .send()
         .await
         .map_err(on("CreateSubnet", format!("subnet {}", spec.name)))?;
-    Ok(out.subnet().and_then(|s| s.subnet_id()).unwrap_or_default().to_string())
+    Ok(out
+        .subnet()
+        .and_then(|s| s.subnet_id())
+        .unwrap_or_default()
+        .to_string())
 }
 
 pub async fn delete_subnet(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
@@ -250,17 +279,36 @@ pub async fn update_route_table(
     for attr in changed {
         if let Some(dest) = attr.strip_prefix("route ") {
             let exists = table.is_some_and(|t| {
-                t.routes().iter().any(|r| r.destination_cidr_block() == Some(dest))
+                t.routes()
+                    .iter()
+                    .any(|r| r.destination_cidr_block() == Some(dest))
             });
             match routes.iter().find(|(d, _)| d == dest) {
                 Some((_, target)) if exists => {
-                    ec2.replace_route().route_table_id(id).destination_cidr_block(dest).gateway_id(target).send().await.map_err(on("ReplaceRoute", &res))?;
+                    ec2.replace_route()
+                        .route_table_id(id)
+                        .destination_cidr_block(dest)
+                        .gateway_id(target)
+                        .send()
+                        .await
+                        .map_err(on("ReplaceRoute", &res))?;
                 }
                 Some((_, target)) => {
-                    ec2.create_route().route_table_id(id).destination_cidr_block(dest).gateway_id(target).send().await.map_err(on("CreateRoute", &res))?;
+                    ec2.create_route()
+                        .route_table_id(id)
+                        .destination_cidr_block(dest)
+                        .gateway_id(target)
+                        .send()
+                        .await
+                        .map_err(on("CreateRoute", &res))?;
                 }
                 None => {
-                    ec2.delete_route().route_table_id(id).destination_cidr_block(dest).send().await.map_err(on("DeleteRoute", &res))?;
+                    ec2.delete_route()
+                        .route_table_id(id)
+                        .destination_cidr_block(dest)
+                        .send()
+                        .await
+                        .map_err(on("DeleteRoute", &res))?;
                 }
             }
         } else if let Some(subnet) = attr.strip_prefix("association ") {
@@ -272,7 +320,11 @@ pub async fn update_route_table(
                     .await
                     .map_err(on("AssociateRouteTable", &res))?;
             } else if let Some(assoc) = table
-                .and_then(|t| t.associations().iter().find(|a| a.subnet_id() == Some(subnet)))
+                .and_then(|t| {
+                    t.associations()
+                        .iter()
+                        .find(|a| a.subnet_id() == Some(subnet))
+                })
                 .and_then(|a| a.route_table_association_id())
             {
                 ec2.disassociate_route_table()
@@ -289,10 +341,18 @@ pub async fn update_route_table(
 pub async fn delete_route_table(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
     let res = format!("route table {name} ({id})");
     let current = absent_if(
-        clients.ec2.describe_route_tables().route_table_ids(id).send().await.map_err(on("DescribeRouteTables", &res)),
+        clients
+            .ec2
+            .describe_route_tables()
+            .route_table_ids(id)
+            .send()
+            .await
+            .map_err(on("DescribeRouteTables", &res)),
         GONE,
     )?;
-    let Some(current) = current else { return Ok(()) };
+    let Some(current) = current else {
+        return Ok(());
+    };
     for a in current.route_tables().iter().flat_map(|t| t.associations()) {
         if a.main() == Some(true) {
             continue;
@@ -309,7 +369,13 @@ pub async fn delete_route_table(clients: &Clients, id: &str, name: &str) -> Resu
     }
     delete_when_free(clients, || async {
         absent_if(
-            clients.ec2.delete_route_table().route_table_id(id).send().await.map_err(on("DeleteRouteTable", &res)),
+            clients
+                .ec2
+                .delete_route_table()
+                .route_table_id(id)
+                .send()
+                .await
+                .map_err(on("DeleteRouteTable", &res)),
             GONE,
         )
         .map(|_| ())
@@ -361,9 +427,10 @@ pub async fn update_endpoint(
             call = call.policy_document(spec.policy.to_string());
         }
     }
-    call.send()
-        .await
-        .map_err(on("ModifyVpcEndpoint", format!("endpoint {} ({id})", spec.name)))?;
+    call.send().await.map_err(on(
+        "ModifyVpcEndpoint",
+        format!("endpoint {} ({id})", spec.name),
+    ))?;
     Ok(())
 }
 

@@ -39,10 +39,26 @@ pub fn rule_attrs(ingress: &[IpPermission], egress: &[IpPermission]) -> Attrs {
     for (direction, perms) in [(Direction::Ingress, ingress), (Direction::Egress, egress)] {
         for p in perms {
             let mut peers: Vec<String> = Vec::new();
-            peers.extend(p.user_id_group_pairs().iter().filter_map(|g| g.group_id().map(str::to_string)));
-            peers.extend(p.ip_ranges().iter().filter_map(|r| r.cidr_ip().map(str::to_string)));
-            peers.extend(p.ipv6_ranges().iter().filter_map(|r| r.cidr_ipv6().map(str::to_string)));
-            peers.extend(p.prefix_list_ids().iter().filter_map(|r| r.prefix_list_id().map(str::to_string)));
+            peers.extend(
+                p.user_id_group_pairs()
+                    .iter()
+                    .filter_map(|g| g.group_id().map(str::to_string)),
+            );
+            peers.extend(
+                p.ip_ranges()
+                    .iter()
+                    .filter_map(|r| r.cidr_ip().map(str::to_string)),
+            );
+            peers.extend(
+                p.ipv6_ranges()
+                    .iter()
+                    .filter_map(|r| r.cidr_ipv6().map(str::to_string)),
+            );
+            peers.extend(
+                p.prefix_list_ids()
+                    .iter()
+                    .filter_map(|r| r.prefix_list_id().map(str::to_string)),
+            );
             for peer in peers {
                 let rule = Rule {
                     direction,
@@ -79,12 +95,48 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
     let what = format!("EC2 resources of stack {stack}");
     let live_states = ["pending", "running", "stopping", "stopped", "shutting-down"];
     let (vpcs, igws, subnets, tables, endpoints, groups, instances, addresses) = tokio::try_join!(
-        async { ec2.describe_vpcs().filters(stack_filter(stack)).send().await.map_err(on("DescribeVpcs", &what)) },
-        async { ec2.describe_internet_gateways().filters(stack_filter(stack)).send().await.map_err(on("DescribeInternetGateways", &what)) },
-        async { ec2.describe_subnets().filters(stack_filter(stack)).send().await.map_err(on("DescribeSubnets", &what)) },
-        async { ec2.describe_route_tables().filters(stack_filter(stack)).send().await.map_err(on("DescribeRouteTables", &what)) },
-        async { ec2.describe_vpc_endpoints().filters(stack_filter(stack)).send().await.map_err(on("DescribeVpcEndpoints", &what)) },
-        async { ec2.describe_security_groups().filters(stack_filter(stack)).send().await.map_err(on("DescribeSecurityGroups", &what)) },
+        async {
+            ec2.describe_vpcs()
+                .filters(stack_filter(stack))
+                .send()
+                .await
+                .map_err(on("DescribeVpcs", &what))
+        },
+        async {
+            ec2.describe_internet_gateways()
+                .filters(stack_filter(stack))
+                .send()
+                .await
+                .map_err(on("DescribeInternetGateways", &what))
+        },
+        async {
+            ec2.describe_subnets()
+                .filters(stack_filter(stack))
+                .send()
+                .await
+                .map_err(on("DescribeSubnets", &what))
+        },
+        async {
+            ec2.describe_route_tables()
+                .filters(stack_filter(stack))
+                .send()
+                .await
+                .map_err(on("DescribeRouteTables", &what))
+        },
+        async {
+            ec2.describe_vpc_endpoints()
+                .filters(stack_filter(stack))
+                .send()
+                .await
+                .map_err(on("DescribeVpcEndpoints", &what))
+        },
+        async {
+            ec2.describe_security_groups()
+                .filters(stack_filter(stack))
+                .send()
+                .await
+                .map_err(on("DescribeSecurityGroups", &what))
+        },
         async {
             ec2.describe_instances()
                 .filters(stack_filter(stack))
@@ -93,7 +145,13 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
                 .await
                 .map_err(on("DescribeInstances", &what))
         },
-        async { ec2.describe_addresses().filters(stack_filter(stack)).send().await.map_err(on("DescribeAddresses", &what)) },
+        async {
+            ec2.describe_addresses()
+                .filters(stack_filter(stack))
+                .send()
+                .await
+                .map_err(on("DescribeAddresses", &what))
+        },
     )?;
     let mut live = Ec2Live::default();
 
@@ -105,7 +163,10 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
             vpc_flag(clients, id, VpcAttributeName::EnableDnsHostnames),
         )?;
         let attrs = Attrs::from([
-            ("cidr".into(), v.cidr_block().unwrap_or_default().to_string()),
+            (
+                "cidr".into(),
+                v.cidr_block().unwrap_or_default().to_string(),
+            ),
             ("dns_support".into(), support.to_string()),
             ("dns_hostnames".into(), hostnames.to_string()),
         ]);
@@ -114,17 +175,36 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
     for g in igws.internet_gateways() {
         let mut attrs = Attrs::new();
         if let Some(a) = g.attachments().first() {
-            attrs.insert("attached_to".into(), a.vpc_id().unwrap_or_default().to_string());
+            attrs.insert(
+                "attached_to".into(),
+                a.vpc_id().unwrap_or_default().to_string(),
+            );
         }
-        live.add(Kind::InternetGateway, name_tag(g.tags()), g.internet_gateway_id().unwrap_or_default(), attrs);
+        live.add(
+            Kind::InternetGateway,
+            name_tag(g.tags()),
+            g.internet_gateway_id().unwrap_or_default(),
+            attrs,
+        );
     }
     for s in subnets.subnets() {
         let attrs = Attrs::from([
             ("vpc".into(), s.vpc_id().unwrap_or_default().to_string()),
-            ("cidr".into(), s.cidr_block().unwrap_or_default().to_string()),
-            ("availability_zone".into(), s.availability_zone().unwrap_or_default().to_string()),
+            (
+                "cidr".into(),
+                s.cidr_block().unwrap_or_default().to_string(),
+            ),
+            (
+                "availability_zone".into(),
+                s.availability_zone().unwrap_or_default().to_string(),
+            ),
         ]);
-        live.add(Kind::Subnet, name_tag(s.tags()), s.subnet_id().unwrap_or_default(), attrs);
+        live.add(
+            Kind::Subnet,
+            name_tag(s.tags()),
+            s.subnet_id().unwrap_or_default(),
+            attrs,
+        );
     }
     for t in tables.route_tables() {
         let mut attrs = Attrs::from([("vpc".into(), t.vpc_id().unwrap_or_default().to_string())]);
@@ -153,10 +233,18 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
                 attrs.insert(format!("association {s}"), PRESENT.into());
             }
         }
-        live.add(Kind::RouteTable, name_tag(t.tags()), t.route_table_id().unwrap_or_default(), attrs);
+        live.add(
+            Kind::RouteTable,
+            name_tag(t.tags()),
+            t.route_table_id().unwrap_or_default(),
+            attrs,
+        );
     }
     for e in endpoints.vpc_endpoints() {
-        let state = e.state().map(|s| s.as_str().to_ascii_lowercase()).unwrap_or_default();
+        let state = e
+            .state()
+            .map(|s| s.as_str().to_ascii_lowercase())
+            .unwrap_or_default();
         if state == "deleted" || state == "deleting" {
             continue;
         }
@@ -167,21 +255,37 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
             .unwrap_or_default();
         let mut attrs = Attrs::from([
             ("vpc".into(), e.vpc_id().unwrap_or_default().to_string()),
-            ("service".into(), e.service_name().unwrap_or_default().to_string()),
-            ("type".into(), e.vpc_endpoint_type().map(|t| t.as_str().to_string()).unwrap_or_default()),
+            (
+                "service".into(),
+                e.service_name().unwrap_or_default().to_string(),
+            ),
+            (
+                "type".into(),
+                e.vpc_endpoint_type()
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default(),
+            ),
             ("policy".into(), policy),
         ]);
         for rt in e.route_table_ids() {
             attrs.insert(format!("route_table {rt}"), PRESENT.into());
         }
-        live.add(Kind::VpcEndpoint, name_tag(e.tags()), e.vpc_endpoint_id().unwrap_or_default(), attrs);
+        live.add(
+            Kind::VpcEndpoint,
+            name_tag(e.tags()),
+            e.vpc_endpoint_id().unwrap_or_default(),
+            attrs,
+        );
     }
     for g in groups.security_groups() {
         let id = g.group_id().unwrap_or_default();
         let name = g.group_name().map(str::to_string);
         let attrs = Attrs::from([
             ("vpc".into(), g.vpc_id().unwrap_or_default().to_string()),
-            ("description".into(), g.description().unwrap_or_default().to_string()),
+            (
+                "description".into(),
+                g.description().unwrap_or_default().to_string(),
+            ),
         ]);
         live.add(Kind::SecurityGroup, name.clone(), id, attrs);
         live.add(
@@ -199,7 +303,12 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
         if let Some(i) = a.instance_id() {
             attrs.insert("instance".into(), i.to_string());
         }
-        live.add(Kind::ElasticIp, name_tag(a.tags()), a.allocation_id().unwrap_or_default(), attrs);
+        live.add(
+            Kind::ElasticIp,
+            name_tag(a.tags()),
+            a.allocation_id().unwrap_or_default(),
+            attrs,
+        );
     }
     Ok(live)
 }
@@ -210,7 +319,9 @@ async fn read_instance(
     i: &aws_sdk_ec2::types::Instance,
 ) -> Result<(), AwsError> {
     let id = i.instance_id().unwrap_or_default();
-    let Some(name) = name_tag(i.tags()) else { return Ok(()) };
+    let Some(name) = name_tag(i.tags()) else {
+        return Ok(());
+    };
     let state = i
         .state()
         .and_then(|s| s.name())
@@ -218,8 +329,16 @@ async fn read_instance(
         .unwrap_or_default();
     let mut attrs = Attrs::from([
         ("ami".into(), i.image_id().unwrap_or_default().to_string()),
-        ("instance_type".into(), i.instance_type().map(|t| t.as_str().to_string()).unwrap_or_default()),
-        ("subnet".into(), i.subnet_id().unwrap_or_default().to_string()),
+        (
+            "instance_type".into(),
+            i.instance_type()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+        ),
+        (
+            "subnet".into(),
+            i.subnet_id().unwrap_or_default().to_string(),
+        ),
         (
             "metadata_tokens".into(),
             i.metadata_options()
@@ -228,16 +347,26 @@ async fn read_instance(
                 .unwrap_or_default(),
         ),
     ]);
-    let groups: Vec<&str> = i.security_groups().iter().filter_map(|g| g.group_id()).collect();
+    let groups: Vec<&str> = i
+        .security_groups()
+        .iter()
+        .filter_map(|g| g.group_id())
+        .collect();
     attrs.insert("security_group".into(), groups.join(","));
     if let Some(arn) = i.iam_instance_profile().and_then(|p| p.arn()) {
         // arn:aws:iam::<account>:instance-profile/<path><name>
-        attrs.insert("instance_profile".into(), arn.rsplit('/').next().unwrap_or(arn).to_string());
+        attrs.insert(
+            "instance_profile".into(),
+            arn.rsplit('/').next().unwrap_or(arn).to_string(),
+        );
     }
     if let Some(k) = i.key_name() {
         attrs.insert("key_pair".into(), k.to_string());
     }
-    for (tag, attr) in [(TAG_USER_DATA, "user_data_sha256"), (TAG_GATEWAY_CODE, "gateway_code")] {
+    for (tag, attr) in [
+        (TAG_USER_DATA, "user_data_sha256"),
+        (TAG_GATEWAY_CODE, "gateway_code"),
+    ] {
         if let Some(v) = tag_value(i.tags(), tag) {
             attrs.insert(attr.into(), v.to_string());
         }
@@ -256,16 +385,25 @@ async fn read_instance(
             .volume_ids(vol)
             .send()
             .await
-            .map_err(on("DescribeVolumes", format!("instance {name} root volume {vol}")))?;
+            .map_err(on(
+                "DescribeVolumes",
+                format!("instance {name} root volume {vol}"),
+            ))?;
         if let Some(v) = out.volumes().first() {
-            let text = if v.encrypted() == Some(true) && v.volume_type().map(|t| t.as_str()) == Some("gp3") {
+            let text = if v.encrypted() == Some(true)
+                && v.volume_type().map(|t| t.as_str()) == Some("gp3")
+            {
                 InstanceSpec::root_volume(v.size().unwrap_or_default())
             } else {
                 format!(
                     "{} GB {}{}",
                     v.size().unwrap_or_default(),
                     v.volume_type().map(|t| t.as_str()).unwrap_or("unknown"),
-                    if v.encrypted() == Some(true) { " encrypted" } else { " unencrypted" }
+                    if v.encrypted() == Some(true) {
+                        " encrypted"
+                    } else {
+                        " unencrypted"
+                    }
                 )
             };
             attrs.insert("root_volume".into(), text);
@@ -284,7 +422,9 @@ async fn read_instance(
             .map_err(on("DescribeInstanceStatus", format!("instance {name}")))?;
         if let Some(s) = status.instance_statuses().first() {
             let check = |x: Option<&aws_sdk_ec2::types::InstanceStatusSummary>| {
-                x.and_then(|s| s.status()).map(|s| s.as_str().to_ascii_lowercase()).unwrap_or_default()
+                x.and_then(|s| s.status())
+                    .map(|s| s.as_str().to_ascii_lowercase())
+                    .unwrap_or_default()
             };
             let (system, instance) = (check(s.system_status()), check(s.instance_status()));
             if system == "impaired" || instance == "impaired" {

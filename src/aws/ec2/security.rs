@@ -12,7 +12,10 @@ use crate::aws::{AwsError, Clients};
 use crate::desired::network::{Direction, Rule};
 use crate::desired::SecurityGroupSpec;
 
-const GONE: &[&str] = &["InvalidGroup.NotFound", "InvalidNetworkInterfaceID.NotFound"];
+const GONE: &[&str] = &[
+    "InvalidGroup.NotFound",
+    "InvalidNetworkInterfaceID.NotFound",
+];
 
 fn permission(rule: &Rule) -> IpPermission {
     let p = IpPermission::builder()
@@ -46,7 +49,11 @@ pub async fn create_security_group(
         .group_name(&spec.name)
         .description(&spec.description)
         .vpc_id(vpc)
-        .tag_specifications(tag_spec(ResourceType::SecurityGroup, &spec.name, &spec.tags))
+        .tag_specifications(tag_spec(
+            ResourceType::SecurityGroup,
+            &spec.name,
+            &spec.tags,
+        ))
         .send()
         .await
         .map_err(on("CreateSecurityGroup", &res))?;
@@ -75,8 +82,24 @@ pub async fn create_security_group(
 async fn authorize(clients: &Clients, group: &str, res: &str, rule: &Rule) -> Result<(), AwsError> {
     let p = permission(rule);
     let r = match rule.direction {
-        Direction::Ingress => clients.ec2.authorize_security_group_ingress().group_id(group).ip_permissions(p).send().await.map(|_| ()).map_err(on("AuthorizeSecurityGroupIngress", res)),
-        Direction::Egress => clients.ec2.authorize_security_group_egress().group_id(group).ip_permissions(p).send().await.map(|_| ()).map_err(on("AuthorizeSecurityGroupEgress", res)),
+        Direction::Ingress => clients
+            .ec2
+            .authorize_security_group_ingress()
+            .group_id(group)
+            .ip_permissions(p)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(on("AuthorizeSecurityGroupIngress", res)),
+        Direction::Egress => clients
+            .ec2
+            .authorize_security_group_egress()
+            .group_id(group)
+            .ip_permissions(p)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(on("AuthorizeSecurityGroupEgress", res)),
     };
     absent_if(r, &["InvalidPermission.Duplicate"]).map(|_| ())
 }
@@ -84,8 +107,24 @@ async fn authorize(clients: &Clients, group: &str, res: &str, rule: &Rule) -> Re
 async fn revoke(clients: &Clients, group: &str, res: &str, rule: &Rule) -> Result<(), AwsError> {
     let p = permission(rule);
     let r = match rule.direction {
-        Direction::Ingress => clients.ec2.revoke_security_group_ingress().group_id(group).ip_permissions(p).send().await.map(|_| ()).map_err(on("RevokeSecurityGroupIngress", res)),
-        Direction::Egress => clients.ec2.revoke_security_group_egress().group_id(group).ip_permissions(p).send().await.map(|_| ()).map_err(on("RevokeSecurityGroupEgress", res)),
+        Direction::Ingress => clients
+            .ec2
+            .revoke_security_group_ingress()
+            .group_id(group)
+            .ip_permissions(p)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(on("RevokeSecurityGroupIngress", res)),
+        Direction::Egress => clients
+            .ec2
+            .revoke_security_group_egress()
+            .group_id(group)
+            .ip_permissions(p)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(on("RevokeSecurityGroupEgress", res)),
     };
     absent_if(r, &["InvalidPermission.NotFound"]).map(|_| ())
 }
@@ -101,7 +140,9 @@ pub async fn apply_rules(
 ) -> Result<(), AwsError> {
     let res = format!("security group rules {name} ({group})");
     for key in changed {
-        let Some(rule) = Rule::parse(key) else { continue };
+        let Some(rule) = Rule::parse(key) else {
+            continue;
+        };
         if wanted.contains(&rule) {
             authorize(clients, group, &res, &rule).await?;
         } else {
@@ -116,7 +157,13 @@ pub async fn apply_rules(
 pub async fn revoke_all_rules(clients: &Clients, group: &str, name: &str) -> Result<(), AwsError> {
     let res = format!("security group rules {name} ({group})");
     let found = absent_if(
-        clients.ec2.describe_security_groups().group_ids(group).send().await.map_err(on("DescribeSecurityGroups", &res)),
+        clients
+            .ec2
+            .describe_security_groups()
+            .group_ids(group)
+            .send()
+            .await
+            .map_err(on("DescribeSecurityGroups", &res)),
         GONE,
     )?;
     let Some(found) = found else { return Ok(()) };
@@ -134,7 +181,11 @@ pub async fn revoke_all_rules(clients: &Clients, group: &str, name: &str) -> Res
 /// Lambda's network interfaces in the group: AWS detaches them some time after the functions
 /// leave the VPC (up to about 45 minutes) and only then can they, the group and the subnets go.
 /// Waits for each to be `available`, deletes it, and says what it is waiting for.
-pub async fn release_lambda_interfaces(clients: &Clients, group: &str, name: &str) -> Result<(), AwsError> {
+pub async fn release_lambda_interfaces(
+    clients: &Clients,
+    group: &str,
+    name: &str,
+) -> Result<(), AwsError> {
     let res = format!("network interfaces of security group {name} ({group})");
     wait_until(
         "DescribeNetworkInterfaces",
@@ -153,7 +204,8 @@ pub async fn release_lambda_interfaces(clients: &Clients, group: &str, name: &st
                 .network_interfaces()
                 .iter()
                 .filter(|n| {
-                    n.description().is_some_and(|d| d.starts_with("AWS Lambda VPC ENI"))
+                    n.description()
+                        .is_some_and(|d| d.starts_with("AWS Lambda VPC ENI"))
                         || n.requester_id().is_some_and(|r| r.contains("awslambda"))
                         || n.interface_type().is_some_and(|t| t.as_str() == "lambda")
                 })
@@ -161,7 +213,10 @@ pub async fn release_lambda_interfaces(clients: &Clients, group: &str, name: &st
             let mut in_use = Vec::new();
             for n in lambda {
                 let id = n.network_interface_id().unwrap_or_default();
-                let status = n.status().map(|s| s.as_str().to_ascii_lowercase()).unwrap_or_default();
+                let status = n
+                    .status()
+                    .map(|s| s.as_str().to_ascii_lowercase())
+                    .unwrap_or_default();
                 if status != "available" {
                     in_use.push(format!("{id} ({status})"));
                     continue;
@@ -173,7 +228,10 @@ pub async fn release_lambda_interfaces(clients: &Clients, group: &str, name: &st
                         .network_interface_id(id)
                         .send()
                         .await
-                        .map_err(on("DeleteNetworkInterface", format!("network interface {id}"))),
+                        .map_err(on(
+                            "DeleteNetworkInterface",
+                            format!("network interface {id}"),
+                        )),
                     GONE,
                 )?;
             }
@@ -192,7 +250,11 @@ pub async fn release_lambda_interfaces(clients: &Clients, group: &str, name: &st
 
 /// Deletes the group once nothing uses it; `DependencyViolation` (an interface or a rule of
 /// another group still refers to it) is retried within the interface-release bound.
-pub async fn delete_security_group(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
+pub async fn delete_security_group(
+    clients: &Clients,
+    id: &str,
+    name: &str,
+) -> Result<(), AwsError> {
     release_lambda_interfaces(clients, id, name).await?;
     retry_while(
         &clients.timing,
@@ -206,7 +268,10 @@ pub async fn delete_security_group(clients: &Clients, id: &str, name: &str) -> R
                     .group_id(id)
                     .send()
                     .await
-                    .map_err(on("DeleteSecurityGroup", format!("security group {name} ({id})"))),
+                    .map_err(on(
+                        "DeleteSecurityGroup",
+                        format!("security group {name} ({id})"),
+                    )),
                 GONE,
             )
             .map(|_| ())
