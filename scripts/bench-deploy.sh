@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Wall time and AWS requests of fresh deploy, no-op deploy, status and teardown against moto.
+# Wall time and AWS requests of fresh deploy, no-op deploy, status and teardown against moto, in
+# mock mode and in jravan mode (network, gateway instance), and of the switch back to mock.
 # Baseline, measured in the same run: one `baken plan` of the empty stack on a warmed-up moto
 # (start-up, credential chain, the reads of an empty account), so the figures compare across machines.
 set -euo pipefail
@@ -8,7 +9,7 @@ source scripts/test-env.sh
 cargo build --quiet --bin baken
 BAKEN="$CARGO_TARGET_DIR/debug/baken"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-MOTO_IAM_LOAD_MANAGED_POLICIES=true "$BAKEN_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+"$BAKEN_VENV/bin/python" tests/moto/serve.py -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
 moto=$!
 trap 'kill $moto' EXIT
 until python3 -c "import socket; socket.create_connection(('127.0.0.1',$port))" 2>/dev/null; do sleep 0.2; done
@@ -16,11 +17,15 @@ export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench
 work=$(mktemp -d)
 printf '#!/bin/sh\nexit 0\n' > "$work/bootstrap"
 printf 'stack: bench\nregion: ap-northeast-1\n' > "$work/baken.yaml"
+# Any 64 hex digits: moto never downloads the Python installer.
+printf 'stack: benchj\nregion: ap-northeast-1\njravan:\n  gateway:\n    python_sha256: %s\n' \
+  "$(printf 'x%.0s' {1..64} | tr x a)" > "$work/jravan.yaml"
+manifest="$work/baken.yaml"
 run() { # name, then baken arguments; prints one row
   local name=$1; shift
   local start end
   start=$(date +%s.%N)
-  "$BAKEN" "$@" --manifest "$work/baken.yaml" --endpoint-url "http://127.0.0.1:$port" --json >"$work/out.json" || test $? -eq 2
+  "$BAKEN" "$@" --manifest "$manifest" --endpoint-url "http://127.0.0.1:$port" --json >"$work/out.json" || test $? -eq 2
   end=$(date +%s.%N)
   python3 - "$name" "$start" "$end" "$work/out.json" <<'PY'
 import json, sys
@@ -37,4 +42,11 @@ run "fresh deploy" deploy --yes --artifact "$work/bootstrap"
 run "no-op deploy" deploy --yes --artifact "$work/bootstrap"
 run "status" status
 run "teardown" teardown --yes
+manifest="$work/jravan.yaml"
+run "jravan deploy" deploy --yes --mode jravan --artifact "$work/bootstrap"
+run "jravan no-op" deploy --yes --mode jravan --artifact "$work/bootstrap"
+run "jravan status" status
+run "jravan → mock" deploy --yes --mode mock --artifact "$work/bootstrap"
+run "mock → jravan" deploy --yes --mode jravan --artifact "$work/bootstrap"
+run "jravan teardown" teardown --yes
 rm -rf "$work"
