@@ -175,7 +175,9 @@ pub async fn delete_document(clients: &Clients, name: &str) -> Result<(), AwsErr
 }
 
 /// Runs the document on the instance with Run Command and waits for the result. The instance must
-/// be registered with Systems Manager (its agent starts a few minutes after the first boot).
+/// be registered with Systems Manager (its agent starts a few minutes after the first boot); AWS
+/// answers InvalidInstanceId until then. moto accepts any instance and reports Success at once,
+/// so the waiting and failure paths here are AWS's behaviour, not exercised against moto.
 pub async fn run_document(
     clients: &Clients,
     document: &str,

@@ -258,6 +258,8 @@ async fn run_step(
         Spec::InternetGateway(s) => {
             ec2::update_internet_gateway(clients, &existing()?, s, &fill(&s.vpc)?).await
         }
+        // Every compared attribute of a subnet (and of a security group, below) forces a
+        // replacement, so these two steps only ever create.
         Spec::Subnet(s) => {
             let id = ec2::create_subnet(clients, s, &fill(&s.vpc)?).await?;
             learn(id_key(Kind::Subnet, name), id);
