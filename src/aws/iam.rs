@@ -36,6 +36,15 @@ fn iam_tags(tags: &std::collections::BTreeMap<String, String>) -> Vec<aws_sdk_ia
         .collect()
 }
 
+/// Names wanted but not listed under the stack's path: read too, to find what is in the way.
+fn add_wanted(names: &mut Vec<String>, wanted: &[String]) {
+    for w in wanted {
+        if !names.contains(w) {
+            names.push(w.clone());
+        }
+    }
+}
+
 fn parse_doc(doc: &str) -> String {
     let decoded = decode_policy_document(doc);
     serde_json::from_str(&decoded)
@@ -62,11 +71,7 @@ pub async fn read(
         let page = page.map_err(err("ListRoles", &role_path(stack)))?;
         names.extend(page.roles.into_iter().map(|r| r.role_name));
     }
-    for w in wanted {
-        if !names.contains(w) {
-            names.push(w.clone());
-        }
-    }
+    add_wanted(&mut names, wanted);
     let found = try_join_all(
         names
             .iter()
@@ -241,11 +246,7 @@ pub async fn read_instance_profiles(
                 .map(|p| p.instance_profile_name),
         );
     }
-    for w in wanted {
-        if !names.contains(w) {
-            names.push(w.clone());
-        }
-    }
+    add_wanted(&mut names, wanted);
     let found = try_join_all(names.iter().map(|n| async move {
         let got = absent_if(
             clients

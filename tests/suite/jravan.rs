@@ -589,6 +589,18 @@ async fn status_shows_the_bootstrap_report_and_a_failed_bootstrap_is_unhealthy()
     assert_eq!(out["gateway_bootstrap"]["state"], "failed");
 }
 
+async fn put_cart(ddb: &aws_sdk_dynamodb::Client, table: &str, id: &str) {
+    ddb.put_item()
+        .table_name(table)
+        .item(
+            "cart_id",
+            aws_sdk_dynamodb::types::AttributeValue::S(id.into()),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 async fn item_exists(ddb: &aws_sdk_dynamodb::Client, table: &str, id: &str) -> bool {
     ddb.get_item()
         .table_name(table)
@@ -731,28 +743,12 @@ async fn mock_to_jravan_to_mock_keeps_the_data_and_teardown_leaves_nothing() {
     let config = sdk().await;
     let ddb = aws_sdk_dynamodb::Client::new(&config);
     let lambda = aws_sdk_lambda::Client::new(&config);
-    ddb.put_item()
-        .table_name(s.table("cart"))
-        .item(
-            "cart_id",
-            aws_sdk_dynamodb::types::AttributeValue::S("before-jravan".into()),
-        )
-        .send()
-        .await
-        .unwrap();
+    put_cart(&ddb, &s.table("cart"), "before-jravan").await;
 
     let to_jravan = deploy_jravan(&s, &[]).await;
     to_jravan.expect_code(0);
     assert!(item_exists(&ddb, &s.table("cart"), "before-jravan").await);
-    ddb.put_item()
-        .table_name(s.table("cart"))
-        .item(
-            "cart_id",
-            aws_sdk_dynamodb::types::AttributeValue::S("in-jravan".into()),
-        )
-        .send()
-        .await
-        .unwrap();
+    put_cart(&ddb, &s.table("cart"), "in-jravan").await;
 
     // The manifest says mock; a deploy without --mode would switch back silently: refused.
     let forgot = s.deploy().await;

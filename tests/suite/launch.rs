@@ -41,14 +41,19 @@ fn spec() -> InstanceSpec {
 }
 
 fn described(state: InstanceStateName) -> DescribeInstancesOutput {
+    described_with(Instance::builder().state(InstanceState::builder().name(state).build()))
+}
+
+fn described_with(
+    instance: aws_sdk_ec2::types::builders::InstanceBuilder,
+) -> DescribeInstancesOutput {
     DescribeInstancesOutput::builder()
         .reservations(
             Reservation::builder()
                 .instances(
-                    Instance::builder()
+                    instance
                         .instance_id("i-0gateway")
                         .private_ip_address("10.0.0.12")
-                        .state(InstanceState::builder().name(state).build())
                         .build(),
                 )
                 .build(),
@@ -127,27 +132,19 @@ async fn an_instance_that_terminates_while_starting_fails_with_its_reason() {
             .build()
     });
     let describe = mock!(aws_sdk_ec2::Client::describe_instances).then_output(|| {
-        DescribeInstancesOutput::builder()
-            .reservations(
-                Reservation::builder()
-                    .instances(
-                        Instance::builder()
-                            .instance_id("i-0gateway")
-                            .state(
-                                InstanceState::builder()
-                                    .name(InstanceStateName::Terminated)
-                                    .build(),
-                            )
-                            .state_reason(
-                                aws_sdk_ec2::types::StateReason::builder()
-                                    .message("Client.InstanceInitiatedShutdown")
-                                    .build(),
-                            )
-                            .build(),
-                    )
-                    .build(),
-            )
-            .build()
+        described_with(
+            Instance::builder()
+                .state(
+                    InstanceState::builder()
+                        .name(InstanceStateName::Terminated)
+                        .build(),
+                )
+                .state_reason(
+                    aws_sdk_ec2::types::StateReason::builder()
+                        .message("Client.InstanceInitiatedShutdown")
+                        .build(),
+                ),
+        )
     });
     let mut c = clients();
     c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&run, &describe]);
