@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::{Action, Change, Plan};
+use crate::desired::Kind;
 use crate::live::Owner;
 
 fn value(v: &Option<String>) -> String {
@@ -70,6 +71,14 @@ pub fn text(plan: &Plan, region: &str) -> String {
                 ("-", " (its data is deleted with it)".to_string())
             }
             Action::Delete { .. } => ("-", String::new()),
+        };
+        // The gateway instance holds JV-Link's downloaded data (gigabytes, hours to fetch).
+        let note = if step.resource.kind == Kind::Instance
+            && matches!(step.action, Action::Replace { .. })
+        {
+            format!("{note}\n      ! a new instance starts without JV-Link's data; deploy needs --replace-instance")
+        } else {
+            note
         };
         let _ = writeln!(
             out,

@@ -970,6 +970,12 @@ async fn gateway_code_changes_are_installed_in_place_and_user_data_changes_need_
         .as_str()
         .unwrap()
         .contains("user_data_sha256"));
+    let text = s.baken(&["plan", "--mode", "jravan", "--no-build"]).await;
+    assert!(
+        text.stdout.contains("-/+ replace instance") && text.stdout.contains("--replace-instance"),
+        "{}",
+        text.stdout
+    );
     s.log.take();
     let refused = deploy_jravan(&s, &[]).await;
     refused.expect_code(1);
