@@ -142,6 +142,13 @@ fn check_stack_name(c: &mut Checker, stack: &str) {
         );
         return;
     }
+    // EC2 reserves the `sg-` prefix: the security groups `<stack>-lambda-sg` could not be named.
+    if stack == "sg" || stack.starts_with("sg-") {
+        c.problem(
+            "stack",
+            format!("`{stack}` cannot prefix security group names: EC2 reserves names starting with `sg-`"),
+        );
+    }
     // The longest derived names: a role and a function per API function.
     let longest = catalog::function_suffixes()
         .max_by_key(|s| s.len())

@@ -30,6 +30,7 @@ const CASES: &[(&str, &str, &str)] = &[
     ("stack: ok\njravan:\n  instance:\n    disk_gb: 8\n", "the root volume size (GB) must be between 30 and 16384, got 8", ":4:14"),
     ("stack: ok\njravan:\n  gateway:\n    python_sha256: abc123\n", "a SHA-256 is 64 hexadecimal digits", ":4:20"),
     ("stack: ok\njravan:\n  gateway:\n    python_version: \"3.12\"\n", "`3.12` is not a CPython release like 3.12.10", ":4:21"),
+    ("stack: sg-prod\n", "EC2 reserves names starting with `sg-`", ":1:8"),
     ("stack: ok\nfunctions: [1, 2]\n", "invalid type: sequence, expected struct RawFunctions", ":2:12"),
     ("stack: ok\n  bad: indentation\n", "mapping values are not allowed", ":2:6"),
 ];
