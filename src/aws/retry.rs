@@ -2,7 +2,9 @@
 //! eventual consistency (IAM propagation) and asynchronous state changes (Lambda updates, table
 //! creation). Every loop has a deadline and says what it waited for when the deadline passes.
 
+use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::AwsError;
@@ -57,6 +59,38 @@ impl Timing {
     }
 }
 
+/// What each wait in progress is waiting for, by the resource it names: the progress display shows
+/// it beside the step (one command runs per process, so one board serves).
+static WAITING: Mutex<BTreeMap<String, String>> = Mutex::new(BTreeMap::new());
+
+/// The waits in progress: (resource, what it waits for).
+pub fn waiting_for() -> Vec<(String, String)> {
+    WAITING
+        .lock()
+        .map(|w| w.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+/// Shows `what` for `resource` until dropped.
+struct Notice(String);
+
+impl Notice {
+    fn set(resource: &str, what: String) -> Notice {
+        if let Ok(mut w) = WAITING.lock() {
+            w.insert(resource.to_string(), what);
+        }
+        Notice(resource.to_string())
+    }
+}
+
+impl Drop for Notice {
+    fn drop(&mut self) {
+        if let Ok(mut w) = WAITING.lock() {
+            w.remove(&self.0);
+        }
+    }
+}
+
 /// What one poll found.
 pub enum Poll<T> {
     Done(T),
@@ -77,10 +111,12 @@ where
     Fut: Future<Output = Result<Poll<T>, AwsError>>,
 {
     let start = Instant::now();
+    let mut _notice = None;
     loop {
         match check().await? {
             Poll::Done(v) => return Ok(v),
             Poll::Waiting(what) => {
+                _notice = Some(Notice::set(resource, what.clone()));
                 if start.elapsed() >= bound {
                     return Err(AwsError::new(
                         operation,
@@ -109,13 +145,60 @@ where
 {
     let start = Instant::now();
     let mut delay = timing.poll;
+    let mut _notice = None;
     loop {
         match call().await {
             Err(e) if retryable(&e) && start.elapsed() < bound => {
+                let code = e.code.as_deref().unwrap_or("an error");
+                _notice = Some(Notice::set(
+                    &e.resource,
+                    format!("AWS to stop answering {code} ({}); retrying", e.message),
+                ));
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(timing.poll * 8);
             }
             other => return other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_running_wait_says_what_it_waits_for_and_clears_when_done() {
+        let mut polls = 0;
+        let seen = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let seen2 = seen.clone();
+        wait_until(
+            "Op",
+            "instance t-gateway (i-1)",
+            &Timing::fast(),
+            Duration::from_secs(5),
+            || {
+                polls += 1;
+                let n = polls;
+                let seen = seen2.clone();
+                async move {
+                    seen.lock().unwrap().extend(waiting_for());
+                    Ok(if n < 3 {
+                        Poll::Waiting(format!("instance t-gateway to be running (poll {n})"))
+                    } else {
+                        Poll::Done(())
+                    })
+                }
+            },
+        )
+        .await
+        .unwrap();
+        let seen = seen.lock().unwrap();
+        assert!(seen.contains(&(
+            "instance t-gateway (i-1)".to_string(),
+            "instance t-gateway to be running (poll 1)".to_string()
+        )));
+        assert!(!waiting_for()
+            .iter()
+            .any(|(r, _)| r == "instance t-gateway (i-1)"));
     }
 }

@@ -42,7 +42,17 @@ impl Progress for Spinners {
             .insert(label(step), bar);
     }
 
-    fn running(&self, _: &[(&Step, Duration)]) {}
+    fn running(&self, steps: &[(&Step, Duration, Option<String>)]) {
+        let bars = self.bars.lock().expect("bars lock");
+        for (step, _, what) in steps {
+            if let Some(bar) = bars.get(&label(step)) {
+                bar.set_message(match what {
+                    Some(w) => format!("{}: waiting for {w}", label(step)),
+                    None => label(step),
+                });
+            }
+        }
+    }
 
     fn finished(&self, step: &Step, outcome: &Result<(), AwsError>, elapsed: Duration) {
         if let Some(bar) = self.bars.lock().expect("bars lock").remove(&label(step)) {
@@ -65,9 +75,16 @@ impl Progress for Lines {
         eprintln!("… {}", label(step));
     }
 
-    fn running(&self, steps: &[(&Step, Duration)]) {
-        for (step, elapsed) in steps.iter().filter(|(_, e)| e.as_secs() >= 10) {
-            eprintln!("… still waiting: {} ({}s)", label(step), elapsed.as_secs());
+    fn running(&self, steps: &[(&Step, Duration, Option<String>)]) {
+        for (step, elapsed, what) in steps.iter().filter(|(_, e, _)| e.as_secs() >= 10) {
+            match what {
+                Some(w) => eprintln!(
+                    "… still waiting: {} ({}s): {w}",
+                    label(step),
+                    elapsed.as_secs()
+                ),
+                None => eprintln!("… still waiting: {} ({}s)", label(step), elapsed.as_secs()),
+            }
         }
     }
 

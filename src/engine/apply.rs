@@ -113,10 +113,18 @@ pub async fn apply(
                 }
             }
             _ = ticker.tick() => {
-                let now: Vec<(&Step, Duration)> = plan
+                let waits = crate::aws::retry::waiting_for();
+                // A wait names its resource (`security group t-lambda-sg (sg-…)`).
+                let what = |s: &Step| {
+                    waits
+                        .iter()
+                        .find(|(resource, _)| resource.contains(&s.resource.name))
+                        .map(|(_, what)| what.clone())
+                };
+                let now: Vec<(&Step, Duration, Option<String>)> = plan
                     .steps
                     .iter()
-                    .filter_map(|s| since.get(&s.resource).map(|t| (s, t.elapsed())))
+                    .filter_map(|s| since.get(&s.resource).map(|t| (s, t.elapsed(), what(s))))
                     .collect();
                 progress.running(&now);
             }
