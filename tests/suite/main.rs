@@ -19,5 +19,6 @@ mod launch;
 mod manifest_errors;
 mod removal;
 mod retries;
+mod run_command;
 mod stacks;
 mod store;
