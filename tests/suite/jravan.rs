@@ -768,28 +768,10 @@ async fn mock_to_jravan_to_mock_keeps_the_data_and_teardown_leaves_nothing() {
         .await;
     to_mock.expect_code(0);
     let ops = operations(&s.log);
-    let first = |op: &str| {
-        ops.iter()
-            .position(|o| o == op)
-            .unwrap_or_else(|| panic!("{op} in {ops:?}"))
-    };
-    let last = |op: &str| {
-        ops.iter()
-            .rposition(|o| o == op)
-            .unwrap_or_else(|| panic!("{op} in {ops:?}"))
-    };
-    assert!(
-        last("UpdateFunctionConfiguration") < first("DeleteSecurityGroup"),
-        "functions leave the VPC first: {ops:?}"
-    );
-    assert!(
-        last("UpdateFunctionConfiguration") < first("DeleteSubnet"),
-        "{ops:?}"
-    );
-    assert!(
-        last("DeleteSubnet") < first("PutRolePolicy"),
-        "roles keep their VPC permissions until the interfaces are gone: {ops:?}"
-    );
+    // Functions leave the VPC first; roles keep their VPC permissions until the interfaces are gone.
+    assert_before(&ops, "UpdateFunctionConfiguration", "DeleteSecurityGroup");
+    assert_before(&ops, "UpdateFunctionConfiguration", "DeleteSubnet");
+    assert_before(&ops, "DeleteSubnet", "PutRolePolicy");
     assert!(item_exists(&ddb, &s.table("cart"), "before-jravan").await);
     assert!(item_exists(&ddb, &s.table("cart"), "in-jravan").await);
     let c = lambda
@@ -841,23 +823,23 @@ fn operations(log: &crate::proxy::Log) -> Vec<String> {
         .collect()
 }
 
+/// Every `a` in `ops` comes before any `b`.
+#[track_caller]
+fn assert_before(ops: &[String], a: &str, b: &str) {
+    let last_a = ops.iter().rposition(|o| o == a);
+    let first_b = ops.iter().position(|o| o == b);
+    match (last_a, first_b) {
+        (Some(x), Some(y)) => assert!(x < y, "every {a} before any {b}: {ops:?}"),
+        _ => panic!("{a} and {b} in {ops:?}"),
+    }
+}
+
 /// The order of a jravan teardown's writes, as the proxy saw them: what uses something goes
 /// before it (moto would accept any order, so the order itself is checked). Only operations of
 /// different plan levels are compared: resources of one kind are removed concurrently (the two
 /// route tables' disassociations interleave with each other's deletes).
 fn assert_removal_order(ops: &[String]) {
-    let first = |op: &str| {
-        ops.iter()
-            .position(|o| o == op)
-            .unwrap_or_else(|| panic!("{op} in {ops:?}"))
-    };
-    let last = |op: &str| {
-        ops.iter()
-            .rposition(|o| o == op)
-            .unwrap_or_else(|| panic!("{op} in {ops:?}"))
-    };
-    let before =
-        |a: &str, b: &str| assert!(last(a) < first(b), "every {a} before any {b}: {ops:?}");
+    let before = |a: &str, b: &str| assert_before(ops, a, b);
     before("UpdateFunctionConfiguration", "DeleteSecurityGroup");
     before("DeleteFunction", "DeleteSecurityGroup");
     before("DeleteFunction", "DeleteSubnet");
