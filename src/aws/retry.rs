@@ -71,22 +71,26 @@ pub fn waiting_for() -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-/// Shows `what` for `resource` until dropped.
-struct Notice(String);
+/// The board entry of one wait: updated on every poll, removed when the wait ends.
+#[derive(Default)]
+struct Notice(Option<String>);
 
 impl Notice {
-    fn set(resource: &str, what: String) -> Notice {
+    fn show(&mut self, resource: &str, what: String) {
         if let Ok(mut w) = WAITING.lock() {
+            if let Some(old) = self.0.as_deref().filter(|old| *old != resource) {
+                w.remove(old);
+            }
             w.insert(resource.to_string(), what);
         }
-        Notice(resource.to_string())
+        self.0 = Some(resource.to_string());
     }
 }
 
 impl Drop for Notice {
     fn drop(&mut self) {
-        if let Ok(mut w) = WAITING.lock() {
-            w.remove(&self.0);
+        if let (Some(resource), Ok(mut w)) = (&self.0, WAITING.lock()) {
+            w.remove(resource);
         }
     }
 }
@@ -111,12 +115,12 @@ where
     Fut: Future<Output = Result<Poll<T>, AwsError>>,
 {
     let start = Instant::now();
-    let mut _notice = None;
+    let mut notice = Notice::default();
     loop {
         match check().await? {
             Poll::Done(v) => return Ok(v),
             Poll::Waiting(what) => {
-                _notice = Some(Notice::set(resource, what.clone()));
+                notice.show(resource, what.clone());
                 if start.elapsed() >= bound {
                     return Err(AwsError::new(
                         operation,
@@ -145,15 +149,15 @@ where
 {
     let start = Instant::now();
     let mut delay = timing.poll;
-    let mut _notice = None;
+    let mut notice = Notice::default();
     loop {
         match call().await {
             Err(e) if retryable(&e) && start.elapsed() < bound => {
                 let code = e.code.as_deref().unwrap_or("an error");
-                _notice = Some(Notice::set(
+                notice.show(
                     &e.resource,
                     format!("AWS to stop answering {code} ({}); retrying", e.message),
-                ));
+                );
                 tokio::time::sleep(delay).await;
                 delay = (delay * 2).min(timing.poll * 8);
             }
@@ -193,10 +197,16 @@ mod tests {
         .await
         .unwrap();
         let seen = seen.lock().unwrap();
-        assert!(seen.contains(&(
-            "instance t-gateway (i-1)".to_string(),
-            "instance t-gateway to be running (poll 1)".to_string()
-        )));
+        // Each poll sees what the one before it reported: the entry lasts the whole wait.
+        for n in [1, 2] {
+            assert!(
+                seen.contains(&(
+                    "instance t-gateway (i-1)".to_string(),
+                    format!("instance t-gateway to be running (poll {n})")
+                )),
+                "poll {n} in {seen:?}"
+            );
+        }
         assert!(!waiting_for()
             .iter()
             .any(|(r, _)| r == "instance t-gateway (i-1)"));
