@@ -3,8 +3,6 @@
 
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
 use super::BootstrapError;
 use crate::package::zip;
 
@@ -50,9 +48,6 @@ pub fn build(dir: &Path) -> Result<Bundle, BootstrapError> {
         path: package,
         source,
     })?;
-    let sha256_hex = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha256_hex = crate::package::sha256_hex(&bytes);
     Ok(Bundle { bytes, sha256_hex })
 }

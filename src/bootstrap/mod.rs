@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use sha2::{Digest, Sha256};
 
 use crate::model::names::{bootstrap_status_parameter, gateway_document_name};
 use crate::model::Stack;
@@ -51,13 +50,6 @@ pub struct GatewaySoftware {
     pub document: String,
     /// The hash of the code bundle: what "the gateway code changed" means.
     pub bundle_sha256: String,
-}
-
-fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn read_template(dir: &Path, name: &str) -> Result<String, BootstrapError> {
@@ -163,7 +155,7 @@ pub fn render(dir: &Path, stack: &Stack) -> Result<GatewaySoftware, BootstrapErr
         &bundle.sha256_hex,
     )?;
     Ok(GatewaySoftware {
-        user_data_sha256: sha256_hex(user_data.as_bytes()),
+        user_data_sha256: crate::package::sha256_hex(user_data.as_bytes()),
         user_data,
         document_name: gateway_document_name(&stack.name),
         document,

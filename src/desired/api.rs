@@ -257,12 +257,7 @@ pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account) {
         }
         hasher.update("\n\n");
     }
-    let fingerprint: String = hasher
-        .finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let fingerprint = crate::package::hex(&hasher.finalize()[..8]);
     let mut stage_deps = vec![api_id.clone()];
     stage_deps.extend(api_children);
     out.push(Desired {

@@ -57,14 +57,10 @@ impl DocumentSpec {
 
 /// The hash of a document's content, insensitive to JSON formatting (AWS may store it reformatted).
 pub fn content_sha256(content: &str) -> String {
-    use sha2::{Digest, Sha256};
     let canonical = serde_json::from_str::<serde_json::Value>(content)
         .map(|v| crate::live::canonical_json(&v))
         .unwrap_or_else(|_| content.to_string());
-    Sha256::digest(canonical.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::package::sha256_hex(canonical.as_bytes())
 }
 
 #[derive(Debug, Clone)]

@@ -146,11 +146,7 @@ pub fn pack(binary: &Path, dir: &Path, stem: &str) -> Result<Package, PackageErr
         unix_mode: 0o755,
     }])
     .map_err(io("pack", binary))?;
-    let hex: String = Sha256::digest(&bytes)
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = hex(&Sha256::digest(&bytes)[..6]);
     let zip_path = dir.join(format!("{stem}-{hex}.zip"));
     let partial = dir.join(format!(".{stem}-{hex}.{}.partial", std::process::id()));
     std::fs::create_dir_all(dir).map_err(io("create", dir))?;
@@ -176,6 +172,16 @@ pub fn prebuilt(path: &Path, scratch: &Path) -> Result<Package, PackageError> {
         });
     }
     pack(path, scratch, "bootstrap")
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The SHA-256 of `data` in hex.
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex(&Sha256::digest(data))
 }
 
 pub fn sha256_base64(bytes: &[u8]) -> String {
