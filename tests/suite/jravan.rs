@@ -321,7 +321,13 @@ async fn jravan_deploy_builds_the_network_and_gateway_and_a_second_deploy_writes
     assert_eq!(i.image_id(), Some("ami-0baken2022ja0001"));
     assert_eq!(i.instance_type().map(|t| t.as_str()), Some("t3.small"));
     assert!(public.contains(i.subnet_id().unwrap()));
-    assert_eq!(i.security_groups()[0].group_id(), Some(gateway_id));
+    let primary = &i.network_interfaces()[0];
+    assert_eq!(primary.groups()[0].group_id(), Some(gateway_id));
+    assert_eq!(primary.groups().len(), 1);
+    assert_eq!(
+        primary.attachment().unwrap().delete_on_termination(),
+        Some(true)
+    );
     assert_eq!(
         i.metadata_options()
             .and_then(|m| m.http_tokens())
@@ -589,6 +595,17 @@ async fn status_shows_the_bootstrap_report_and_a_failed_bootstrap_is_unhealthy()
     assert_eq!(out["gateway_bootstrap"]["state"], "failed");
 }
 
+/// The id of the stack's VPC.
+async fn stack_vpc(config: &aws_config::SdkConfig, stack: &str) -> String {
+    let vpcs = aws_sdk_ec2::Client::new(config)
+        .describe_vpcs()
+        .filters(by_tag(stack))
+        .send()
+        .await
+        .unwrap();
+    vpcs.vpcs()[0].vpc_id().unwrap().to_string()
+}
+
 async fn put_cart(ddb: &aws_sdk_dynamodb::Client, table: &str, id: &str) {
     ddb.put_item()
         .table_name(table)
@@ -617,7 +634,7 @@ async fn item_exists(ddb: &aws_sdk_dynamodb::Client, table: &str, id: &str) -> b
 
 /// Nothing of the jravan mode is left: no VPC, subnet, route table, gateway, endpoint, security
 /// group, network interface, address, instance, instance role or profile.
-async fn assert_no_jravan_resources(config: &aws_config::SdkConfig, stack: &str) {
+async fn assert_no_jravan_resources(config: &aws_config::SdkConfig, stack: &str, vpc: &str) {
     let ec2 = aws_sdk_ec2::Client::new(config);
     let iam = aws_sdk_iam::Client::new(config);
     let t = || by_tag(stack);
@@ -712,14 +729,18 @@ async fn assert_no_jravan_resources(config: &aws_config::SdkConfig, stack: &str)
         live.reservations().iter().all(|r| r.instances().is_empty()),
         "instance"
     );
-    let enis = ec2.describe_network_interfaces().send().await.unwrap();
+    // Interfaces carry no stack tag (the instance's and Lambda's are made by AWS): look in the
+    // VPC the stack had.
+    let enis = ec2
+        .describe_network_interfaces()
+        .filters(Filter::builder().name("vpc-id").values(vpc).build())
+        .send()
+        .await
+        .unwrap();
     assert!(
-        enis.network_interfaces().iter().all(|n| !n
-            .tag_set()
-            .iter()
-            .any(|t| t.value() == Some(stack))
-            && !n.description().unwrap_or_default().contains(stack)),
-        "network interfaces"
+        enis.network_interfaces().is_empty(),
+        "network interfaces left in {vpc}: {:?}",
+        enis.network_interfaces()
     );
     let gateway = format!("{stack}-gateway");
     assert!(
@@ -747,6 +768,7 @@ async fn mock_to_jravan_to_mock_keeps_the_data_and_teardown_leaves_nothing() {
 
     let to_jravan = deploy_jravan(&s, &[]).await;
     to_jravan.expect_code(0);
+    let first_vpc = stack_vpc(&config, &s.name).await;
     assert!(item_exists(&ddb, &s.table("cart"), "before-jravan").await);
     put_cart(&ddb, &s.table("cart"), "in-jravan").await;
 
@@ -787,14 +809,15 @@ async fn mock_to_jravan_to_mock_keeps_the_data_and_teardown_leaves_nothing() {
     let env = c.environment().unwrap().variables().unwrap();
     assert_eq!(env["RACE_DATA_PROVIDER"], "mock");
     assert!(!env.contains_key("JRAVAN_API_URL"));
-    assert_no_jravan_resources(&config, &s.name).await;
+    assert_no_jravan_resources(&config, &s.name, &first_vpc).await;
     s.baken(&["status"]).await.expect_code(0);
 
     // Back to jravan, then a teardown from there removes everything, in the order AWS needs.
     deploy_jravan(&s, &[]).await.expect_code(0);
+    let second_vpc = stack_vpc(&config, &s.name).await;
     s.log.take();
     s.baken(&["teardown", "--yes"]).await.expect_code(0);
-    assert_no_jravan_resources(&config, &s.name).await;
+    assert_no_jravan_resources(&config, &s.name, &second_vpc).await;
     assert_removal_order(&operations(&s.log));
     assert!(lambda
         .get_function()

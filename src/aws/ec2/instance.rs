@@ -3,7 +3,7 @@
 use aws_sdk_ec2::types::{
     BlockDeviceMapping, DomainType, EbsBlockDevice, HttpTokensState,
     IamInstanceProfileSpecification, InstanceMetadataEndpointState, InstanceMetadataOptionsRequest,
-    InstanceType, ResourceType, Tag, VolumeType,
+    InstanceNetworkInterfaceSpecification, InstanceType, ResourceType, Tag, VolumeType,
 };
 use base64::Engine as _;
 
@@ -167,6 +167,17 @@ pub async fn launch_instance(
                 .build(),
         )
         .build();
+    // The primary interface, stated rather than implied: AWS deletes it with the instance by
+    // default, moto only when asked (without this a terminated instance leaves its interface
+    // behind in moto, and the subnet looks in use). No public address of its own: the Elastic IP
+    // is the instance's address.
+    let primary = InstanceNetworkInterfaceSpecification::builder()
+        .device_index(0)
+        .subnet_id(launch.subnet)
+        .groups(launch.security_group)
+        .delete_on_termination(true)
+        .associate_public_ip_address(false)
+        .build();
     let run = || async {
         clients
             .ec2
@@ -175,8 +186,7 @@ pub async fn launch_instance(
             .instance_type(InstanceType::from(spec.instance_type.as_str()))
             .min_count(1)
             .max_count(1)
-            .subnet_id(launch.subnet)
-            .security_group_ids(launch.security_group)
+            .network_interfaces(primary.clone())
             .iam_instance_profile(
                 IamInstanceProfileSpecification::builder()
                     .name(&spec.instance_profile)

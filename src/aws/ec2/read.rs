@@ -347,11 +347,20 @@ async fn read_instance(
                 .unwrap_or_default(),
         ),
     ]);
-    let groups: Vec<&str> = i
-        .security_groups()
+    // The groups of the primary interface are what filters the gateway's traffic (AWS derives the
+    // instance's list from them; moto fills only the interface's when the launch names one).
+    let primary = i
+        .network_interfaces()
         .iter()
-        .filter_map(|g| g.group_id())
-        .collect();
+        .find(|n| n.attachment().and_then(|a| a.device_index()) == Some(0));
+    let groups: Vec<&str> = match primary {
+        Some(n) => n.groups().iter().filter_map(|g| g.group_id()).collect(),
+        None => i
+            .security_groups()
+            .iter()
+            .filter_map(|g| g.group_id())
+            .collect(),
+    };
     attrs.insert("security_group".into(), groups.join(","));
     if let Some(arn) = i.iam_instance_profile().and_then(|p| p.arn()) {
         // arn:aws:iam::<account>:instance-profile/<path><name>
