@@ -45,7 +45,6 @@ pub enum BootstrapError {
 pub struct GatewaySoftware {
     pub user_data: String,
     pub user_data_sha256: String,
-    pub document_name: String,
     /// The Command document's JSON content.
     pub document: String,
     /// The hash of the code bundle: what "the gateway code changed" means.
@@ -157,7 +156,6 @@ pub fn render(dir: &Path, stack: &Stack) -> Result<GatewaySoftware, BootstrapErr
     Ok(GatewaySoftware {
         user_data_sha256: crate::package::sha256_hex(user_data.as_bytes()),
         user_data,
-        document_name: gateway_document_name(&stack.name),
         document,
         bundle_sha256: bundle.sha256_hex,
     })
