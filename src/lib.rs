@@ -6,6 +6,7 @@
 
 pub mod aws;
 pub mod bootstrap;
+pub mod cost;
 pub mod desired;
 pub mod engine;
 pub mod live;

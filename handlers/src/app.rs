@@ -33,6 +33,8 @@ pub struct Config {
     pub session_table: Option<String>,
     /// A DynamoDB endpoint other than AWS's (local emulators).
     pub dynamodb_endpoint: Option<String>,
+    /// The region of the tables at `dynamodb_endpoint`; None: the SDK's own chain (AWS_REGION).
+    pub dynamodb_region: Option<String>,
     pub max_bet_amount: Option<i64>,
     /// `rule-based` (default) or `bedrock`.
     pub advisor: String,
@@ -84,6 +86,7 @@ impl Config {
             cart_table: var("CART_TABLE_NAME"),
             session_table: var("SESSION_TABLE_NAME"),
             dynamodb_endpoint: var("DYNAMODB_ENDPOINT"),
+            dynamodb_region: None,
             max_bet_amount,
             advisor: var("ADVISOR").unwrap_or_else(|| "rule-based".into()),
             bedrock_model_id: var("BEDROCK_MODEL_ID"),
@@ -113,6 +116,9 @@ impl App {
                 let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
                 if let Some(url) = &config.dynamodb_endpoint {
                     loader = loader.endpoint_url(url);
+                }
+                if let Some(region) = &config.dynamodb_region {
+                    loader = loader.region(aws_config::Region::new(region.clone()));
                 }
                 let client = aws_sdk_dynamodb::Client::new(&loader.load().await);
                 Arc::new(DynamoStore::new(client, cart.clone(), session.clone()))

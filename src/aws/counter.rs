@@ -34,9 +34,11 @@ impl RequestCounter {
 
 /// Operations that change nothing. Every other operation counts as a write.
 pub fn is_read_operation(name: &str) -> bool {
-    ["Get", "List", "Describe", "Scan", "Query", "BatchGet"]
-        .iter()
-        .any(|p| name.starts_with(p))
+    [
+        "Get", "List", "Describe", "Scan", "Query", "BatchGet", "Filter",
+    ]
+    .iter()
+    .any(|p| name.starts_with(p))
 }
 
 #[derive(Debug, Clone)]

@@ -90,3 +90,65 @@ pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
     )?;
     Ok(())
 }
+
+/// One log event as `baken logs` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LogEvent {
+    /// Milliseconds since the Unix epoch.
+    pub timestamp: i64,
+    pub log_stream: String,
+    pub event_id: String,
+    pub message: String,
+}
+
+/// The events of `group` from `start_ms` on (inclusive, as FilterLogEvents counts it), oldest
+/// first, at most `limit`; the flag says whether more were left unread. None when the group does
+/// not exist.
+pub async fn events(
+    clients: &Clients,
+    group: &str,
+    start_ms: i64,
+    filter: Option<&str>,
+    limit: usize,
+) -> Result<Option<(Vec<LogEvent>, bool)>, AwsError> {
+    // Bounds the time one read can take when AWS keeps answering empty pages with a token.
+    const MAX_PAGES: usize = 50;
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let page = absent_if(
+            clients
+                .logs
+                .filter_log_events()
+                .log_group_name(group)
+                .start_time(start_ms)
+                .set_filter_pattern(filter.map(str::to_string))
+                .set_next_token(token.clone())
+                // A page is at most 10,000 events or 1 MB; ask for no more than is wanted.
+                .limit((limit - out.len()).clamp(1, 10_000) as i32)
+                .send()
+                .await
+                .map_err(on("FilterLogEvents", format!("log group {group}"))),
+            &["ResourceNotFoundException"],
+        )?;
+        let Some(page) = page else { return Ok(None) };
+        out.extend(page.events().iter().map(|e| LogEvent {
+            timestamp: e.timestamp().unwrap_or_default(),
+            log_stream: e.log_stream_name().unwrap_or_default().to_string(),
+            event_id: e.event_id().unwrap_or_default().to_string(),
+            message: e.message().unwrap_or_default().trim_end().to_string(),
+        }));
+        // AWS may answer a page with no events and a token while it searches on: follow the
+        // token until it is gone or the limit is reached.
+        token = page.next_token().map(str::to_string);
+        if out.len() >= limit {
+            let more = token.is_some() || out.len() > limit;
+            out.truncate(limit);
+            return Ok(Some((out, more)));
+        }
+        if token.is_none() {
+            return Ok(Some((out, false)));
+        }
+    }
+    Ok(Some((out, true)))
+}

@@ -38,6 +38,16 @@ pub async fn latest_windows_ami(clients: &Clients) -> Result<String, AwsError> {
 
 /// The value of a plain parameter, None when it does not exist.
 pub async fn parameter(clients: &Clients, name: &str) -> Result<Option<String>, AwsError> {
+    Ok(parameter_entry(clients, name)
+        .await?
+        .map(|(value, _)| value))
+}
+
+/// A parameter's value and when it was last written (milliseconds since the epoch).
+pub async fn parameter_entry(
+    clients: &Clients,
+    name: &str,
+) -> Result<Option<(String, Option<i64>)>, AwsError> {
     let out = absent_if(
         clients
             .ssm
@@ -48,7 +58,11 @@ pub async fn parameter(clients: &Clients, name: &str) -> Result<Option<String>, 
             .map_err(on("GetParameter", name)),
         &["ParameterNotFound"],
     )?;
-    Ok(out.and_then(|o| o.parameter().and_then(|p| p.value()).map(str::to_string)))
+    Ok(out.and_then(|o| {
+        let p = o.parameter()?;
+        let modified = p.last_modified_date().and_then(|d| d.to_millis().ok());
+        Some((p.value()?.to_string(), modified))
+    }))
 }
 
 fn res(name: &str) -> String {

@@ -1,6 +1,9 @@
-//! The command line, validated by clap into these types before any work starts.
+//! The command line, validated by clap into these types before any work starts. Each command
+//! takes only the flags it uses: `dev` and `completions` need no manifest or AWS account, `cost`
+//! needs the manifest but no account.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -15,43 +18,56 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(name = "baken", version, after_help = EXIT_CODES)]
 pub struct Cli {
-    #[command(flatten)]
-    pub global: Global,
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// Which manifest, and the region override.
 #[derive(Debug, Args)]
-pub struct Global {
+pub struct ManifestArgs {
     /// The stack's manifest.
-    #[arg(
-        long,
-        global = true,
-        env = "BAKEN_MANIFEST",
-        default_value = "manifests/baken.yaml"
-    )]
+    #[arg(long, env = "BAKEN_MANIFEST", default_value = "manifests/baken.yaml")]
     pub manifest: PathBuf,
     /// AWS region; overrides the manifest's `region`.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub region: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FormatArgs {
+    /// Output format. JSON documents carry a `schema_version` (docs/json.md); errors are JSON too.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// Same as --output json.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl FormatArgs {
+    pub fn json(&self) -> bool {
+        self.json || self.output == OutputFormat::Json
+    }
+}
+
+/// What every command that talks to AWS takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    #[command(flatten)]
+    pub source: ManifestArgs,
     /// AWS profile from the shared config files (default: the standard credential chain).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub profile: Option<String>,
     /// Send every AWS request to this endpoint (an emulator such as moto). The SDK's standard
     /// AWS_ENDPOINT_URL variable works too.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub endpoint_url: Option<String>,
-    /// Output format for plan, deploy, status and teardown.
-    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
-    pub output: OutputFormat,
-    /// Same as --output json.
-    #[arg(long, global = true)]
-    pub json: bool,
+    #[command(flatten)]
+    pub format: FormatArgs,
 }
 
 impl Global {
     pub fn json(&self) -> bool {
-        self.json || self.output == OutputFormat::Json
+        self.format.json()
     }
 }
 
@@ -74,12 +90,38 @@ pub enum Command {
     Plan(PlanArgs),
     /// Build the handlers, show the plan, ask for approval, and reconcile the stack.
     Deploy(DeployArgs),
-    /// Read-only health and drift report per resource. Exit 0: in sync; 2: drift or missing.
-    Status,
+    /// Read-only health and drift report per resource, and the stack's outputs.
+    /// Exit 0: in sync; 2: drift or missing.
+    Status(StatusArgs),
     /// Remove everything the stack owns, in a safe order. Running it twice is harmless.
     Teardown(TeardownArgs),
+    /// Print the deployed stack's outputs (API URL, table and function names, gateway
+    /// addresses), read from the account.
+    Output(OutputArgs),
+    /// Print the functions' CloudWatch logs, interleaved by time.
+    Logs(LogsArgs),
+    /// Estimate the stack's monthly AWS bill from the manifest. Needs no AWS account.
+    Cost(CostArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
     /// Run the whole API locally on one port, with no AWS account.
     Dev(DevArgs),
+}
+
+impl Command {
+    /// Whether the person asked for JSON, for reporting an error in the same form.
+    pub fn json(&self) -> bool {
+        match self {
+            Command::Plan(a) => a.global.json(),
+            Command::Deploy(a) => a.global.json(),
+            Command::Status(a) => a.global.json(),
+            Command::Teardown(a) => a.global.json(),
+            Command::Output(a) => a.global.json(),
+            Command::Logs(a) => a.global.json(),
+            Command::Cost(a) => a.format.json(),
+            Command::Completions(_) | Command::Dev(_) => false,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +142,8 @@ pub struct PlanArgs {
     /// Do not build: leave the function code out of the comparison.
     #[arg(long, conflicts_with = "artifact")]
     pub no_build: bool,
+    #[command(flatten)]
+    pub global: Global,
 }
 
 #[derive(Debug, Args)]
@@ -114,8 +158,20 @@ pub struct DeployArgs {
     /// Replacing it throws away JV-Link's downloaded data, so baken never does it unasked.
     #[arg(long)]
     pub replace_instance: bool,
+    /// After a successful deploy, write the stack's outputs to this file as JSON (the document
+    /// `baken output --json` prints).
+    #[arg(long, value_name = "PATH")]
+    pub outputs_file: Option<PathBuf>,
     #[command(flatten)]
     pub artefact: Artefact,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub global: Global,
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +182,78 @@ pub struct TeardownArgs {
     /// Keep the DynamoDB tables and their items.
     #[arg(long)]
     pub keep_data: bool,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+/// The stack's outputs, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum OutputName {
+    ApiUrl,
+    ApiId,
+    Stage,
+    CartTable,
+    SessionTable,
+    Functions,
+    GatewayInstanceId,
+    GatewayPublicIp,
+    GatewayPrivateIp,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// One output only (all when left out).
+    #[arg(value_enum)]
+    pub name: Option<OutputName>,
+    /// Print the bare value of NAME, for scripts (a list: one item per line).
+    #[arg(long, requires = "name", conflicts_with_all = ["json", "output"])]
+    pub raw: bool,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Functions by route name (`get-races`) or full name; `gateway` for the gateway instance's
+    /// bootstrap report. All nine functions (and the gateway, when deployed) when left out.
+    #[arg(value_name = "FUNCTION")]
+    pub functions: Vec<String>,
+    /// How far back to start: 30s, 10m, 2h, 1d (or combined: 1h30m).
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub since: Duration,
+    /// Keep polling for new events until interrupted (Ctrl-C).
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// A CloudWatch Logs filter pattern (`ERROR`, `"exact phrase"`, `?ERROR ?WARN`).
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+    /// At most this many events per function for one read (the oldest first).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub limit: u32,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    /// Estimate this mode; default: the manifest's `mode`.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// API requests a month, for the per-request prices.
+    #[arg(long, default_value_t = 10_000)]
+    pub requests_per_month: u64,
+    #[command(flatten)]
+    pub source: ManifestArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -136,10 +264,84 @@ pub struct DevArgs {
     /// Port to listen on (0: any free port).
     #[arg(long, default_value_t = 3000)]
     pub port: u16,
-    /// Keep carts and sessions in DynamoDB at this endpoint instead of in memory.
+    /// Keep carts and sessions in DynamoDB at this endpoint instead of in memory. The tables
+    /// must exist there (CART_TABLE_NAME and SESSION_TABLE_NAME, default baken-kaigi-*).
     #[arg(long, value_name = "URL")]
     pub dynamodb_endpoint: Option<String>,
+    /// The region of --dynamodb-endpoint's tables (default: AWS_REGION, else ap-northeast-1).
+    #[arg(long, requires = "dynamodb_endpoint")]
+    pub dynamodb_region: Option<String>,
     /// Read races from a JV-Link gateway at this URL instead of the mock data.
     #[arg(long, value_name = "URL")]
     pub jravan_url: Option<String>,
+}
+
+/// `30s`, `10m`, `2h`, `1d`, or units combined (`1h30m`); a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let bad = || format!("`{text}` is not a duration: expected e.g. 30s, 10m, 2h, 1d or 1h30m");
+    if text.is_empty() {
+        return Err(bad());
+    }
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => return Err(bad()),
+        };
+        let n: u64 = digits.parse().map_err(|_| bad())?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|s| total.checked_add(s))
+            .ok_or_else(bad)?;
+        digits.clear();
+    }
+    if !digits.is_empty() {
+        total = total
+            .checked_add(digits.parse().map_err(|_| bad())?)
+            .ok_or_else(bad)?;
+    }
+    // CloudWatch keeps events for at most 10 years; further back is a typo.
+    if total > 3650 * 86_400 {
+        return Err(format!("`{text}` is more than ten years"));
+    }
+    Ok(Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_the_forms_logs_takes() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        for bad in [
+            "",
+            "10x",
+            "m",
+            "1.5h",
+            "-5m",
+            "99999999999999999999d",
+            "11000d",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }

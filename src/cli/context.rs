@@ -10,12 +10,12 @@ use baken::manifest;
 use baken::model::{Mode, Stack};
 use baken::package::{self, BuildOptions, Package};
 
-use super::args::{Artefact, Global, ModeArg};
+use super::args::{Artefact, Global, ManifestArgs, ModeArg};
 use super::error::CliError;
 
-pub fn load_stack(global: &Global) -> Result<Stack, CliError> {
-    let mut stack = manifest::load(&global.manifest)?;
-    if let Some(region) = &global.region {
+pub fn load_stack(source: &ManifestArgs) -> Result<Stack, CliError> {
+    let mut stack = manifest::load(&source.manifest)?;
+    if let Some(region) = &source.region {
         stack.region = region.clone();
     }
     Ok(stack)
@@ -63,7 +63,7 @@ pub fn package(
     artefact: &Artefact,
     quiet: bool,
 ) -> Result<Package, CliError> {
-    let ws = workspace(&global.manifest);
+    let ws = workspace(&global.source.manifest);
     let target_root = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| ws.join("target"));
@@ -111,11 +111,12 @@ pub fn gateway_software(
     }
     let dir = match &stack.jravan.gateway_source {
         Some(source) => global
+            .source
             .manifest
             .parent()
             .unwrap_or_else(|| Path::new("."))
             .join(source),
-        None => workspace(&global.manifest).join("windows-bootstrap"),
+        None => workspace(&global.source.manifest).join("windows-bootstrap"),
     };
     Ok(Some(baken::bootstrap::render(&dir, stack)?))
 }

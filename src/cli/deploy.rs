@@ -11,11 +11,17 @@ use super::approve::confirm;
 use super::args::{DeployArgs, Global};
 use super::context::{code_of, gateway_software, load_stack, mode, open_session, package};
 use super::error::{CliError, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL};
-use super::output::{plan_text, print_json, print_report, requests_line};
+use super::output::{outputs_text, plan_text, print_json, print_report, requests_line};
 use super::progress::{Lines, Spinners};
+use baken::engine::Outputs;
+use std::path::Path;
 
-pub async fn run(global: &Global, args: &DeployArgs) -> Result<ExitCode, CliError> {
-    let stack = load_stack(global)?;
+pub async fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
+    let global = &args.global;
+    if let Some(path) = &args.outputs_file {
+        check_writable(path)?;
+    }
+    let stack = load_stack(&global.source)?;
     let (mode, explicit) = mode(&stack, args.mode);
     let software = gateway_software(global, &stack, mode)?;
     let pkg = package(global, &stack, &args.artefact, global.json())?;
@@ -32,13 +38,46 @@ pub async fn run(global: &Global, args: &DeployArgs) -> Result<ExitCode, CliErro
         global,
         &session,
         &planned,
-        Some(&pkg),
-        args.yes,
-        "Apply these changes?",
-        "--yes",
+        Execution {
+            package: Some(&pkg),
+            yes: args.yes,
+            question: "Apply these changes?",
+            flag: "--yes",
+            outputs_file: args.outputs_file.as_deref(),
+        },
     )
     .await?;
     Ok(code)
+}
+
+/// `--outputs-file` is checked before anything is changed: a deploy that applied and then could
+/// not write its outputs would leave a pipeline's next step without them.
+fn check_writable(path: &Path) -> Result<(), CliError> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if path.is_dir() || !dir.is_dir() {
+        return Err(CliError::Usage(format!(
+            "--outputs-file {}: {}; nothing was changed",
+            path.display(),
+            if path.is_dir() {
+                "is a directory"
+            } else {
+                "its directory does not exist"
+            }
+        )));
+    }
+    Ok(())
+}
+
+/// How `execute` asks and what it writes afterwards.
+pub struct Execution<'a> {
+    pub package: Option<&'a Package>,
+    pub yes: bool,
+    pub question: &'a str,
+    pub flag: &'a str,
+    pub outputs_file: Option<&'a Path>,
 }
 
 /// The instance holds JV-Link's downloaded data: replacing it needs `--replace-instance`.
@@ -83,16 +122,13 @@ pub async fn execute(
     global: &Global,
     session: &Session,
     planned: &Planned,
-    package: Option<&Package>,
-    yes: bool,
-    question: &str,
-    flag: &str,
+    how: Execution<'_>,
 ) -> Result<ExitCode, CliError> {
     let plan = &planned.plan;
     let report = if plan.is_empty() {
         None
     } else {
-        if !confirm(question, yes, flag)? {
+        if !confirm(how.question, how.yes, how.flag)? {
             eprintln!("Nothing was changed.");
             return Ok(ExitCode::from(EXIT_ERROR));
         }
@@ -114,14 +150,33 @@ pub async fn execute(
             .await,
         )
     };
-    let api_id = report
-        .as_ref()
-        .map_or(planned.live.api_id.clone(), |r| r.api_id.clone());
+    // Teardown wants nothing, so it has no outputs.
     let outputs = if planned.desired.is_empty() {
         None
     } else {
-        Some(session.outputs(api_id.as_deref(), plan.mode).await?)
+        let gateway = match &report {
+            // A new instance's addresses are known only now.
+            Some(_) => session.gateway_addresses(plan.mode).await?,
+            None => planned.live.gateway.clone(),
+        };
+        Some(Outputs::after_apply(
+            &session.stack,
+            &planned.live,
+            plan,
+            report.as_ref(),
+            gateway.as_ref(),
+        ))
     };
+    let succeeded = report.as_ref().is_none_or(|r| r.succeeded());
+    if let (Some(path), Some(outputs), true) = (how.outputs_file, &outputs, succeeded) {
+        let doc = super::outputs::document(&session.stack.name, &session.stack.region, outputs);
+        std::fs::write(path, super::output::document(&doc) + "\n").map_err(|source| {
+            CliError::Write {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+    }
     let counts = session.clients.counter.counts();
     if global.json() {
         print_json(&json!({
@@ -131,7 +186,7 @@ pub async fn execute(
             "plan": plan,
             "result": report,
             "outputs": outputs,
-            "package": package,
+            "package": how.package,
             "aws_requests": counts,
         }));
     } else {
@@ -143,16 +198,11 @@ pub async fn execute(
         } else {
             println!("Nothing to do; no write request was sent.");
         }
-        if let Some(url) = outputs.as_ref().and_then(|o| o.api_url.as_ref()) {
-            println!("API URL: {url}");
-        }
-        if let Some(g) = outputs.as_ref().and_then(|o| o.gateway.as_ref()) {
-            println!(
-                "Gateway instance: {} (public {}, private {})",
-                g.instance_id,
-                g.public_ip.as_deref().unwrap_or("none"),
-                g.private_ip.as_deref().unwrap_or("none")
-            );
+        if let Some(o) = &outputs {
+            let text = outputs_text(o);
+            if !text.is_empty() {
+                print!("Outputs:\n{text}");
+            }
         }
         eprintln!("{}", requests_line(counts));
     }

@@ -2,11 +2,15 @@
 
 mod approve;
 pub mod args;
+mod completions;
 mod context;
+mod cost;
 mod deploy;
 mod dev;
 pub mod error;
-mod output;
+mod logs;
+pub mod output;
+mod outputs;
 mod plan;
 mod progress;
 mod status;
@@ -17,12 +21,32 @@ use std::process::ExitCode;
 use args::{Cli, Command};
 use error::CliError;
 
-pub async fn run(cli: Cli) -> Result<ExitCode, CliError> {
-    match &cli.command {
-        Command::Plan(a) => plan::run(&cli.global, a).await,
-        Command::Deploy(a) => deploy::run(&cli.global, a).await,
-        Command::Status => status::run(&cli.global).await,
-        Command::Teardown(a) => teardown::run(&cli.global, a).await,
+/// Runs the command; an error is reported on stderr, or as JSON on stdout under `--json`.
+pub async fn run(cli: Cli) -> ExitCode {
+    let json = cli.command.json();
+    match dispatch(&cli.command).await {
+        Ok(code) => code,
+        Err(e) => {
+            if json {
+                output::print_json(&e.to_json());
+            } else {
+                eprintln!("error: {e}");
+            }
+            e.exit_code()
+        }
+    }
+}
+
+async fn dispatch(command: &Command) -> Result<ExitCode, CliError> {
+    match command {
+        Command::Plan(a) => plan::run(a).await,
+        Command::Deploy(a) => deploy::run(a).await,
+        Command::Status(a) => status::run(&a.global).await,
+        Command::Teardown(a) => teardown::run(a).await,
+        Command::Output(a) => outputs::run(a).await,
+        Command::Logs(a) => logs::run(a).await,
+        Command::Cost(a) => cost::run(a),
+        Command::Completions(a) => Ok(completions::run(a)),
         Command::Dev(a) => dev::run(a).await,
     }
 }

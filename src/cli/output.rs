@@ -1,14 +1,35 @@
 //! Printing results: JSON documents for pipelines, text for people.
 
 use baken::aws::RequestCounts;
-use baken::engine::ApplyReport;
+use baken::engine::{ApplyReport, Outputs};
 use baken::plan::render;
 
+/// The version of every `--json` document's shape (docs/json.md). Bump it when a field is
+/// renamed, removed or changes type; adding a field does not.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Prints a JSON document, with `schema_version` added to it.
 pub fn print_json(value: &serde_json::Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).unwrap_or_default()
-    );
+    println!("{}", document(value));
+}
+
+/// One JSON document per line (logs), each with its `schema_version`.
+pub fn print_json_line(value: &serde_json::Value) {
+    let mut v = value.clone();
+    stamp(&mut v);
+    println!("{}", serde_json::to_string(&v).unwrap_or_default());
+}
+
+pub fn document(value: &serde_json::Value) -> String {
+    let mut v = value.clone();
+    stamp(&mut v);
+    serde_json::to_string_pretty(&v).unwrap_or_default()
+}
+
+fn stamp(v: &mut serde_json::Value) {
+    if let Some(map) = v.as_object_mut() {
+        map.insert("schema_version".into(), SCHEMA_VERSION.into());
+    }
 }
 
 pub fn requests_line(counts: RequestCounts) -> String {
@@ -33,6 +54,32 @@ pub fn print_report(report: &ApplyReport) {
             eprintln!("The stack is partly applied: fix the cause above and run the same command again to finish.");
         }
     }
+}
+
+/// The outputs as `name  value` lines, the ones with a value only.
+pub fn outputs_text(outputs: &Outputs) -> String {
+    let Ok(serde_json::Value::Object(all)) = serde_json::to_value(outputs) else {
+        return String::new();
+    };
+    all.iter()
+        .filter_map(|(name, value)| output_line(name, value))
+        .collect()
+}
+
+/// `  name  value`, a list joined with commas; None for an output without a value.
+pub fn output_line(name: &str, value: &serde_json::Value) -> Option<String> {
+    let text = match value {
+        serde_json::Value::Null => return None,
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) if a.is_empty() => return None,
+        serde_json::Value::Array(a) => a
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    };
+    Some(format!("  {name:<20} {text}\n"))
 }
 
 pub use render::text as plan_text;

@@ -2,13 +2,14 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::args::{Global, PlanArgs};
+use super::args::PlanArgs;
 use super::context::{code_of, gateway_software, load_stack, mode, open_session, package};
 use super::error::{CliError, EXIT_OK, EXIT_PENDING};
 use super::output::{plan_text, print_json, requests_line};
 
-pub async fn run(global: &Global, args: &PlanArgs) -> Result<ExitCode, CliError> {
-    let stack = load_stack(global)?;
+pub async fn run(args: &PlanArgs) -> Result<ExitCode, CliError> {
+    let global = &args.global;
+    let stack = load_stack(&global.source)?;
     let (mode, explicit) = mode(&stack, args.mode);
     let pkg = if args.no_build {
         None

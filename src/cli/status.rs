@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
 use baken::engine::status::{report, State};
+use baken::engine::Outputs;
 use baken::live::BootstrapReport;
 use baken::plan::render::{change_line, owner_text};
 use serde_json::json;
@@ -8,15 +9,16 @@ use serde_json::json;
 use super::args::Global;
 use super::context::{load_stack, open_session};
 use super::error::{CliError, EXIT_OK, EXIT_PENDING};
-use super::output::{print_json, requests_line};
+use super::output::{outputs_text, print_json, requests_line};
 
 pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
-    let stack = load_stack(global)?;
+    let stack = load_stack(&global.source)?;
     let session = open_session(global, stack).await?;
     // Status does not build, so the function code is not compared.
     let planned = session.plan_status().await?;
     let mode = planned.plan.mode;
     let report = report(&planned.plan);
+    let outputs = Outputs::of_live(&session.stack, &planned.live);
     let counts = session.clients.counter.counts();
     if global.json() {
         print_json(&json!({
@@ -26,6 +28,7 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
             "in_sync": report.in_sync(),
             "resources": report.entries,
             "gateway_bootstrap": BootstrapReport::parse(planned.live.bootstrap_report.as_deref()),
+            "outputs": outputs,
             "aws_requests": counts,
         }));
     } else {
@@ -57,6 +60,10 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
         }
         if let Some(r) = BootstrapReport::parse(planned.live.bootstrap_report.as_deref()) {
             println!("Gateway bootstrap ({} at {}): {}", r.state, r.at, r.step);
+        }
+        let outputs = outputs_text(&outputs);
+        if !outputs.is_empty() {
+            print!("Outputs:\n{outputs}");
         }
         println!(
             "{}",

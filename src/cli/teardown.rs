@@ -3,14 +3,15 @@ use std::process::ExitCode;
 use baken::aws::dynamodb;
 use baken::desired::Kind;
 
-use super::args::{Global, TeardownArgs};
+use super::args::TeardownArgs;
 use super::context::{load_stack, open_session};
-use super::deploy::execute;
+use super::deploy::{execute, Execution};
 use super::error::CliError;
 use super::output::plan_text;
 
-pub async fn run(global: &Global, args: &TeardownArgs) -> Result<ExitCode, CliError> {
-    let stack = load_stack(global)?;
+pub async fn run(args: &TeardownArgs) -> Result<ExitCode, CliError> {
+    let global = &args.global;
+    let stack = load_stack(&global.source)?;
     let session = open_session(global, stack).await?;
     let planned = session.plan_teardown(args.keep_data).await?;
     let mut question = "Remove these resources?".to_string();
@@ -32,7 +33,16 @@ pub async fn run(global: &Global, args: &TeardownArgs) -> Result<ExitCode, CliEr
         print!("{}", plan_text(&planned.plan, &session.stack.region));
     }
     execute(
-        global, &session, &planned, None, args.yes, &question, "--yes",
+        global,
+        &session,
+        &planned,
+        Execution {
+            package: None,
+            yes: args.yes,
+            question: &question,
+            flag: "--yes",
+            outputs_file: None,
+        },
     )
     .await
 }

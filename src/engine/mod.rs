@@ -2,13 +2,14 @@
 //! over these functions.
 
 pub mod apply;
+pub mod logs;
+pub mod outputs;
 pub mod progress;
 mod read;
 pub mod status;
 
-use serde::Serialize;
-
 pub use apply::{apply, ApplyReport};
+pub use outputs::Outputs;
 pub use read::read_live;
 
 use crate::aws::{ec2, ssm, sts, AwsError, Clients};
@@ -187,39 +188,16 @@ impl Session {
         })
     }
 
-    /// What the stack gives its users once deployed.
-    /// In jravan mode the gateway's addresses are read after the deploy (a new instance's are
-    /// known only then).
-    pub async fn outputs(
+    /// The gateway's id and addresses as they are now (jravan mode): a deploy reads them after
+    /// applying, since a new instance's are known only then.
+    pub async fn gateway_addresses(
         &self,
-        live_api_id: Option<&str>,
         mode: Mode,
-    ) -> Result<Outputs, AwsError> {
-        let gateway = if mode == Mode::Jravan {
-            let name = crate::desired::gateway::instance_name(&self.stack);
-            ec2::gateway_addresses(&self.clients, &self.stack.name, &name).await?
-        } else {
-            None
-        };
-        Ok(Outputs {
-            api_url: live_api_id.map(|id| {
-                format!(
-                    "https://{id}.execute-api.{}.amazonaws.com/{}",
-                    self.stack.region, self.stack.api.stage
-                )
-            }),
-            cart_table: self.stack.cart_table.clone(),
-            session_table: self.stack.session_table.clone(),
-            gateway,
-        })
+    ) -> Result<Option<ec2::GatewayAddresses>, AwsError> {
+        if mode != Mode::Jravan {
+            return Ok(None);
+        }
+        let name = crate::desired::gateway::instance_name(&self.stack);
+        ec2::gateway_addresses(&self.clients, &self.stack.name, &name).await
     }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Outputs {
-    pub api_url: Option<String>,
-    pub cart_table: String,
-    pub session_table: String,
-    /// jravan mode: the gateway instance and its addresses.
-    pub gateway: Option<ec2::GatewayAddresses>,
 }

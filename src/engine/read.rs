@@ -83,5 +83,6 @@ pub async fn read_live(
     live.deployed_mode = functions.deployed_mode;
     live.refs = network.refs;
     live.instance_ami = network.instance_ami;
+    live.gateway = network.gateway;
     Ok(live)
 }

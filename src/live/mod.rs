@@ -70,6 +70,8 @@ pub struct LiveState {
     pub refs: crate::desired::refs::Refs,
     /// The image the live gateway instance runs: the pinned AMI.
     pub instance_ami: Option<String>,
+    /// The gateway instance's id and addresses, when it exists.
+    pub gateway: Option<crate::aws::ec2::GatewayAddresses>,
     /// What the instance bootstrap last reported (its Systems Manager parameter), when any.
     pub bootstrap_report: Option<String>,
 }

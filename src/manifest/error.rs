@@ -34,6 +34,13 @@ pub struct Problem {
 }
 
 impl ManifestError {
+    /// The manifest the error is about.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            ManifestError::Read { path, .. } | ManifestError::Invalid { path, .. } => path,
+        }
+    }
+
     pub fn problems(&self) -> &[Problem] {
         match self {
             ManifestError::Read { .. } => &[],

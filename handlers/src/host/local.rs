@@ -69,16 +69,37 @@ async fn serve_one(
     app: Arc<App>,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    let started = std::time::Instant::now();
     let (parts, body) = req.into_parts();
+    let target = parts.uri.path_and_query().map_or_else(
+        || parts.uri.path().to_string(),
+        |pq| pq.as_str().to_string(),
+    );
+    let method = parts.method.clone();
+    let resp = respond(&app, parts, body).await;
+    // One line per request, like a local server's access log.
+    eprintln!(
+        "{method} {target} {} {} ms",
+        resp.status().as_u16(),
+        started.elapsed().as_millis()
+    );
+    Ok(resp)
+}
+
+async fn respond(
+    app: &App,
+    parts: hyper::http::request::Parts,
+    body: Incoming,
+) -> Response<Full<Bytes>> {
     let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
-            return Ok(to_http(
+            return to_http(
                 ApiError::bad_request(format!(
                     "Request body is too large (at most {MAX_BODY_BYTES} bytes)"
                 ))
                 .into_response(),
-            ))
+            )
         }
     };
     let api_req = ApiRequest {
@@ -87,7 +108,7 @@ async fn serve_one(
         query: parse_query(parts.uri.query()),
         body: (!body.is_empty()).then(|| body.to_vec()),
     };
-    Ok(to_http(handle(&app, api_req).await))
+    to_http(handle(app, api_req).await)
 }
 
 /// Binds `addr` and returns the bound address with the serving future.

@@ -18,6 +18,8 @@ pub struct Ec2Live {
     pub resources: Vec<LiveResource>,
     pub refs: Refs,
     pub instance_ami: Option<String>,
+    /// The gateway instance's id and addresses, for the stack's outputs.
+    pub gateway: Option<super::GatewayAddresses>,
 }
 
 impl Ec2Live {
@@ -444,6 +446,11 @@ async fn read_instance(
         }
     }
     live.instance_ami = i.image_id().map(str::to_string);
+    live.gateway = Some(super::GatewayAddresses {
+        instance_id: id.to_string(),
+        public_ip: i.public_ip_address().map(str::to_string),
+        private_ip: i.private_ip_address().map(str::to_string),
+    });
     if let Some(ip) = i.private_ip_address() {
         live.refs.insert(private_ip_key(&name), ip.to_string());
     }
