@@ -17,6 +17,7 @@ pub enum State {
     /// Owned by the stack but no longer wanted: deploy deletes it.
     Unwanted,
     InTheWay {
+        #[serde(flatten)]
         owner: Owner,
     },
     Unhealthy {

@@ -126,12 +126,20 @@ impl TestStack {
 }
 
 pub async fn run_baken(args: &[&str], manifest: &std::path::Path, endpoint: &str) -> Run {
+    run_with(args, manifest, &["--endpoint-url", endpoint]).await
+}
+
+/// A command that makes no AWS call (`cost`): the manifest only, no endpoint flag.
+pub async fn run_offline(args: &[&str], manifest: &std::path::Path) -> Run {
+    run_with(args, manifest, &[]).await
+}
+
+async fn run_with(args: &[&str], manifest: &std::path::Path, extra: &[&str]) -> Run {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_baken"))
         .args(args)
         .arg("--manifest")
         .arg(manifest)
-        .arg("--endpoint-url")
-        .arg(endpoint)
+        .args(extra)
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env_remove("AWS_PROFILE")

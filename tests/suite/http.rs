@@ -39,6 +39,8 @@ pub async fn send(method: &str, url: &str, body: Option<&str>) -> Reply {
 /// `baken dev` on a free port; stopped when dropped.
 pub struct Dev {
     pub url: String,
+    /// What `baken dev` wrote on stderr so far (its request log).
+    pub stderr: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     _child: tokio::process::Child,
 }
 
@@ -48,7 +50,7 @@ impl Dev {
         cmd.args(["dev", "--port", "0"])
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .kill_on_drop(true);
         for (k, v) in env {
             cmd.env(k, v);
@@ -67,7 +69,19 @@ impl Dev {
             .to_string();
         // Keep reading so the child never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Dev { url, _child: child }
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut errors = BufReader::new(child.stderr.take().unwrap()).lines();
+        let sink = stderr.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = errors.next_line().await {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Dev {
+            url,
+            stderr,
+            _child: child,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Reply {

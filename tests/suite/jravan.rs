@@ -433,13 +433,16 @@ async fn jravan_deploy_builds_the_network_and_gateway_and_a_second_deploy_writes
     }
 
     // The outputs name the gateway's addresses.
-    let gateway = &run.json()["outputs"]["gateway"];
-    assert_eq!(gateway["instance_id"], instance_id.as_str());
-    assert_eq!(gateway["private_ip"], private_ip.as_str());
-    assert_eq!(
-        gateway["public_ip"],
-        addrs.addresses()[0].public_ip().unwrap()
-    );
+    let outputs = &run.json()["outputs"];
+    let public_ip = addrs.addresses()[0].public_ip().unwrap();
+    assert_eq!(outputs["gateway_instance_id"], instance_id.as_str());
+    assert_eq!(outputs["gateway_private_ip"], private_ip.as_str());
+    assert_eq!(outputs["gateway_public_ip"], public_ip);
+    // The same, read back later from the account by `baken output`.
+    let raw = s.baken(&["output", "gateway_public_ip", "--raw"]).await;
+    assert_eq!(raw.stdout.trim(), public_ip, "{}", raw.stderr);
+    let raw = s.baken(&["output", "gateway_instance_id", "--raw"]).await;
+    assert_eq!(raw.stdout.trim(), instance_id.as_str(), "{}", raw.stderr);
 
     // A second deploy: nothing to do, no write request.
     s.log.take();

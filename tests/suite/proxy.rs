@@ -43,9 +43,11 @@ impl Log {
 }
 
 fn is_read(op: &str) -> bool {
-    ["Get", "List", "Describe", "Scan", "Query", "BatchGet"]
-        .iter()
-        .any(|p| op.starts_with(p))
+    [
+        "Get", "List", "Describe", "Scan", "Query", "BatchGet", "Filter",
+    ]
+    .iter()
+    .any(|p| op.starts_with(p))
 }
 
 /// The operation a request is, in each of the protocols the SDK speaks: JSON (X-Amz-Target),

@@ -11,7 +11,7 @@ use crate::harness::{sdk, unique};
 use crate::http::Dev;
 use crate::moto;
 
-async fn create_table(ddb: &aws_sdk_dynamodb::Client, name: &str, key: &str) {
+pub async fn create_table(ddb: &aws_sdk_dynamodb::Client, name: &str, key: &str) {
     ddb.create_table()
         .table_name(name)
         .attribute_definitions(
