@@ -988,10 +988,13 @@ async fn gateway_code_changes_are_installed_in_place_and_user_data_changes_need_
     s.log.take();
     let refused = deploy_jravan(&s, &[]).await;
     refused.expect_code(1);
+    // Under --json the refusal is a JSON error on stdout, the flag named in its hint.
+    let error = &refused.json()["error"];
+    assert_eq!(error["code"], "refused", "{}", refused.stdout);
     assert!(
-        refused.stderr.contains("--replace-instance"),
+        error["hint"].as_str().unwrap_or_default().contains("--replace-instance"),
         "{}",
-        refused.stderr
+        refused.stdout
     );
     assert_eq!(s.log.writes(), Vec::<String>::new(), "nothing was changed");
 
