@@ -4,8 +4,7 @@
 # second run reuses it.
 set -euo pipefail
 
-BAKEN_CACHE="${BAKEN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/baken}"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$BAKEN_CACHE/target}"
+source "$(dirname "${BASH_SOURCE[0]}")/cargo-env.sh"
 BAKEN_VENV="$BAKEN_CACHE/venv"
 
 # Pinned test tools. Bump together and re-run the whole suite.

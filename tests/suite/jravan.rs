@@ -992,7 +992,10 @@ async fn gateway_code_changes_are_installed_in_place_and_user_data_changes_need_
     let error = &refused.json()["error"];
     assert_eq!(error["code"], "refused", "{}", refused.stdout);
     assert!(
-        error["hint"].as_str().unwrap_or_default().contains("--replace-instance"),
+        error["hint"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("--replace-instance"),
         "{}",
         refused.stdout
     );
