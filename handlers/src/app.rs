@@ -23,7 +23,7 @@ pub struct App {
 
 pub const DEFAULT_MAX_BET_AMOUNT: i64 = 1_000_000;
 
-/// Where the settings come from: the environment variables of system.md in Lambda, flags in
+/// Where the settings come from: the environment variables of docs/design.md in Lambda, flags in
 /// `baken dev`.
 #[derive(Debug, Clone)]
 pub struct Config {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-/// Headers on every answer, success or error (api.md, Conventions).
+/// Headers on every answer, success or error (docs/api.md, Conventions).
 pub const RESPONSE_HEADERS: [(&str, &str); 4] = [
     ("Content-Type", "application/json"),
     ("Access-Control-Allow-Origin", "*"),

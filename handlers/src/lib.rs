@@ -1,4 +1,4 @@
-//! The Baken Kaigi API (api.md): one router (`routes`) over the betting domain, race data,
+//! The Baken Kaigi API (docs/api.md): one router (`routes`) over the betting domain, race data,
 //! storage and the consultation's advisor, served by AWS Lambda (`host::lambda`, the `bootstrap`
 //! binary) and locally by `baken dev` (`host::local`).
 

@@ -345,3 +345,83 @@ mod tests {
         Cli::command().debug_assert();
     }
 }
+
+/// docs/cli.md and clap agree: the same commands, and for each the same long flags.
+#[cfg(test)]
+mod docs_agree {
+    use std::collections::BTreeSet;
+
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    fn long_flags(text: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for (i, _) in text.match_indices("`--") {
+            let flag: String = text[i + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            out.insert(flag);
+        }
+        out
+    }
+
+    /// Flags named in the first cell of the section's table rows.
+    fn table_flags(section: &str) -> BTreeSet<String> {
+        section
+            .lines()
+            .filter_map(|l| l.strip_prefix("| "))
+            .filter_map(|l| l.split(" | ").next())
+            .flat_map(long_flags)
+            .collect()
+    }
+
+    #[test]
+    fn docs_cli_md_lists_every_command_and_flag_clap_knows() {
+        // Read at run time: the target directory is shared between checkouts.
+        let root = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+        let text = std::fs::read_to_string(format!("{root}/docs/cli.md")).expect("docs/cli.md");
+        let common_start = text
+            .find("## Common flags")
+            .expect("a common flags section");
+        let common_end = text[common_start..].find("## Commands").unwrap() + common_start;
+        let common = table_flags(&text[common_start..common_end]);
+        let sections: Vec<(&str, &str)> = text
+            .split("\n### `baken ")
+            .skip(1)
+            .map(|s| {
+                let name = s.split(|c: char| c == '`' || c == ' ').next().unwrap();
+                (name, s)
+            })
+            .collect();
+
+        let cli = Cli::command();
+        let commands: BTreeSet<&str> = cli
+            .get_subcommands()
+            .map(|c| c.get_name())
+            .filter(|n| *n != "help")
+            .collect();
+        let documented: BTreeSet<&str> = sections.iter().map(|(n, _)| *n).collect();
+        assert_eq!(commands, documented, "commands in --help vs docs/cli.md");
+
+        for (name, section) in sections {
+            let sub = cli.find_subcommand(name).unwrap();
+            let flags: BTreeSet<String> = sub
+                .get_arguments()
+                .filter_map(|a| a.get_long())
+                .filter(|l| *l != "help")
+                .map(|l| format!("--{l}"))
+                .collect();
+            let mut docs = table_flags(section);
+            // The AWS commands take the common flags (they are not repeated per command).
+            if flags.contains("--profile") {
+                docs.extend(common.iter().cloned());
+            }
+            assert_eq!(
+                flags, docs,
+                "flags of `baken {name}`: clap (left) vs docs/cli.md"
+            );
+        }
+    }
+}

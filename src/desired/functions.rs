@@ -153,7 +153,7 @@ const WRITE_ACTIONS: [&str; 4] = [
     "dynamodb:BatchWriteItem",
 ];
 
-/// Only what the function's row in system.md allows: its tables (and their indexes) and its logs.
+/// Only what the function's row in docs/design.md allows: its tables (and their indexes) and its logs.
 fn access_policy(account: &Account, stack: &Stack, mode: Mode, f: &Function) -> serde_json::Value {
     let log_group = account.log_group_arn(&log_group_name(&f.name));
     let mut statements = vec![json!({

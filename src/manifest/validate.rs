@@ -1,4 +1,4 @@
-//! Raw manifest → resolved model. Every default of system.md is filled in here and every value AWS
+//! Raw manifest → resolved model. Every default of docs/design.md is filled in here and every value AWS
 //! would reject is refused here, all problems at once, each with its place in the file.
 
 use std::collections::BTreeSet;

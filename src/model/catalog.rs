@@ -1,4 +1,4 @@
-//! The nine API functions of system.md: one Lambda function per route, each with only the table
+//! The nine API functions of docs/design.md: one Lambda function per route, each with only the table
 //! access its route needs. This table is the single source for names, routes and permissions.
 
 /// Which of the two tables a function may touch, and how.

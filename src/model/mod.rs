@@ -129,7 +129,7 @@ pub struct Jravan {
 }
 
 impl Stack {
-    /// The environment every function of this stack gets (system.md, "Environment variables").
+    /// The environment every function of this stack gets (docs/design.md, "Environment variables").
     pub fn function_environment(&self, mode: Mode) -> BTreeMap<String, String> {
         let mut env = BTreeMap::new();
         env.insert("RACE_DATA_PROVIDER".into(), mode.as_str().into());

@@ -1,4 +1,4 @@
-//! The API of api.md over HTTP, served by `baken dev` (the same router the Lambda functions run).
+//! The API of docs/api.md over HTTP, served by `baken dev` (the same router the Lambda functions run).
 
 use serde_json::{json, Value};
 

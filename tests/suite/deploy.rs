@@ -1,4 +1,4 @@
-//! A fresh deploy creates exactly what system.md specifies (checked by reading AWS directly, not
+//! A fresh deploy creates exactly what docs/design.md specifies (checked by reading AWS directly, not
 //! through baken), and a second deploy sends no write request at all.
 
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! Bet types and the rules a bet must meet before it may enter a cart (api.md, POST /cart/items).
+//! Bet types and the rules a bet must meet before it may enter a cart (docs/api.md, POST /cart/items).
 
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +42,7 @@ impl BetType {
         }
     }
 
-    /// Case-insensitive, as api.md allows.
+    /// Case-insensitive, as docs/api.md allows.
     pub fn parse(s: &str) -> Option<BetType> {
         let lower = s.to_ascii_lowercase();
         ALL_BET_TYPES.into_iter().find(|t| t.wire() == lower)

@@ -61,7 +61,7 @@ impl Race {
         self.runners.iter().find(|r| r.horse_number == number)
     }
 
-    /// The wire `Race` of api.md.
+    /// The wire `Race` of docs/api.md.
     pub fn summary(&self) -> serde_json::Value {
         serde_json::json!({
             "race_id": self.race_id,

@@ -1,4 +1,4 @@
-//! JRA venue codes (api.md).
+//! JRA venue codes (docs/api.md).
 
 pub const VENUES: [(&str, &str); 10] = [
     ("01", "札幌"),

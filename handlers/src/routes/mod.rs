@@ -1,4 +1,4 @@
-//! One router for every route of api.md; each host (Lambda, `baken dev`) feeds it requests.
+//! One router for every route of docs/api.md; each host (Lambda, `baken dev`) feeds it requests.
 
 mod body;
 pub mod cart;
