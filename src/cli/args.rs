@@ -36,7 +36,8 @@ pub struct ManifestArgs {
 #[derive(Debug, Args)]
 pub struct FormatArgs {
     /// Output format. JSON documents carry a `schema_version` (docs/json.md); errors are JSON too.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    /// `markdown` (plan only) is for a pull request's job summary.
+    #[arg(long, alias = "format", value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
     /// Same as --output json.
     #[arg(long)]
@@ -46,6 +47,10 @@ pub struct FormatArgs {
 impl FormatArgs {
     pub fn json(&self) -> bool {
         self.json || self.output == OutputFormat::Json
+    }
+
+    pub fn markdown(&self) -> bool {
+        !self.json && self.output == OutputFormat::Markdown
     }
 }
 
@@ -75,6 +80,7 @@ impl Global {
 pub enum OutputFormat {
     Text,
     Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -102,6 +108,9 @@ pub enum Command {
     Logs(LogsArgs),
     /// Estimate the stack's monthly AWS bill from the manifest. Needs no AWS account.
     Cost(CostArgs),
+    /// Build the Lambda package (the handler zip `deploy --artifact` takes) and its checksum
+    /// file, without deploying. Needs no AWS account.
+    Package(PackageArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Run the whole API locally on one port, with no AWS account.
@@ -109,6 +118,20 @@ pub enum Command {
 }
 
 impl Command {
+    /// Whether the person asked for Markdown, which only `plan` can print.
+    pub fn markdown(&self) -> bool {
+        match self {
+            Command::Deploy(a) => a.global.format.markdown(),
+            Command::Status(a) => a.global.format.markdown(),
+            Command::Teardown(a) => a.global.format.markdown(),
+            Command::Output(a) => a.global.format.markdown(),
+            Command::Logs(a) => a.global.format.markdown(),
+            Command::Cost(a) => a.format.markdown(),
+            Command::Package(a) => a.format.markdown(),
+            Command::Plan(_) | Command::Completions(_) | Command::Dev(_) => false,
+        }
+    }
+
     /// Whether the person asked for JSON, for reporting an error in the same form.
     pub fn json(&self) -> bool {
         match self {
@@ -119,6 +142,7 @@ impl Command {
             Command::Output(a) => a.global.json(),
             Command::Logs(a) => a.global.json(),
             Command::Cost(a) => a.format.json(),
+            Command::Package(a) => a.format.json(),
             Command::Completions(_) | Command::Dev(_) => false,
         }
     }
@@ -243,6 +267,27 @@ pub struct CostArgs {
     /// API requests a month, for the per-request prices.
     #[arg(long, default_value_t = 10_000)]
     pub requests_per_month: u64,
+    #[command(flatten)]
+    pub source: ManifestArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ArchArg {
+    #[value(name = "x86_64")]
+    X86_64,
+    Arm64,
+}
+
+#[derive(Debug, Args)]
+pub struct PackageArgs {
+    /// Build for this architecture; default: the manifest's `functions.architecture`.
+    #[arg(long, value_enum)]
+    pub architecture: Option<ArchArg>,
+    /// Write `baken-handlers-<architecture>.zip` and its `.sha256` into this folder.
+    #[arg(long, value_name = "DIR", default_value = "dist")]
+    pub out: PathBuf,
     #[command(flatten)]
     pub source: ManifestArgs,
     #[command(flatten)]

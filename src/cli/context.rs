@@ -7,7 +7,7 @@ use baken::bootstrap::GatewaySoftware;
 use baken::desired::Code;
 use baken::engine::Session;
 use baken::manifest;
-use baken::model::{Mode, Stack};
+use baken::model::{Architecture, Mode, Stack};
 use baken::package::{self, BuildOptions, Package};
 
 use super::args::{Artefact, Global, ManifestArgs, ModeArg};
@@ -56,6 +56,15 @@ fn workspace(manifest: &Path) -> PathBuf {
         .unwrap_or(cwd)
 }
 
+/// The architecture the manifest's functions run on (they all share one).
+pub fn architecture(stack: &Stack) -> Architecture {
+    stack
+        .functions
+        .first()
+        .map(|f| f.architecture)
+        .unwrap_or(Architecture::X86_64)
+}
+
 /// Builds the handlers, or takes `--artifact`.
 pub fn package(
     global: &Global,
@@ -63,19 +72,29 @@ pub fn package(
     artefact: &Artefact,
     quiet: bool,
 ) -> Result<Package, CliError> {
-    let ws = workspace(&global.source.manifest);
+    build_package(
+        &global.source.manifest,
+        architecture(stack),
+        artefact.artifact.as_deref(),
+        quiet,
+    )
+}
+
+/// The package for `arch`: `prebuilt` checked and taken as it is, else `handlers/` built.
+pub fn build_package(
+    manifest: &Path,
+    arch: Architecture,
+    prebuilt: Option<&Path>,
+    quiet: bool,
+) -> Result<Package, CliError> {
+    let ws = workspace(manifest);
     let target_root = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| ws.join("target"));
     let target_dir = target_root.join("lambda");
-    if let Some(path) = &artefact.artifact {
-        return Ok(package::prebuilt(path, &target_dir)?);
+    if let Some(path) = prebuilt {
+        return Ok(package::prebuilt(path, &target_dir, arch)?);
     }
-    let arch = stack
-        .functions
-        .first()
-        .map(|f| f.architecture)
-        .unwrap_or(baken::model::Architecture::X86_64);
     if !quiet {
         eprintln!(
             "building handlers/ for Lambda ({}, release)…",

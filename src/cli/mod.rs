@@ -11,6 +11,7 @@ pub mod error;
 mod logs;
 pub mod output;
 mod outputs;
+mod package;
 mod plan;
 mod progress;
 mod status;
@@ -38,6 +39,11 @@ pub async fn run(cli: Cli) -> ExitCode {
 }
 
 async fn dispatch(command: &Command) -> Result<ExitCode, CliError> {
+    if command.markdown() {
+        return Err(CliError::Usage(
+            "--output markdown is for `baken plan` only; use text or json here".into(),
+        ));
+    }
     match command {
         Command::Plan(a) => plan::run(a).await,
         Command::Deploy(a) => deploy::run(a).await,
@@ -46,6 +52,7 @@ async fn dispatch(command: &Command) -> Result<ExitCode, CliError> {
         Command::Output(a) => outputs::run(a).await,
         Command::Logs(a) => logs::run(a).await,
         Command::Cost(a) => cost::run(a),
+        Command::Package(a) => package::run(a),
         Command::Completions(a) => Ok(completions::run(a)),
         Command::Dev(a) => dev::run(a).await,
     }

@@ -1,5 +1,6 @@
 use std::process::ExitCode;
 
+use baken::plan::render;
 use serde_json::json;
 
 use super::args::PlanArgs;
@@ -30,6 +31,9 @@ pub async fn run(args: &PlanArgs) -> Result<ExitCode, CliError> {
             "plan": planned.plan,
             "aws_requests": counts,
         }));
+    } else if global.format.markdown() {
+        print!("{}", render::markdown(&planned.plan, &session.stack.region));
+        eprintln!("{}", requests_line(counts));
     } else {
         print!("{}", plan_text(&planned.plan, &session.stack.region));
         eprintln!("{}", requests_line(counts));

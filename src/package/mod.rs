@@ -31,6 +31,13 @@ pub enum PackageError {
         path.display(), found.0, found.1, glibc::LAMBDA_GLIBC.0, glibc::LAMBDA_GLIBC.1, glibc::LAMBDA_GLIBC.0, glibc::LAMBDA_GLIBC.1
     )]
     GlibcTooNew { path: PathBuf, found: (u32, u32) },
+    #[error("{} does not match its checksum in {}: the file has sha256 {actual}, the checksum file says {expected}\n  hint: download the artefact again; a release's checksums are in its SHA256SUMS", path.display(), sums.display())]
+    Checksum {
+        path: PathBuf,
+        sums: PathBuf,
+        expected: String,
+        actual: String,
+    },
 }
 
 fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> PackageError {
@@ -76,6 +83,27 @@ fn target_triple(arch: Architecture) -> &'static str {
     }
 }
 
+/// Where rustup keeps a target's standard library; None when it is not installed.
+fn missing_std(sysroot: &Path, triple: &str) -> Option<String> {
+    let lib = sysroot.join("lib/rustlib").join(triple).join("lib");
+    (!lib.is_dir()).then(|| {
+        format!(
+            "the Rust standard library for {triple} is not installed (no {})\n  hint: `rustup target add {triple}`, or deploy a prebuilt package with --artifact (a release's handler zip)",
+            lib.display()
+        )
+    })
+}
+
+fn sysroot() -> Option<PathBuf> {
+    let out = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
 fn has_zigbuild() -> bool {
     Command::new("cargo-zigbuild")
         .arg("--version")
@@ -88,6 +116,11 @@ fn has_zigbuild() -> bool {
 /// 2.34 exactly; without it, a host build is accepted only if it needs no newer glibc.
 pub fn build(opts: &BuildOptions) -> Result<Package, PackageError> {
     let triple = target_triple(opts.architecture);
+    // Cargo's own message for a missing target ("can't find crate for `core`") comes after a
+    // long wait and does not say what to run.
+    if let Some(message) = sysroot().and_then(|root| missing_std(&root, triple)) {
+        return Err(PackageError::Toolchain(message));
+    }
     let zig = has_zigbuild();
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     if zig {
@@ -160,9 +193,11 @@ pub fn pack(binary: &Path, dir: &Path, stem: &str) -> Result<Package, PackageErr
     })
 }
 
-/// Uses a prebuilt package: a zip as it is, or a binary packed into one.
-pub fn prebuilt(path: &Path, scratch: &Path) -> Result<Package, PackageError> {
+/// Uses a prebuilt package: a zip as it is, or a binary packed into one. A checksum file beside
+/// it (`<file>.sha256`, or a release's `SHA256SUMS` naming the file) must agree with it.
+pub fn prebuilt(path: &Path, scratch: &Path, arch: Architecture) -> Result<Package, PackageError> {
     let bytes = std::fs::read(path).map_err(io("read", path))?;
+    verify_checksum(path, &bytes)?;
     if bytes.starts_with(b"PK\x03\x04") {
         return Ok(Package {
             zip_path: path.to_path_buf(),
@@ -171,7 +206,51 @@ pub fn prebuilt(path: &Path, scratch: &Path) -> Result<Package, PackageError> {
             binary_size: 0,
         });
     }
-    pack(path, scratch, "bootstrap")
+    pack(path, scratch, &format!("bootstrap-{}", arch.as_str()))
+}
+
+/// The checksum `sha256sum` wrote for `name` in `sums` (`<hex>  <name>`, or `<hex> *<name>`).
+fn listed_checksum(sums: &str, name: &str) -> Option<String> {
+    sums.lines().find_map(|line| {
+        let (hex, file) = line.split_once(char::is_whitespace)?;
+        let file = file.trim_start().trim_start_matches('*');
+        (file == name).then(|| hex.to_ascii_lowercase())
+    })
+}
+
+fn verify_checksum(path: &Path, bytes: &[u8]) -> Result<(), PackageError> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let own = dir.join(format!("{name}.sha256"));
+    let release = dir.join("SHA256SUMS");
+    for (sums, own_file) in [(own, true), (release, false)] {
+        let Ok(text) = std::fs::read_to_string(&sums) else {
+            continue;
+        };
+        // `<file>.sha256` may hold the bare hash; SHA256SUMS must name the file.
+        let expected = if own_file {
+            text.split_whitespace().next().map(str::to_ascii_lowercase)
+        } else {
+            listed_checksum(&text, name)
+        };
+        let Some(expected) = expected else {
+            continue;
+        };
+        let actual = sha256_hex(bytes);
+        if expected != actual {
+            return Err(PackageError::Checksum {
+                path: path.to_path_buf(),
+                sums,
+                expected,
+                actual,
+            });
+        }
+        return Ok(());
+    }
+    Ok(())
 }
 
 /// Lower-case hex of `bytes`.
@@ -186,4 +265,36 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 pub fn sha256_base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_files_in_sha256sum_form_are_read_for_the_right_name() {
+        let sums = "aa11  baken-handlers-x86_64.zip\nBB22 *baken-handlers-arm64.zip\n";
+        assert_eq!(
+            listed_checksum(sums, "baken-handlers-arm64.zip").as_deref(),
+            Some("bb22")
+        );
+        assert_eq!(
+            listed_checksum(sums, "baken-handlers-x86_64.zip").as_deref(),
+            Some("aa11")
+        );
+        assert_eq!(listed_checksum(sums, "other.zip"), None);
+    }
+
+    #[test]
+    fn a_missing_target_standard_library_is_named_with_the_command_that_installs_it() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("lib/rustlib/x86_64-unknown-linux-gnu/lib"))
+            .unwrap();
+        assert_eq!(missing_std(root.path(), "x86_64-unknown-linux-gnu"), None);
+        let message = missing_std(root.path(), "aarch64-unknown-linux-gnu").unwrap();
+        assert!(
+            message.contains("rustup target add aarch64-unknown-linux-gnu"),
+            "{message}"
+        );
+    }
 }

@@ -98,15 +98,77 @@ pub fn text(plan: &Plan, region: &str) -> String {
             owner_text(&c.owner)
         );
     }
-    let _ = writeln!(
-        out,
+    let _ = writeln!(out, "{}", summary(plan));
+    if plan.is_empty() && plan.conflicts.is_empty() {
+        let _ = writeln!(out, "No changes.");
+    }
+    out
+}
+
+fn summary(plan: &Plan) -> String {
+    format!(
         "Plan: {} to create, {} to update, {} to replace, {} to delete; {} in sync.",
         plan.count("create"),
         plan.count("update"),
         plan.count("replace"),
         plan.count("delete"),
         plan.in_sync.len()
+    )
+}
+
+/// Text for a Markdown table cell: pipes escaped, lines joined.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', "<br>")
+}
+
+/// For a pull request's job summary (`$GITHUB_STEP_SUMMARY`): a heading, the summary line, one
+/// table row per step with its changes, and the conflicts.
+pub fn markdown(plan: &Plan, region: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "### baken plan: stack `{}` ({} mode, {region})\n",
+        plan.stack,
+        plan.mode.as_str()
     );
+    let _ = writeln!(out, "**{}**\n", summary(plan));
+    if !plan.steps.is_empty() {
+        let _ = writeln!(out, "| | Action | Resource | Changes |\n|---|---|---|---|");
+        for step in &plan.steps {
+            let (sign, note) = match &step.action {
+                Action::Create => ("➕", String::new()),
+                Action::Update { .. } => ("✏️", String::new()),
+                Action::Replace { reason, .. } => ("♻️", format!("replace: {reason}")),
+                Action::Delete { holds_data: true } => ("🗑️", "its data is deleted with it".into()),
+                Action::Delete { .. } => ("🗑️", String::new()),
+            };
+            let mut changes: Vec<String> = step
+                .action
+                .changes()
+                .iter()
+                .map(|c| format!("`{}`", change_line(c).replace('`', "'")))
+                .collect();
+            if !note.is_empty() {
+                changes.insert(0, note);
+            }
+            let _ = writeln!(
+                out,
+                "| {sign} | {} | `{}` | {} |",
+                step.action.verb(),
+                step.resource,
+                cell(&changes.join("\n"))
+            );
+        }
+        out.push('\n');
+    }
+    for c in &plan.conflicts {
+        let _ = writeln!(
+            out,
+            "> **In the way:** `{}` exists, {}; deploy refuses until it is moved.\n",
+            c.resource,
+            owner_text(&c.owner)
+        );
+    }
     if plan.is_empty() && plan.conflicts.is_empty() {
         let _ = writeln!(out, "No changes.");
     }
@@ -116,6 +178,60 @@ pub fn text(plan: &Plan, region: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markdown_plans_escape_pipes_and_keep_one_row_per_step() {
+        use crate::desired::ResourceId;
+        let plan = Plan {
+            stack: "t".into(),
+            mode: crate::model::Mode::Mock,
+            steps: vec![
+                super::super::Step {
+                    resource: ResourceId::new(Kind::Function, "t-get-races"),
+                    action: Action::Update {
+                        changes: vec![
+                            Change {
+                                attribute: "memory".into(),
+                                live: Some("512".into()),
+                                wanted: Some("128".into()),
+                            },
+                            Change {
+                                attribute: "env A".into(),
+                                live: None,
+                                wanted: Some("x|y".into()),
+                            },
+                        ],
+                    },
+                    after: vec![],
+                },
+                super::super::Step {
+                    resource: ResourceId::new(Kind::Table, "t-cart"),
+                    action: Action::Delete { holds_data: true },
+                    after: vec![],
+                },
+            ],
+            in_sync: vec![],
+            conflicts: vec![],
+            unhealthy: vec![],
+        };
+        let md = markdown(&plan, "ap-northeast-1");
+        let rows: Vec<&str> = md
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| |"))
+            .collect();
+        assert_eq!(rows.len(), 2, "{md}");
+        assert!(
+            rows[0].contains("`memory: 512 → 128`<br>`env A: (absent) → x\\|y`"),
+            "{md}"
+        );
+        assert!(rows[1].contains("its data is deleted with it"), "{md}");
+        assert!(
+            md.contains(
+                "**Plan: 0 to create, 1 to update, 0 to replace, 1 to delete; 0 in sync.**"
+            ),
+            "{md}"
+        );
+    }
 
     #[test]
     fn references_to_resources_not_yet_created_read_as_known_after_apply() {

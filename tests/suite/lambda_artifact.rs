@@ -85,6 +85,69 @@ async fn the_real_handler_is_built_for_al2023_packed_reproducibly_and_serves_pro
     second.expect_code(0);
     assert_eq!(s.log.writes(), Vec::<String>::new());
 
+    // The release step: `baken package` writes the same bytes and a checksum sha256sum agrees
+    // with, and `deploy --artifact` takes that file (nothing to upload: the same code).
+    let dist = tempfile::tempdir().unwrap();
+    let packaged = tokio::process::Command::new(env!("CARGO_BIN_EXE_baken"))
+        .args(["package", "--json", "--out"])
+        .arg(dist.path())
+        .arg("--manifest")
+        .arg(&s.manifest)
+        .current_dir(workspace())
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        packaged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&packaged.stdout)
+    );
+    let released = dist.path().join("baken-handlers-x86_64.zip");
+    assert_eq!(
+        std::fs::read(&released).unwrap(),
+        zip_bytes,
+        "the release zip is the deployed zip"
+    );
+    let check = std::process::Command::new("sha256sum")
+        .args(["-c", "baken-handlers-x86_64.zip.sha256"])
+        .current_dir(dist.path())
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let released_arg = released.to_str().unwrap();
+    let third = crate::harness::run_baken(
+        &["deploy", "--yes", "--artifact", released_arg],
+        &s.manifest,
+        &s.endpoint,
+    )
+    .await;
+    third.expect_code(0);
+    // A damaged download: the checksum beside it no longer matches, and nothing is sent.
+    let mut damaged = zip_bytes.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 0xff;
+    std::fs::write(&released, &damaged).unwrap();
+    s.log.take();
+    let refused = crate::harness::run_baken(
+        &["deploy", "--yes", "--artifact", released_arg],
+        &s.manifest,
+        &s.endpoint,
+    )
+    .await;
+    refused.expect_code(1);
+    assert!(
+        refused.stderr.contains("does not match its checksum"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(s.log.count(), 0, "refused before any AWS request");
+
     // Drive the real bootstrap through a local Runtime API.
     let api = RuntimeApi::default();
     let addr = api.start().await;
@@ -162,4 +225,73 @@ async fn the_real_handler_is_built_for_al2023_packed_reproducibly_and_serves_pro
         .as_str()
         .unwrap()
         .contains("date parameter is required"));
+}
+
+/// `functions.architecture: arm64` end to end with a prebuilt package (this machine has only the
+/// x86_64 standard library; the release workflow builds the real arm64 zip).
+#[tokio::test(flavor = "multi_thread")]
+async fn arm64_functions_are_configured_for_arm64_and_a_build_without_its_target_says_what_to_install(
+) {
+    let s = TestStack::with_manifest("arm", "functions:\n  architecture: arm64\n").await;
+    let run = s
+        .baken(&[
+            "deploy",
+            "--yes",
+            "--json",
+            "--artifact",
+            s.artifact.to_str().unwrap(),
+        ])
+        .await;
+    run.expect_code(0);
+    let zip = run.json()["package"]["zip_path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        std::path::Path::new(&zip)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("bootstrap-arm64-"),
+        "{zip}"
+    );
+    let lambda = aws_sdk_lambda::Client::new(&sdk().await);
+    let c = lambda
+        .get_function_configuration()
+        .function_name(s.function("get-cart"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        c.architectures(),
+        [aws_sdk_lambda::types::Architecture::Arm64]
+    );
+
+    // Building arm64 here: refused at once, naming the rustup command, when the target's
+    // standard library is missing (as on this project's machines).
+    let sysroot = std::process::Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .unwrap();
+    let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_string();
+    let has_target = std::path::Path::new(&sysroot)
+        .join("lib/rustlib/aarch64-unknown-linux-gnu/lib")
+        .is_dir();
+    if !has_target {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_baken"))
+            .args(["package", "--architecture", "arm64", "--out"])
+            .arg(s.dir.path())
+            .arg("--manifest")
+            .arg(&s.manifest)
+            .current_dir(workspace())
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("rustup target add aarch64-unknown-linux-gnu"),
+            "{stderr}"
+        );
+    }
 }
