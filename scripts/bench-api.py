@@ -126,7 +126,8 @@ class Static(http.server.BaseHTTPRequestHandler):
 
 
 def dev_latency():
-    dev = subprocess.Popen([BAKEN, "dev", "--port", "0"], stdout=subprocess.PIPE, text=True)
+    # Its request log (one line per request on stderr) is not what is measured.
+    dev = subprocess.Popen([BAKEN, "dev", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     url = next(w for w in dev.stdout.readline().split() if w.startswith("http://"))
     host, port = url[len("http://"):].split(":")
     conn = http.client.HTTPConnection(host, port)

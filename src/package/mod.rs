@@ -112,7 +112,10 @@ fn has_zigbuild() -> bool {
         .unwrap_or(false)
 }
 
-/// Builds the `bootstrap` binary in release mode. With cargo-zigbuild it links against glibc
+/// The cargo profile of the Lambda binary (`[profile.lambda]` in the workspace's Cargo.toml).
+pub const LAMBDA_PROFILE: &str = "lambda";
+
+/// Builds the `bootstrap` binary with the `lambda` profile. With cargo-zigbuild it links against glibc
 /// 2.34 exactly; without it, a host build is accepted only if it needs no newer glibc.
 pub fn build(opts: &BuildOptions) -> Result<Package, PackageError> {
     let triple = target_triple(opts.architecture);
@@ -138,9 +141,16 @@ pub fn build(opts: &BuildOptions) -> Result<Package, PackageError> {
         }
         cmd.arg("build").arg("--target").arg(triple);
     }
-    cmd.args(["--release", "-p", "baken-handlers", "--bin", "bootstrap"])
-        .current_dir(&opts.workspace)
-        .env("CARGO_TARGET_DIR", &opts.target_dir);
+    cmd.args([
+        "--profile",
+        LAMBDA_PROFILE,
+        "-p",
+        "baken-handlers",
+        "--bin",
+        "bootstrap",
+    ])
+    .current_dir(&opts.workspace)
+    .env("CARGO_TARGET_DIR", &opts.target_dir);
     let shown = format!("{cmd:?}");
     let status = cmd
         .status()
@@ -151,7 +161,7 @@ pub fn build(opts: &BuildOptions) -> Result<Package, PackageError> {
     let binary = opts
         .target_dir
         .join(triple)
-        .join("release")
+        .join(LAMBDA_PROFILE)
         .join("bootstrap");
     pack(
         &binary,
