@@ -37,7 +37,7 @@ pub struct ManifestArgs {
 pub struct FormatArgs {
     /// Output format. JSON documents carry a `schema_version` (docs/json.md); errors are JSON too.
     /// `markdown` (plan only) is for a pull request's job summary.
-    #[arg(long, alias = "format", value_enum, default_value_t = OutputFormat::Text)]
+    #[arg(long, visible_alias = "format", value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
     /// Same as --output json.
     #[arg(long)]
@@ -454,7 +454,7 @@ mod docs_agree {
             let sub = cli.find_subcommand(name).unwrap();
             let flags: BTreeSet<String> = sub
                 .get_arguments()
-                .filter_map(|a| a.get_long())
+                .flat_map(|a| a.get_long_and_visible_aliases().unwrap_or_default())
                 .filter(|l| *l != "help")
                 .map(|l| format!("--{l}"))
                 .collect();

@@ -107,13 +107,19 @@ impl TestStack {
     }
 
     pub async fn deploy(&self) -> Run {
-        self.baken(&[
+        self.deploy_with(&[]).await
+    }
+
+    /// `deploy --yes --artifact <the small artefact>` and `extra`.
+    pub async fn deploy_with(&self, extra: &[&str]) -> Run {
+        let mut args = vec![
             "deploy",
             "--yes",
             "--artifact",
             self.artifact.to_str().unwrap(),
-        ])
-        .await
+        ];
+        args.extend_from_slice(extra);
+        self.baken(&args).await
     }
 
     pub fn table(&self, which: &str) -> String {

@@ -15,6 +15,26 @@ fn workspace() -> std::path::PathBuf {
     crate::harness::checkout()
 }
 
+/// `baken package --out OUT --manifest M ARGS…`, run in the checkout (it builds `handlers/`).
+async fn package(
+    out: &std::path::Path,
+    manifest: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_baken"))
+        .arg("package")
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .arg("--manifest")
+        .arg(manifest)
+        .current_dir(workspace())
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_real_handler_is_built_for_al2023_packed_reproducibly_and_serves_proxy_events() {
     let s = TestStack::new("real").await;
@@ -88,17 +108,7 @@ async fn the_real_handler_is_built_for_al2023_packed_reproducibly_and_serves_pro
     // The release step: `baken package` writes the same bytes and a checksum sha256sum agrees
     // with, and `deploy --artifact` takes that file (nothing to upload: the same code).
     let dist = tempfile::tempdir().unwrap();
-    let packaged = tokio::process::Command::new(env!("CARGO_BIN_EXE_baken"))
-        .args(["package", "--json", "--out"])
-        .arg(dist.path())
-        .arg("--manifest")
-        .arg(&s.manifest)
-        .current_dir(workspace())
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .await
-        .unwrap();
+    let packaged = package(dist.path(), &s.manifest, &["--json"]).await;
     assert!(
         packaged.status.success(),
         "{}",
@@ -233,15 +243,7 @@ async fn the_real_handler_is_built_for_al2023_packed_reproducibly_and_serves_pro
 async fn arm64_functions_are_configured_for_arm64_and_a_build_without_its_target_says_what_to_install(
 ) {
     let s = TestStack::with_manifest("arm", "functions:\n  architecture: arm64\n").await;
-    let run = s
-        .baken(&[
-            "deploy",
-            "--yes",
-            "--json",
-            "--artifact",
-            s.artifact.to_str().unwrap(),
-        ])
-        .await;
+    let run = s.deploy_with(&["--json"]).await;
     run.expect_code(0);
     let zip = run.json()["package"]["zip_path"]
         .as_str()
@@ -278,15 +280,7 @@ async fn arm64_functions_are_configured_for_arm64_and_a_build_without_its_target
         .join("lib/rustlib/aarch64-unknown-linux-gnu/lib")
         .is_dir();
     if !has_target {
-        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_baken"))
-            .args(["package", "--architecture", "arm64", "--out"])
-            .arg(s.dir.path())
-            .arg("--manifest")
-            .arg(&s.manifest)
-            .current_dir(workspace())
-            .output()
-            .await
-            .unwrap();
+        let out = package(s.dir.path(), &s.manifest, &["--architecture", "arm64"]).await;
         assert_eq!(out.status.code(), Some(1));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(

@@ -24,14 +24,7 @@ async fn outputs_come_from_the_account_and_match_what_aws_holds() {
 
     let file = s.dir.path().join("out.json");
     let deploy = s
-        .baken(&[
-            "deploy",
-            "--yes",
-            "--artifact",
-            s.artifact.to_str().unwrap(),
-            "--outputs-file",
-            file.to_str().unwrap(),
-        ])
+        .deploy_with(&["--outputs-file", file.to_str().unwrap()])
         .await;
     deploy.expect_code(0);
     assert!(deploy.stdout.contains("Outputs:"), "{}", deploy.stdout);
@@ -90,14 +83,7 @@ async fn an_outputs_file_that_cannot_be_written_is_refused_before_any_change() {
     let file = s.dir.path().join("no-such-dir/out.json");
     s.log.take();
     let run = s
-        .baken(&[
-            "deploy",
-            "--yes",
-            "--artifact",
-            s.artifact.to_str().unwrap(),
-            "--outputs-file",
-            file.to_str().unwrap(),
-        ])
+        .deploy_with(&["--outputs-file", file.to_str().unwrap()])
         .await;
     run.expect_code(1);
     assert!(
