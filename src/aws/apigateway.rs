@@ -648,3 +648,16 @@ pub async fn delete_stage(clients: &Clients, api_id: &str, stage: &str) -> Resul
     )?;
     Ok(())
 }
+
+/// API Gateway's management actions are HTTP verbs on resource paths. A REST API's id is not
+/// known before it exists, so the scope is the region's REST APIs (and their tags).
+pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions::Statement> {
+    use super::permissions::allow;
+    let path = |p: &str| format!("arn:aws:apigateway:{}::{p}", scope.region);
+    vec![allow(
+        "ApiGatewayRestApis",
+        "apigateway",
+        &["GET", "POST", "PUT", "PATCH", "DELETE"],
+        vec![path("/restapis"), path("/restapis/*"), path("/tags/*")],
+    )]
+}

@@ -378,3 +378,39 @@ pub async fn has_items(clients: &Clients, name: &str) -> Result<bool, AwsError> 
         .map_err(on("Scan", res(name)))?;
     Ok(out.count() > 0)
 }
+
+/// The two tables and their indexes; ListTables cannot be scoped. Tags in CreateTable need
+/// TagResource too.
+pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions::Statement> {
+    use super::permissions::allow;
+    let tables: Vec<String> = [&scope.stack.cart_table, &scope.stack.session_table]
+        .iter()
+        .flat_map(|t| {
+            let arn = scope.arn("dynamodb", &format!("table/{t}"));
+            [format!("{arn}/index/*"), arn]
+        })
+        .collect();
+    vec![
+        allow(
+            "DynamoDbList",
+            "dynamodb",
+            &["ListTables"],
+            vec!["*".into()],
+        ),
+        allow(
+            "DynamoDbTables",
+            "dynamodb",
+            &[
+                "CreateTable",
+                "DescribeTable",
+                "DeleteTable",
+                "UpdateTimeToLive",
+                "DescribeTimeToLive",
+                "ListTagsOfResource",
+                "TagResource",
+                "Scan",
+            ],
+            tables,
+        ),
+    ]
+}

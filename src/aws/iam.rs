@@ -421,3 +421,74 @@ pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
     )?;
     Ok(())
 }
+
+/// Roles and instance profiles live under the stack's path (`/baken/<stack>/`), so one ARN
+/// pattern covers them; the only managed policy baken attaches is Systems Manager's.
+pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions::Statement> {
+    use super::permissions::allow;
+    let path = role_path(&scope.stack.name);
+    let account = scope.account;
+    let roles = vec![format!("arn:aws:iam::{account}:role{path}*")];
+    let profiles = vec![format!("arn:aws:iam::{account}:instance-profile{path}*")];
+    let mut out = vec![
+        allow(
+            "IamList",
+            "iam",
+            &["ListRoles", "ListInstanceProfiles"],
+            vec!["*".into()],
+        ),
+        allow(
+            "IamRoles",
+            "iam",
+            &[
+                "GetRole",
+                "CreateRole",
+                "DeleteRole",
+                "TagRole",
+                "UpdateAssumeRolePolicy",
+                "GetRolePolicy",
+                "PutRolePolicy",
+                "DeleteRolePolicy",
+                "ListRolePolicies",
+                "ListAttachedRolePolicies",
+                "ListInstanceProfilesForRole",
+            ],
+            roles.clone(),
+        ),
+        allow(
+            "IamInstanceProfilesRead",
+            "iam",
+            &["GetInstanceProfile"],
+            profiles.clone(),
+        ),
+    ];
+    if scope.jravan() {
+        out.push(
+            allow(
+                "IamAttachSsmPolicy",
+                "iam",
+                &["AttachRolePolicy", "DetachRolePolicy"],
+                roles.clone(),
+            )
+            .when(serde_json::json!({"ArnEquals": {"iam:PolicyARN": crate::desired::gateway::SSM_CORE_POLICY}})),
+        );
+        out.push(allow(
+            "IamInstanceProfiles",
+            "iam",
+            &[
+                "CreateInstanceProfile",
+                "DeleteInstanceProfile",
+                "TagInstanceProfile",
+                "AddRoleToInstanceProfile",
+                "RemoveRoleFromInstanceProfile",
+            ],
+            profiles,
+        ));
+        out.push(
+            allow("IamPassGatewayRole", "iam", &["PassRole"], roles).when(
+                serde_json::json!({"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}),
+            ),
+        );
+    }
+    out
+}

@@ -498,3 +498,56 @@ pub async fn remove_permission(
     )?;
     Ok(())
 }
+
+/// The nine functions by name, and handing them their roles (PassRole to Lambda only). A
+/// function in a VPC also needs the caller to be able to describe the network (Lambda checks).
+pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions::Statement> {
+    use super::permissions::allow;
+    let functions: Vec<String> = scope
+        .stack
+        .functions
+        .iter()
+        .map(|f| scope.arn("lambda", &format!("function:{}", f.name)))
+        .collect();
+    let mut out = vec![
+        allow("LambdaList", "lambda", &["ListFunctions"], vec!["*".into()]),
+        allow(
+            "LambdaFunctions",
+            "lambda",
+            &[
+                "CreateFunction",
+                "DeleteFunction",
+                "GetFunction",
+                "GetFunctionConfiguration",
+                "UpdateFunctionCode",
+                "UpdateFunctionConfiguration",
+                "GetPolicy",
+                "AddPermission",
+                "RemovePermission",
+                "ListTags",
+                "TagResource",
+            ],
+            functions,
+        ),
+        allow(
+            "LambdaPassRoles",
+            "iam",
+            &["PassRole"],
+            vec![format!(
+                "arn:aws:iam::{}:role{}*",
+                scope.account,
+                crate::model::names::role_path(&scope.stack.name)
+            )],
+        )
+        .when(serde_json::json!({"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}})),
+    ];
+    if scope.jravan() {
+        out.push(allow(
+            "LambdaVpcChecks",
+            "ec2",
+            &["DescribeSecurityGroups", "DescribeSubnets", "DescribeVpcs"],
+            vec!["*".into()],
+        ));
+    }
+    out
+}

@@ -152,3 +152,40 @@ pub async fn events(
     }
     Ok(Some((out, true)))
 }
+
+/// The functions' log groups by name; DescribeLogGroups is allowed on `log-group:*` only.
+pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions::Statement> {
+    use super::permissions::allow;
+    let groups: Vec<String> = scope
+        .stack
+        .functions
+        .iter()
+        .flat_map(|f| {
+            let arn = scope.arn("logs", &format!("log-group:{}", log_group_name(&f.name)));
+            // Some actions name the group, others its streams (`…:*`).
+            [format!("{arn}:*"), arn]
+        })
+        .collect();
+    vec![
+        allow(
+            "LogsDescribe",
+            "logs",
+            &["DescribeLogGroups"],
+            vec![scope.arn("logs", "log-group:*")],
+        ),
+        allow(
+            "LogsGroups",
+            "logs",
+            &[
+                "CreateLogGroup",
+                "DeleteLogGroup",
+                "PutRetentionPolicy",
+                "ListTagsLogGroup",
+                "TagLogGroup",
+                "TagResource",
+                "FilterLogEvents",
+            ],
+            groups,
+        ),
+    ]
+}

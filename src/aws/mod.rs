@@ -9,6 +9,7 @@ pub mod error;
 pub mod iam;
 pub mod lambda;
 pub mod logs;
+pub mod permissions;
 pub mod retry;
 pub mod ssm;
 pub mod sts;

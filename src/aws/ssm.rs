@@ -257,3 +257,64 @@ pub async fn run_document(
     })
     .await
 }
+
+/// Reading the public Windows image parameter and the bootstrap report; in jravan mode the
+/// install document and running it on the stack's instance.
+pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions::Statement> {
+    use super::permissions::allow;
+    use crate::model::names::gateway_document_name;
+    let stack = &scope.stack.name;
+    let document = scope.arn("ssm", &format!("document/{}", gateway_document_name(stack)));
+    let mut out = vec![
+        allow(
+            "SsmParameters",
+            "ssm",
+            &["GetParameter"],
+            vec![
+                // Public parameters have no account in their ARN.
+                format!(
+                    "arn:aws:ssm:{}::parameter/aws/service/ami-windows-latest/*",
+                    scope.region
+                ),
+                scope.arn("ssm", &format!("parameter/baken/{stack}/*")),
+            ],
+        ),
+        allow(
+            "SsmDocumentRead",
+            "ssm",
+            &["GetDocument", "ListTagsForResource"],
+            vec![document.clone()],
+        ),
+    ];
+    if scope.jravan() {
+        out.push(allow(
+            "SsmDocumentWrite",
+            "ssm",
+            &[
+                "CreateDocument",
+                "UpdateDocument",
+                "UpdateDocumentDefaultVersion",
+                "DeleteDocument",
+                "AddTagsToResource",
+                "SendCommand",
+            ],
+            vec![document],
+        ));
+        out.push(
+            allow(
+                "SsmRunOnTheGateway",
+                "ssm",
+                &["SendCommand"],
+                vec![scope.arn("ec2", "instance/*")],
+            )
+            .when(serde_json::json!({"StringEquals": {"aws:ResourceTag/baken:stack": stack}})),
+        );
+        out.push(allow(
+            "SsmCommandResults",
+            "ssm",
+            &["GetCommandInvocation"],
+            vec!["*".into()],
+        ));
+    }
+    out
+}

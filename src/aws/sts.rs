@@ -17,3 +17,8 @@ pub async fn account_id(clients: &Clients) -> Result<String, AwsError> {
         )
     })
 }
+
+/// GetCallerIdentity needs no permission: AWS answers it for any valid credentials.
+pub fn permissions(_: &super::permissions::Scope) -> Vec<super::permissions::Statement> {
+    Vec::new()
+}

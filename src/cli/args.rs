@@ -111,6 +111,9 @@ pub enum Command {
     /// Build the Lambda package (the handler zip `deploy --artifact` takes) and its checksum
     /// file, without deploying. Needs no AWS account.
     Package(PackageArgs),
+    /// Print the IAM policy a role needs to run plan, deploy, status, teardown, output and logs
+    /// for this manifest, scoped to the stack's names and tags.
+    IamPolicy(IamPolicyArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Run the whole API locally on one port, with no AWS account.
@@ -128,6 +131,7 @@ impl Command {
             Command::Logs(a) => a.global.format.markdown(),
             Command::Cost(a) => a.format.markdown(),
             Command::Package(a) => a.format.markdown(),
+            Command::IamPolicy(a) => a.global.format.markdown(),
             Command::Plan(_) | Command::Completions(_) | Command::Dev(_) => false,
         }
     }
@@ -143,6 +147,7 @@ impl Command {
             Command::Logs(a) => a.global.json(),
             Command::Cost(a) => a.format.json(),
             Command::Package(a) => a.format.json(),
+            Command::IamPolicy(a) => a.global.json(),
             Command::Completions(_) | Command::Dev(_) => false,
         }
     }
@@ -292,6 +297,16 @@ pub struct PackageArgs {
     pub source: ManifestArgs,
     #[command(flatten)]
     pub format: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IamPolicyArgs {
+    /// The mode to allow; default: the manifest's. jravan's policy covers mock too, and is what
+    /// switching a jravan stack back to mock (or tearing it down) needs.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    #[command(flatten)]
+    pub global: Global,
 }
 
 #[derive(Debug, Args)]

@@ -8,6 +8,7 @@ mod cost;
 mod deploy;
 mod dev;
 pub mod error;
+mod iam_policy;
 mod logs;
 pub mod output;
 mod outputs;
@@ -53,6 +54,7 @@ async fn dispatch(command: &Command) -> Result<ExitCode, CliError> {
         Command::Logs(a) => logs::run(a).await,
         Command::Cost(a) => cost::run(a),
         Command::Package(a) => package::run(a),
+        Command::IamPolicy(a) => iam_policy::run(a).await,
         Command::Completions(a) => Ok(completions::run(a)),
         Command::Dev(a) => dev::run(a).await,
     }

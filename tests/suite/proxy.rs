@@ -13,10 +13,15 @@ use hyper::{Request, Response};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Seen {
     pub operation: String,
     pub write: bool,
+    /// The signing name from the SigV4 credential scope (`…/ap-northeast-1/lambda/aws4_request`),
+    /// which is also the service's prefix in IAM actions.
+    pub service: String,
+    /// The HTTP method, for the REST protocols (Lambda, API Gateway).
+    pub method: String,
 }
 
 #[derive(Clone, Default)]
@@ -50,6 +55,16 @@ fn is_read(op: &str) -> bool {
     .any(|p| op.starts_with(p))
 }
 
+/// `AWS4-HMAC-SHA256 Credential=KEY/DATE/REGION/SERVICE/aws4_request, …` → SERVICE.
+fn signing_service(authorization: &str) -> Option<String> {
+    let scope = authorization
+        .split("Credential=")
+        .nth(1)?
+        .split(',')
+        .next()?;
+    scope.split('/').nth(3).map(str::to_string)
+}
+
 /// The operation a request is, in each of the protocols the SDK speaks: JSON (X-Amz-Target),
 /// query (Action= in the form body) and REST (method and path).
 fn classify(method: &str, path: &str, target: Option<&str>, body: &[u8]) -> Seen {
@@ -58,6 +73,7 @@ fn classify(method: &str, path: &str, target: Option<&str>, body: &[u8]) -> Seen
         return Seen {
             write: !is_read(&op),
             operation: op,
+            ..Seen::default()
         };
     }
     let form = String::from_utf8_lossy(body);
@@ -65,11 +81,13 @@ fn classify(method: &str, path: &str, target: Option<&str>, body: &[u8]) -> Seen
         return Seen {
             write: !is_read(action),
             operation: action.to_string(),
+            ..Seen::default()
         };
     }
     Seen {
         write: !matches!(method, "GET" | "HEAD"),
         operation: format!("{method} {path}"),
+        ..Seen::default()
     }
 }
 
@@ -102,12 +120,21 @@ pub async fn start(upstream: &str) -> (String, Log) {
                             .get("x-amz-target")
                             .and_then(|v| v.to_str().ok())
                             .map(str::to_string);
-                        log.0.lock().unwrap().push(classify(
+                        let service = parts
+                            .headers
+                            .get("authorization")
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(signing_service)
+                            .unwrap_or_default();
+                        let mut seen = classify(
                             parts.method.as_str(),
                             parts.uri.path(),
                             target.as_deref(),
                             &body,
-                        ));
+                        );
+                        seen.service = service;
+                        seen.method = parts.method.to_string();
+                        log.0.lock().unwrap().push(seen);
                         let pq = parts
                             .uri
                             .path_and_query()

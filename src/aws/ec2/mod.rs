@@ -8,6 +8,7 @@
 
 mod instance;
 mod network;
+mod permissions;
 mod read;
 mod security;
 
@@ -20,6 +21,7 @@ pub use network::{
     delete_endpoint, delete_internet_gateway, delete_route_table, delete_subnet, delete_vpc,
     update_endpoint, update_internet_gateway, update_route_table, update_vpc,
 };
+pub use permissions::permissions;
 pub use read::{read, Ec2Live};
 pub use security::{
     apply_rules, create_security_group, delete_security_group, release_lambda_interfaces,

@@ -1,0 +1,26 @@
+//! `baken iam-policy`: the deploying role's policy document, from the service modules' own
+//! statements (`baken::aws::permissions`). The account id comes from the credentials in use.
+
+use std::process::ExitCode;
+
+use baken::aws::permissions::{policy, Scope};
+
+use super::args::IamPolicyArgs;
+use super::context::{load_stack, mode, open_session};
+use super::error::{CliError, EXIT_OK};
+
+pub async fn run(args: &IamPolicyArgs) -> Result<ExitCode, CliError> {
+    let stack = load_stack(&args.global.source)?;
+    let (mode, _) = mode(&stack, args.mode);
+    let session = open_session(&args.global, stack).await?;
+    let doc = policy(&Scope {
+        stack: &session.stack,
+        account: &session.account.id,
+        region: &session.stack.region,
+        mode,
+    });
+    // An IAM policy document as IAM takes it (`aws iam create-policy --policy-document file://…`),
+    // so no `schema_version` is added.
+    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    Ok(ExitCode::from(EXIT_OK))
+}

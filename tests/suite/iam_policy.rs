@@ -1,0 +1,120 @@
+//! `baken iam-policy`: every request baken sends in full runs (plan, deploy, a no-op deploy,
+//! status, output, logs, a mode switch both ways, teardown) is recorded at the emulator, and each
+//! one's IAM action must be allowed by the policy baken prints for that mode. Resource scoping is
+//! not checked here: moto does not evaluate IAM.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::harness::TestStack;
+use crate::jravan::{deploy_jravan, JRAVAN};
+use crate::proxy::Seen;
+
+/// The IAM action of a request: `service:Operation` for the JSON and query protocols, the
+/// operation behind a REST path for Lambda, the HTTP verb for API Gateway's management API.
+fn action(seen: &Seen) -> Option<String> {
+    match seen.service.as_str() {
+        // AWS answers GetCallerIdentity whatever the policy says.
+        "sts" => None,
+        "apigateway" => Some(format!("apigateway:{}", seen.method)),
+        "lambda" => Some(format!("lambda:{}", lambda_operation(&seen.operation))),
+        "" => panic!("an unsigned request: {seen:?}"),
+        service => Some(format!("{service}:{}", seen.operation)),
+    }
+}
+
+/// Lambda's REST routes (API versions 2015-03-31 and, for tags, 2017-03-31) as operations.
+fn lambda_operation(request: &str) -> String {
+    let (method, path) = request.split_once(' ').unwrap();
+    let parts: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    let op = match (method, parts.as_slice()) {
+        ("GET", [_, "functions"]) => "ListFunctions",
+        ("POST", [_, "functions"]) => "CreateFunction",
+        ("GET", [_, "functions", _]) => "GetFunction",
+        ("DELETE", [_, "functions", _]) => "DeleteFunction",
+        ("GET", [_, "functions", _, "configuration"]) => "GetFunctionConfiguration",
+        ("PUT", [_, "functions", _, "configuration"]) => "UpdateFunctionConfiguration",
+        ("PUT", [_, "functions", _, "code"]) => "UpdateFunctionCode",
+        ("GET", [_, "functions", _, "policy"]) => "GetPolicy",
+        ("POST", [_, "functions", _, "policy"]) => "AddPermission",
+        ("DELETE", [_, "functions", _, "policy", _]) => "RemovePermission",
+        ("GET", [_, "tags", ..]) => "ListTags",
+        ("POST", [_, "tags", ..]) => "TagResource",
+        _ => panic!("a Lambda request this test cannot name: {request}"),
+    };
+    op.to_string()
+}
+
+fn allowed(policy: &Value) -> BTreeSet<String> {
+    policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .inspect(|s| assert_eq!(s["Effect"], "Allow"))
+        .flat_map(|s| s["Action"].as_array().unwrap().iter())
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn policy(s: &TestStack, mode: &str) -> Value {
+    let run = s.baken(&["iam-policy", "--mode", mode]).await;
+    run.expect_code(0);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["Version"], "2012-10-17");
+    doc
+}
+
+#[track_caller]
+fn check(requests: &[Seen], policy: &Value, what: &str) {
+    let allowed = allowed(policy);
+    let needed: BTreeSet<String> = requests.iter().filter_map(action).collect();
+    assert!(
+        needed.len() > 20,
+        "{what}: too few requests recorded: {needed:?}"
+    );
+    let missing: Vec<&String> = needed.difference(&allowed).collect();
+    assert!(
+        missing.is_empty(),
+        "{what}: not allowed by `baken iam-policy`: {missing:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_request_of_a_mock_stacks_life_is_allowed_by_its_policy() {
+    let s = TestStack::new("iammock").await;
+    let mock = policy(&s, "mock").await;
+    // No EC2 write and no instance profile write in mock mode.
+    let actions = allowed(&mock);
+    assert!(
+        !actions.contains("ec2:RunInstances") && !actions.contains("iam:CreateInstanceProfile")
+    );
+    s.log.take();
+    s.baken(&["plan", "--no-build"]).await.expect_code(2);
+    s.deploy().await.expect_code(0);
+    s.deploy().await.expect_code(0);
+    s.baken(&["status"]).await.expect_code(0);
+    s.baken(&["output"]).await.expect_code(0);
+    s.baken(&["logs"]).await.expect_code(0);
+    s.baken(&["teardown", "--yes"]).await.expect_code(0);
+    check(&s.log.take(), &mock, "mock");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_request_of_a_jravan_stack_and_its_switch_back_is_allowed_by_the_jravan_policy() {
+    let s = TestStack::with_manifest("iamjr", JRAVAN).await;
+    let jravan = policy(&s, "jravan").await;
+    s.log.take();
+    s.deploy().await.expect_code(0);
+    deploy_jravan(&s, &[]).await.expect_code(0);
+    deploy_jravan(&s, &[]).await.expect_code(0);
+    s.baken(&["status"]).await.expect_code(0);
+    s.baken(&["output", "gateway_public_ip", "--raw"])
+        .await
+        .expect_code(0);
+    s.baken(&["logs", "gateway"]).await;
+    s.deploy_with(&["--mode", "mock"]).await.expect_code(0);
+    deploy_jravan(&s, &[]).await.expect_code(0);
+    s.baken(&["teardown", "--yes"]).await.expect_code(0);
+    check(&s.log.take(), &jravan, "jravan");
+}
