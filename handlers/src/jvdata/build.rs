@@ -1,5 +1,5 @@
 //! Writes byte-exact JV-Data records from field values: the fixtures of the parser's tests and of
-//! the gateway's are built here, never typed by hand. Positions are jvdata.md's, 1-based.
+//! the gateway's are built here, never typed by hand. Positions are docs/jvdata.md's, 1-based.
 
 use encoding_rs::SHIFT_JIS;
 

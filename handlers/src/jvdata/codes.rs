@@ -1,4 +1,4 @@
-//! Code tables of jvdata.md §6, as the names people use.
+//! Code tables of docs/jvdata.md §6, as the names people use.
 
 /// トラックコード → 芝 / ダート / 障害 (§6.3: turf 10–22, dirt 23–26 and 29, sand 27–28 counted
 /// as dirt, jump 51–59).

@@ -1,4 +1,4 @@
-//! HR 払戻 (jvdata.md §5, 719 bytes).
+//! HR 払戻 (docs/jvdata.md §5, 719 bytes).
 
 use super::{Fields, Header, RecordError};
 

@@ -1,4 +1,4 @@
-//! JV-Data records (jvdata.md) parsed from their raw Shift_JIS (cp932) bytes by byte position.
+//! JV-Data records (docs/jvdata.md) parsed from their raw Shift_JIS (cp932) bytes by byte position.
 //! Text fields are decoded one field at a time: slicing a decoded string by the byte positions
 //! goes wrong after the first full-width character, which is the original app's bug.
 //!
@@ -21,7 +21,7 @@ mod tests;
 pub struct RecordError {
     pub record: &'static str,
     pub field: &'static str,
-    /// 1-based, as jvdata.md counts.
+    /// 1-based, as docs/jvdata.md counts.
     pub offset: usize,
     pub problem: String,
 }
@@ -30,7 +30,7 @@ pub struct RecordError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
     pub record_type: String,
-    /// データ区分 (jvdata.md §6.10).
+    /// データ区分 (docs/jvdata.md §6.10).
     pub data_kubun: char,
     pub make_date: String,
     /// The 16-digit race key YYYYMMDDJJKKHHRR.

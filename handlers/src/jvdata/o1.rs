@@ -1,4 +1,4 @@
-//! O1 オッズ1 単勝・複勝・枠連 (jvdata.md §4, 962 bytes).
+//! O1 オッズ1 単勝・複勝・枠連 (docs/jvdata.md §4, 962 bytes).
 
 use super::{Fields, Header, RecordError};
 

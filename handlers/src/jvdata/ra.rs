@@ -1,4 +1,4 @@
-//! RA レース詳細 (jvdata.md §2, 1 272 bytes).
+//! RA レース詳細 (docs/jvdata.md §2, 1 272 bytes).
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 

@@ -1,4 +1,4 @@
-//! SE 馬毎レース情報 (jvdata.md §3, 555 bytes).
+//! SE 馬毎レース情報 (docs/jvdata.md §3, 555 bytes).
 
 use super::{codes, Fields, Header, RecordError};
 

@@ -1,4 +1,4 @@
-"""JV-Link return codes (jvdata.md §7.6, §7.7)."""
+"""JV-Link return codes (docs/jvdata.md §7.6, §7.7)."""
 
 OK = 0
 NO_DATA = -1  # JVOpen/JVRTOpen: nothing matches. JVGets: end of one file (a file switch).

@@ -18,7 +18,7 @@ class JVLink(Protocol):
 
 
 class ComJVLink:
-    """JV-Link through pywin32 dynamic dispatch (jvdata.md §7.9: pass every by-reference
+    """JV-Link through pywin32 dynamic dispatch (docs/jvdata.md §7.9: pass every by-reference
     argument, results come back as tuples; makepy wrappers fail on JVOpen)."""
 
     BUFFER = 110_000  # larger than any record

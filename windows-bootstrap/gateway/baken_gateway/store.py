@@ -1,6 +1,6 @@
 """Raw JV-Data records in SQLite, indexed by race key, horse id and jockey code.
 
-Only the index fields are read from the records (byte positions of jvdata.md); everything else
+Only the index fields are read from the records (byte positions of docs/jvdata.md); everything else
 stays raw for the Rust parser. A record replaces the earlier one of the same key, so later stages
 (出馬表 → 速報 → 成績) and re-reads after an interrupted sync never duplicate anything.
 """

@@ -15,7 +15,7 @@ from .store import Store
 
 log = logging.getLogger("baken_gateway")
 
-# Setup without a dialog on the first run, normal updates afterwards (jvdata.md §7.3).
+# Setup without a dialog on the first run, normal updates afterwards (docs/jvdata.md §7.3).
 OPTION_NORMAL = 1
 OPTION_SETUP_NO_DIALOG = 4
 SETUP_FROM = "19860101000000"

@@ -1,4 +1,4 @@
-"""A fake JV-Link that replays the fixture corpus with JV-Link's semantics (jvdata.md §7): files
+"""A fake JV-Link that replays the fixture corpus with JV-Link's semantics (docs/jvdata.md §7): files
 newer than `fromtime`, `-3` while a file "downloads", `-1` at each file's end, `0` at the end,
 `-202` on an open without a close, and error codes injected at chosen reads."""
 import pathlib
