@@ -451,7 +451,7 @@ mod docs_agree {
             .split("\n### `baken ")
             .skip(1)
             .map(|s| {
-                let name = s.split(|c: char| c == '`' || c == ' ').next().unwrap();
+                let name = s.split(['`', ' ']).next().unwrap();
                 (name, s)
             })
             .collect();
