@@ -40,7 +40,7 @@ pub async fn run(args: &LogsArgs) -> Result<ExitCode, CliError> {
     let first = reader.poll(&session.clients).await?;
     if first.missing.len() == selected.len() {
         return Err(CliError::NotFound(format!(
-            "stack {} has no log group for {}\n  hint: deploy the stack first (`baken deploy`), or check --manifest and --region",
+            "stack {} has nothing to read for {}: no log group (or gateway bootstrap report) exists\n  hint: deploy the stack first (`baken deploy`), or check --manifest and --region",
             session.stack.name,
             first.missing.join(", ")
         )));

@@ -106,7 +106,11 @@ async fn logs_refuses_unknown_functions_and_bad_durations_before_any_request() {
     // A stack that is not deployed has nothing to read: an error that says so.
     let run = s.baken(&["logs"]).await;
     run.expect_code(1);
-    assert!(run.stderr.contains("has no log group"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("has nothing to read for"),
+        "{}",
+        run.stderr
+    );
 }
 
 type Lines = tokio::io::Lines<BufReader<tokio::process::ChildStdout>>;

@@ -10,7 +10,7 @@
 
 use crate::aws::permissions::{allow, Scope, Statement};
 
-const READS: [&str; 17] = [
+const READS: [&str; 15] = [
     "DescribeAddresses",
     "DescribeAvailabilityZones",
     "DescribeInstanceAttribute",
@@ -22,12 +22,10 @@ const READS: [&str; 17] = [
     "DescribeRouteTables",
     "DescribeSecurityGroups",
     "DescribeSubnets",
-    "DescribeTags",
     "DescribeVolumes",
     "DescribeVpcAttribute",
     "DescribeVpcEndpoints",
     "DescribeVpcs",
-    "DescribeImages",
 ];
 
 pub fn permissions(scope: &Scope) -> Vec<Statement> {
