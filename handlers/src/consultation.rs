@@ -139,7 +139,8 @@ pub fn amount_feedback(total: i64, loss_limit: Option<i64>) -> Value {
                 yen(limit)
             ),
         ),
-        Some(limit) if total * 10 >= limit * 8 => (
+        // In i128: `total * 10` overflowed i64 for totals and limits near its top.
+        Some(limit) if i128::from(total) * 10 >= i128::from(limit) * 8 => (
             "caution",
             format!(
                 "合計掛け金{}は、残り許容負け額{}の80%以上です。",
@@ -176,6 +177,15 @@ mod tests {
         assert_eq!(
             amount_feedback(10_000, Some(10_000))["warning_level"],
             "warning"
+        );
+        // Regression: a loss limit near i64::MAX panicked with "attempt to multiply with overflow".
+        assert_eq!(
+            amount_feedback(i64::MAX, Some(i64::MAX - 1))["warning_level"],
+            "warning"
+        );
+        assert_eq!(
+            amount_feedback(100, Some(i64::MAX))["warning_level"],
+            "none"
         );
         let over = amount_feedback(12_000, Some(10_000));
         assert_eq!(over["warning_level"], "warning");

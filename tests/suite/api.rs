@@ -442,6 +442,15 @@ async fn a_consultation_gives_feedback_in_the_bets_own_order_and_chats() {
         .await,
         "loss_limit must be a whole number",
     );
+    // Regression: i64::MAX as the loss limit answered 500 (multiply overflow in the feedback).
+    bad_request(
+        &dev.post(
+            "/consultations",
+            &format!(r#"{{"cart_id": "{cart_id}", "loss_limit": 9223372036854775807}}"#),
+        )
+        .await,
+        "loss_limit must be at most 1000000000000 yen",
+    );
     assert_eq!(
         dev.post("/consultations", r#"{"cart_id": "none"}"#)
             .await

@@ -39,12 +39,20 @@ fn session_body(s: &Session) -> serde_json::Value {
     })
 }
 
+/// A trillion yen: far above any real limit, far below where arithmetic on it could overflow.
+pub const MAX_LOSS_LIMIT: i64 = 1_000_000_000_000;
+
 pub async fn start(app: &App, req: &ApiRequest) -> ApiResult {
     let body = Body::parse(req)?;
     let cart_id = body.required_str("cart_id")?;
     let loss_limit = body.optional_int("loss_limit")?;
     if loss_limit.is_some_and(|l| l < 0) {
         return Err(ApiError::bad_request("loss_limit must not be negative"));
+    }
+    if loss_limit.is_some_and(|l| l > MAX_LOSS_LIMIT) {
+        return Err(ApiError::bad_request(format!(
+            "loss_limit must be at most {MAX_LOSS_LIMIT} yen"
+        )));
     }
     let cart = cart_or_404(app, cart_id).await?;
     if cart.items.is_empty() {

@@ -25,8 +25,12 @@ pub struct Cart {
 }
 
 impl Cart {
+    /// Saturates instead of overflowing: each amount is bounded by the maximum bet, but that
+    /// bound is the operator's to set.
     pub fn total(&self) -> i64 {
-        self.items.iter().map(|i| i.amount).sum()
+        self.items
+            .iter()
+            .fold(0i64, |sum, i| sum.saturating_add(i.amount))
     }
 }
 
