@@ -1,0 +1,258 @@
+//! Reading a stack's REST API: the API, its resource tree, gateway responses and stage, in the
+//! attribute form the plan compares.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_apigateway::types::IntegrationType;
+
+use super::{api_res, GATEWAY_RESPONSE_TYPES};
+use crate::aws::error::{absent_if, on};
+use crate::aws::{AwsError, Clients};
+use crate::desired::api::format_rate;
+use crate::desired::{Attrs, Kind, ResourceId};
+use crate::live::{LiveResource, Owner};
+
+pub struct LiveApi {
+    pub api_id: Option<String>,
+    pub resource_ids: BTreeMap<String, String>,
+    pub resources: Vec<LiveResource>,
+}
+
+/// Finds the REST API called `name` (ours preferred) and reads everything under it.
+pub async fn read(
+    clients: &Clients,
+    stack: &str,
+    name: &str,
+    stage: &str,
+) -> Result<LiveApi, AwsError> {
+    let mut apis = Vec::new();
+    let mut pages = clients
+        .apigateway
+        .get_rest_apis()
+        .limit(500)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(on("GetRestApis", api_res(name)))?;
+        apis.extend(
+            page.items
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|a| a.name() == Some(name)),
+        );
+    }
+    let owner_of = |a: &aws_sdk_apigateway::types::RestApi| {
+        Owner::from_tags(
+            stack,
+            a.tags()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+    };
+    let mut out = LiveApi {
+        api_id: None,
+        resource_ids: BTreeMap::new(),
+        resources: Vec::new(),
+    };
+    let Some(api) = apis
+        .iter()
+        .find(|a| owner_of(a) == Owner::Ours)
+        .or(apis.first())
+    else {
+        return Ok(out);
+    };
+    let owner = owner_of(api);
+    let id = api.id().unwrap_or_default().to_string();
+    let endpoint_type = api
+        .endpoint_configuration()
+        .and_then(|e| e.types().first())
+        .map(|t| t.as_str().to_string())
+        .unwrap_or_default();
+    let attrs = Attrs::from([
+        (
+            "description".to_string(),
+            api.description().unwrap_or_default().to_string(),
+        ),
+        ("endpoint_type".into(), endpoint_type),
+    ]);
+    out.resources.push(LiveResource::new(
+        ResourceId::new(Kind::RestApi, name),
+        attrs,
+        owner.clone(),
+    ));
+    if owner != Owner::Ours {
+        return Ok(out);
+    }
+    out.api_id = Some(id.clone());
+    let (tree, ids) = read_tree(clients, &id, name).await?;
+    out.resources.extend(tree);
+    out.resource_ids = ids;
+    out.resources
+        .extend(read_gateway_responses(clients, &id, name).await?);
+    out.resources
+        .extend(read_stage(clients, &id, name, stage).await?);
+    Ok(out)
+}
+
+async fn read_tree(
+    clients: &Clients,
+    api_id: &str,
+    name: &str,
+) -> Result<(Vec<LiveResource>, BTreeMap<String, String>), AwsError> {
+    let mut items = Vec::new();
+    let mut pages = clients
+        .apigateway
+        .get_resources()
+        .rest_api_id(api_id)
+        .embed("methods")
+        .limit(500)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        items.extend(
+            page.map_err(on("GetResources", api_res(name)))?
+                .items
+                .unwrap_or_default(),
+        );
+    }
+    let mut ids = BTreeMap::new();
+    let mut live = Vec::new();
+    for r in items {
+        let path = r.path().unwrap_or_default().to_string();
+        ids.insert(path.clone(), r.id().unwrap_or_default().to_string());
+        if path == "/" {
+            continue;
+        }
+        let mut attrs = Attrs::new();
+        for (verb, m) in r.resource_methods().into_iter().flatten() {
+            attrs.insert(
+                format!("{verb} authorization"),
+                m.authorization_type().unwrap_or_default().to_string(),
+            );
+            let Some(i) = m.method_integration() else {
+                attrs.insert(format!("{verb} integration"), "none".into());
+                continue;
+            };
+            let text = match i.r#type() {
+                Some(IntegrationType::AwsProxy) => {
+                    format!("AWS_PROXY {}", i.uri().unwrap_or_default())
+                }
+                Some(t) => t.as_str().to_string(),
+                None => "none".into(),
+            };
+            attrs.insert(format!("{verb} integration"), text);
+            let ok = i.integration_responses().and_then(|r| r.get("200"));
+            for (param, value) in ok
+                .and_then(|r| r.response_parameters())
+                .into_iter()
+                .flatten()
+            {
+                if let Some(header) = param.strip_prefix("method.response.header.") {
+                    attrs.insert(format!("{verb} header {header}"), value.clone());
+                }
+            }
+        }
+        live.push(LiveResource::new(
+            ResourceId::new(Kind::ApiResource, path),
+            attrs,
+            Owner::Ours,
+        ));
+    }
+    Ok((live, ids))
+}
+
+async fn read_gateway_responses(
+    clients: &Clients,
+    api_id: &str,
+    name: &str,
+) -> Result<Vec<LiveResource>, AwsError> {
+    let out = clients
+        .apigateway
+        .get_gateway_responses()
+        .rest_api_id(api_id)
+        .limit(500)
+        .send()
+        .await
+        .map_err(on("GetGatewayResponses", api_res(name)))?;
+    Ok(out
+        .items()
+        .iter()
+        .filter_map(|r| {
+            let t = r.response_type()?.as_str();
+            let params = r.response_parameters().cloned().unwrap_or_default();
+            if !GATEWAY_RESPONSE_TYPES.contains(&t) || (r.default_response() && params.is_empty()) {
+                return None;
+            }
+            let attrs = params
+                .iter()
+                .filter_map(|(p, v)| {
+                    Some((
+                        format!("header {}", p.strip_prefix("gatewayresponse.header.")?),
+                        v.clone(),
+                    ))
+                })
+                .collect();
+            Some(LiveResource::new(
+                ResourceId::new(Kind::GatewayResponse, t),
+                attrs,
+                Owner::Ours,
+            ))
+        })
+        .collect())
+}
+
+async fn read_stage(
+    clients: &Clients,
+    api_id: &str,
+    name: &str,
+    stage: &str,
+) -> Result<Option<LiveResource>, AwsError> {
+    let got = absent_if(
+        clients
+            .apigateway
+            .get_stage()
+            .rest_api_id(api_id)
+            .stage_name(stage)
+            .send()
+            .await
+            .map_err(on("GetStage", format!("stage {stage}"))),
+        &["NotFoundException"],
+    )?;
+    let Some(got) = got else { return Ok(None) };
+    let mut attrs = Attrs::new();
+    if let Some(dep) = got.deployment_id() {
+        let d = absent_if(
+            clients
+                .apigateway
+                .get_deployment()
+                .rest_api_id(api_id)
+                .deployment_id(dep)
+                .send()
+                .await
+                .map_err(on("GetDeployment", api_res(name))),
+            &["NotFoundException"],
+        )?;
+        attrs.insert(
+            "deployment".into(),
+            d.and_then(|d| d.description)
+                .unwrap_or_else(|| format!("deployment {dep}")),
+        );
+    }
+    let all = got.method_settings().and_then(|m| m.get("*/*"));
+    attrs.insert(
+        "throttling.rate_limit".into(),
+        all.map(|s| format_rate(s.throttling_rate_limit()))
+            .unwrap_or_else(|| "unset".into()),
+    );
+    attrs.insert(
+        "throttling.burst_limit".into(),
+        all.map(|s| s.throttling_burst_limit().to_string())
+            .unwrap_or_else(|| "unset".into()),
+    );
+    Ok(Some(LiveResource::new(
+        ResourceId::new(Kind::Stage, stage),
+        attrs,
+        Owner::Ours,
+    )))
+}
