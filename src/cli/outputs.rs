@@ -16,8 +16,8 @@ pub async fn run(args: &OutputArgs) -> Result<ExitCode, CliError> {
     let global = &args.global;
     let stack = load_stack(&global.source)?;
     let session = open_session(global, stack).await?;
-    let planned = session.plan_status().await?;
-    let outputs = Outputs::of_live(&session.stack, &planned.live);
+    let live = session.read().await?;
+    let outputs = Outputs::of_live(&session.stack, &live);
     let Some(name) = args.name else {
         if global.json() {
             print_json(&document(

@@ -149,10 +149,15 @@ impl Session {
         }))
     }
 
+    /// What the stack has in the account, in either mode; no plan (`baken output`).
+    pub async fn read(&self) -> Result<LiveState, AwsError> {
+        read_live(&self.clients, &self.stack, &self.names(self.stack.mode)).await
+    }
+
     /// The plan against the mode the stack is deployed in (the manifest's when it is not
     /// deployed), without the function code or the gateway software: what `status` reports.
     pub async fn plan_status(&self) -> Result<Planned, EngineError> {
-        let live = read_live(&self.clients, &self.stack, &self.names(self.stack.mode)).await?;
+        let live = self.read().await?;
         let mode = live.deployed_mode.unwrap_or(self.stack.mode);
         let facts = self.facts(mode, &live, None).await?;
         let desired = desired_state(

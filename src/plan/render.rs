@@ -63,15 +63,10 @@ pub fn text(plan: &Plan, region: &str) -> String {
         plan.mode.as_str()
     );
     for step in &plan.steps {
-        let (sign, note) = match &step.action {
-            Action::Create => ("+", String::new()),
-            Action::Update { .. } => ("~", String::new()),
-            Action::Replace { reason, .. } => ("-/+", format!(" ({reason})")),
-            Action::Delete { holds_data: true } => {
-                ("-", " (its data is deleted with it)".to_string())
-            }
-            Action::Delete { .. } => ("-", String::new()),
-        };
+        let note = note(&step.action)
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        let sign = sign(&step.action);
         // The gateway instance holds JV-Link's downloaded data (gigabytes, hours to fetch).
         let note = if step.resource.kind == Kind::Instance
             && matches!(step.action, Action::Replace { .. })
@@ -105,6 +100,25 @@ pub fn text(plan: &Plan, region: &str) -> String {
     out
 }
 
+/// Terraform's marks: `+` create, `~` update, `-/+` replace, `-` delete.
+fn sign(action: &Action) -> &'static str {
+    match action {
+        Action::Create => "+",
+        Action::Update { .. } => "~",
+        Action::Replace { .. } => "-/+",
+        Action::Delete { .. } => "-",
+    }
+}
+
+/// What a step needs said beside it: why it replaces, or that it deletes data.
+fn note(action: &Action) -> Option<String> {
+    match action {
+        Action::Replace { reason, .. } => Some(reason.clone()),
+        Action::Delete { holds_data: true } => Some("its data is deleted with it".into()),
+        _ => None,
+    }
+}
+
 fn summary(plan: &Plan) -> String {
     format!(
         "Plan: {} to create, {} to update, {} to replace, {} to delete; {} in sync.",
@@ -135,25 +149,19 @@ pub fn markdown(plan: &Plan, region: &str) -> String {
     if !plan.steps.is_empty() {
         let _ = writeln!(out, "| | Action | Resource | Changes |\n|---|---|---|---|");
         for step in &plan.steps {
-            let (sign, note) = match &step.action {
-                Action::Create => ("➕", String::new()),
-                Action::Update { .. } => ("✏️", String::new()),
-                Action::Replace { reason, .. } => ("♻️", format!("replace: {reason}")),
-                Action::Delete { holds_data: true } => ("🗑️", "its data is deleted with it".into()),
-                Action::Delete { .. } => ("🗑️", String::new()),
-            };
             let mut changes: Vec<String> = step
                 .action
                 .changes()
                 .iter()
                 .map(|c| format!("`{}`", change_line(c).replace('`', "'")))
                 .collect();
-            if !note.is_empty() {
+            if let Some(note) = note(&step.action) {
                 changes.insert(0, note);
             }
             let _ = writeln!(
                 out,
-                "| {sign} | {} | `{}` | {} |",
+                "| `{}` | {} | `{}` | {} |",
+                sign(&step.action),
                 step.action.verb(),
                 step.resource,
                 cell(&changes.join("\n"))
