@@ -65,12 +65,20 @@ async fn bash_loads_the_completion_script_and_completes_every_command() {
 
 #[tokio::test]
 async fn zsh_and_fish_scripts_name_every_command() {
-    for (shell, marker) in [("zsh", "#compdef baken"), ("fish", "complete -c baken")] {
+    // Each command as the shell's own syntax offers it, not merely the word somewhere.
+    type Entry = fn(&str) -> String;
+    let shells: [(&str, &str, Entry); 2] = [
+        ("zsh", "#compdef baken", |c| format!("'{c}:")),
+        ("fish", "complete -c baken", |c| {
+            format!("-n \"__fish_baken_needs_command\" -f -a \"{c}\"")
+        }),
+    ];
+    for (shell, marker, entry) in shells {
         let run = completions(shell).await;
         run.expect_code(0);
         assert!(run.stdout.contains(marker), "{shell}");
         for c in COMMANDS {
-            assert!(run.stdout.contains(c), "{shell}: {c}");
+            assert!(run.stdout.contains(&entry(c)), "{shell}: {c}");
         }
     }
     let bad = completions("powershell7").await;

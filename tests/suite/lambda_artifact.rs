@@ -279,7 +279,12 @@ async fn arm64_functions_are_configured_for_arm64_and_a_build_without_its_target
     let has_target = std::path::Path::new(&sysroot)
         .join("lib/rustlib/aarch64-unknown-linux-gnu/lib")
         .is_dir();
-    if !has_target {
+    if has_target {
+        // Not this project's machines: building arm64 would then take a full release build.
+        eprintln!(
+            "aarch64 standard library installed: the missing-target refusal is not exercised"
+        );
+    } else {
         let out = package(s.dir.path(), &s.manifest, &["--architecture", "arm64"]).await;
         assert_eq!(out.status.code(), Some(1));
         let stderr = String::from_utf8_lossy(&out.stderr);
