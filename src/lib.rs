@@ -14,3 +14,4 @@ pub mod manifest;
 pub mod model;
 pub mod package;
 pub mod plan;
+pub mod resource;

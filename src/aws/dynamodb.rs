@@ -14,8 +14,9 @@ use aws_sdk_dynamodb::types::{
 use super::error::{absent_if, on};
 use super::retry::{wait_until, Poll};
 use super::{AwsError, Clients};
-use crate::desired::{Attrs, Kind, ResourceId, TableSpec};
+use crate::desired::TableSpec;
 use crate::live::{Health, LiveResource, Owner};
+use crate::resource::{Attrs, Kind, ResourceId};
 
 fn res(name: &str) -> String {
     format!("table {name}")

@@ -11,10 +11,12 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::error::{absent_if, on};
 use super::{AwsError, Clients};
-use crate::desired::network::PRESENT;
-use crate::desired::{Attrs, InstanceProfileSpec, Kind, ResourceId, RoleSpec};
-use crate::live::{canonical_json, decode_policy_document, LiveResource, Owner};
+use crate::desired::{InstanceProfileSpec, RoleSpec};
+use crate::live::{LiveResource, Owner};
 use crate::model::names::role_path;
+use crate::resource::json::{canonical_json, decode_policy_document};
+use crate::resource::PRESENT;
+use crate::resource::{Attrs, Kind, ResourceId};
 
 fn err<E, R>(op: &'static str, role: &str) -> impl FnOnce(SdkError<E, R>) -> AwsError
 where

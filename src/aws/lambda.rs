@@ -17,10 +17,11 @@ use aws_sdk_lambda::types::{
 use super::error::{absent_if, on};
 use super::retry::{retry_while, wait_until, Poll};
 use super::{AwsError, Clients};
-use crate::desired::network::PRESENT;
-use crate::desired::{Attrs, Code, FunctionSpec, Kind, PermissionSpec, ResourceId};
+use crate::desired::{Code, FunctionSpec, PermissionSpec};
 use crate::live::{Health, LiveResource, Owner};
 use crate::model::Mode;
+use crate::resource::PRESENT;
+use crate::resource::{Attrs, Kind, ResourceId};
 
 fn res(name: &str) -> String {
     format!("function {name}")

@@ -2,9 +2,10 @@
 
 use super::error::{absent_if, on};
 use super::{AwsError, Clients};
-use crate::desired::{Attrs, Kind, LogGroupSpec, ResourceId};
+use crate::desired::LogGroupSpec;
 use crate::live::{LiveResource, Owner};
 use crate::model::names::log_group_name;
+use crate::resource::{Attrs, Kind, ResourceId};
 
 /// Every log group of the stack's functions (`/aws/lambda/<stack>-...`) with its tags.
 pub async fn read(clients: &Clients, stack: &str) -> Result<Vec<LiveResource>, AwsError> {

@@ -9,8 +9,9 @@ use super::error::{absent_if, on};
 use super::retry::{retry_while, wait_until, Poll};
 use super::{AwsError, Clients};
 use crate::desired::gateway::content_sha256;
-use crate::desired::{Attrs, DocumentSpec, Kind, ResourceId};
+use crate::desired::DocumentSpec;
 use crate::live::{LiveResource, Owner};
+use crate::resource::{Attrs, Kind, ResourceId};
 
 /// The Windows Server 2022 Japanese Full Base image, as AWS publishes it.
 pub const WINDOWS_AMI_PARAMETER: &str =

@@ -48,6 +48,6 @@ pub fn build(dir: &Path) -> Result<Bundle, BootstrapError> {
         path: package,
         source,
     })?;
-    let sha256_hex = crate::package::sha256_hex(&bytes);
+    let sha256_hex = crate::resource::hash::sha256_hex(&bytes);
     Ok(Bundle { bytes, sha256_hex })
 }

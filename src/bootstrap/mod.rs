@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 
+pub use crate::desired::GatewaySoftware;
 use crate::model::names::{bootstrap_status_parameter, gateway_document_name};
 use crate::model::Stack;
 
@@ -38,17 +39,6 @@ pub enum BootstrapError {
     },
     #[error("jravan.gateway.python_sha256 is not set in the manifest\n  hint: copy the SHA-256 of python-{version}.exe (the 32-bit Windows installer) from https://www.python.org/downloads/release/python-{compact}/ into jravan.gateway.python_sha256; the instance refuses an installer with another hash")]
     PythonHashMissing { version: String, compact: String },
-}
-
-/// What the instance runs, rendered for one stack.
-#[derive(Debug, Clone)]
-pub struct GatewaySoftware {
-    pub user_data: String,
-    pub user_data_sha256: String,
-    /// The Command document's JSON content.
-    pub document: String,
-    /// The hash of the code bundle: what "the gateway code changed" means.
-    pub bundle_sha256: String,
 }
 
 fn read_template(dir: &Path, name: &str) -> Result<String, BootstrapError> {
@@ -154,7 +144,7 @@ pub fn render(dir: &Path, stack: &Stack) -> Result<GatewaySoftware, BootstrapErr
         &bundle.sha256_hex,
     )?;
     Ok(GatewaySoftware {
-        user_data_sha256: crate::package::sha256_hex(user_data.as_bytes()),
+        user_data_sha256: crate::resource::hash::sha256_hex(user_data.as_bytes()),
         user_data,
         document,
         bundle_sha256: bundle.sha256_hex,

@@ -83,7 +83,7 @@ pub struct Execution<'a> {
 /// The instance holds JV-Link's downloaded data: replacing it needs `--replace-instance`.
 fn refuse_instance_replacement(planned: &Planned, allowed: bool) -> Result<(), CliError> {
     let replaced = planned.plan.steps.iter().find(|s| {
-        s.resource.kind == baken::desired::Kind::Instance
+        s.resource.kind == baken::resource::Kind::Instance
             && matches!(s.action, baken::plan::Action::Replace { .. })
     });
     match replaced {

@@ -37,7 +37,7 @@ pub fn run(args: &PackageArgs) -> Result<ExitCode, CliError> {
     })?;
     write(&zip, &bytes)?;
     // The form `sha256sum -c` reads, which `deploy --artifact` checks too.
-    let sha256 = baken::package::sha256_hex(&bytes);
+    let sha256 = baken::resource::hash::sha256_hex(&bytes);
     let sums = args.out.join(format!("{name}.sha256"));
     write(&sums, format!("{sha256}  {name}\n").as_bytes())?;
     if args.format.json() {

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use baken::aws::dynamodb;
-use baken::desired::Kind;
+use baken::resource::Kind;
 
 use super::args::TeardownArgs;
 use super::context::{load_stack, open_session};

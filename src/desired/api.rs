@@ -3,9 +3,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{ownership_tags, Account, Attrs, Desired, Kind, ResourceId, Spec};
+use super::{ownership_tags, Account, Desired, Spec};
+
 use crate::model::catalog::api_paths;
 use crate::model::{Cors, Stack};
+use crate::resource::{Attrs, Kind, ResourceId};
 
 /// Stands for the REST API's id in specs written before the API exists; replaced with the real id
 /// when attributes are compared or a call is made.
@@ -257,7 +259,7 @@ pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account) {
         }
         hasher.update("\n\n");
     }
-    let fingerprint = crate::package::hex(&hasher.finalize()[..8]);
+    let fingerprint = crate::resource::hash::hex(&hasher.finalize()[..8]);
     let mut stage_deps = vec![api_id.clone()];
     stage_deps.extend(api_children);
     out.push(Desired {

@@ -4,12 +4,14 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde_json::json;
 
-use super::network::{NetworkNames, PRESENT};
-use super::refs::{id_ref, private_ip_ref};
-use super::{ownership_tags, Account, Attrs, Desired, JravanFacts, Kind, ResourceId, Spec};
-use crate::live::canonical_json;
+use super::network::NetworkNames;
+use super::{ownership_tags, Account, Desired, JravanFacts, Spec};
 use crate::model::names::{log_group_name, role_name, role_path};
 use crate::model::{Access, Function, Mode, Stack};
+use crate::resource::json::canonical_json;
+use crate::resource::refs::{id_ref, private_ip_ref};
+use crate::resource::PRESENT;
+use crate::resource::{Attrs, Kind, ResourceId};
 
 /// The deployment package. `Unknown` when the command does not build (status, teardown): the code
 /// hash is then not compared.

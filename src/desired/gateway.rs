@@ -7,11 +7,22 @@ use serde_json::json;
 
 use super::functions::{assume_role_policy, RoleSpec};
 use super::network::NetworkNames;
-use super::refs::id_ref;
-use super::{ownership_tags, Account, Attrs, Desired, JravanFacts, Kind, ResourceId, Spec};
-use crate::bootstrap::GatewaySoftware;
+use super::{ownership_tags, Account, Desired, JravanFacts, Spec};
 use crate::model::names::{bootstrap_status_parameter, ec2_name, role_path};
 use crate::model::Stack;
+use crate::resource::refs::id_ref;
+use crate::resource::{Attrs, Kind, ResourceId};
+
+/// What the instance runs, rendered for one stack by `crate::bootstrap`.
+#[derive(Debug, Clone)]
+pub struct GatewaySoftware {
+    pub user_data: String,
+    pub user_data_sha256: String,
+    /// The Command document's JSON content.
+    pub document: String,
+    /// The hash of the code bundle: what "the gateway code changed" means.
+    pub bundle_sha256: String,
+}
 
 /// What gives the instance Systems Manager (Run Command, Session Manager).
 pub const SSM_CORE_POLICY: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
@@ -58,9 +69,9 @@ impl DocumentSpec {
 /// The hash of a document's content, insensitive to JSON formatting (AWS may store it reformatted).
 pub fn content_sha256(content: &str) -> String {
     let canonical = serde_json::from_str::<serde_json::Value>(content)
-        .map(|v| crate::live::canonical_json(&v))
+        .map(|v| crate::resource::json::canonical_json(&v))
         .unwrap_or_else(|_| content.to_string());
-    crate::package::sha256_hex(canonical.as_bytes())
+    crate::resource::hash::sha256_hex(canonical.as_bytes())
 }
 
 #[derive(Debug, Clone)]

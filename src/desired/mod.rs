@@ -5,116 +5,27 @@ pub mod api;
 mod functions;
 pub mod gateway;
 pub mod network;
-pub mod refs;
 mod tables;
 
 use std::collections::BTreeMap;
-use std::fmt;
-
-use serde::Serialize;
 
 pub use api::{
     ApiResourceSpec, GatewayResponseSpec, MethodSpec, PermissionSpec, RestApiSpec, StageSpec,
     PERMISSION_STATEMENT_ID,
 };
 pub use functions::{Code, FunctionSpec, FunctionVpc, LogGroupSpec, RoleSpec, ROLE_POLICY_NAME};
-pub use gateway::{DocumentSpec, ElasticIpSpec, InstanceProfileSpec, InstanceSpec};
+pub use gateway::{
+    DocumentSpec, ElasticIpSpec, GatewaySoftware, InstanceProfileSpec, InstanceSpec,
+};
 pub use network::{
     EndpointSpec, InternetGatewaySpec, RouteTableSpec, SecurityGroupRulesSpec, SecurityGroupSpec,
     SubnetSpec, VpcSpec,
 };
 pub use tables::TableSpec;
 
-use crate::bootstrap::GatewaySoftware;
 use crate::model::names::{MANAGED_BY, TAG_MANAGED_BY, TAG_STACK};
 use crate::model::{Mode, Stack};
-
-/// Resource kinds, in the order a fresh deploy creates them (and teardown deletes them backwards).
-/// Backwards, the order is what AWS needs to let go: functions (and their network interfaces)
-/// before security groups and subnets, the Elastic IP before the instance, the instance before
-/// its security group and subnet, the network before the VPC, and the roles last, since Lambda
-/// uses a function's role to remove its network interfaces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Kind {
-    Table,
-    Role,
-    InstanceProfile,
-    Vpc,
-    InternetGateway,
-    Subnet,
-    RouteTable,
-    VpcEndpoint,
-    SecurityGroup,
-    SecurityGroupRules,
-    GatewayDocument,
-    Instance,
-    ElasticIp,
-    LogGroup,
-    Function,
-    RestApi,
-    ApiResource,
-    GatewayResponse,
-    Stage,
-    Permission,
-}
-
-impl Kind {
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Table => "table",
-            Kind::Role => "role",
-            Kind::InstanceProfile => "instance-profile",
-            Kind::Vpc => "vpc",
-            Kind::InternetGateway => "internet-gateway",
-            Kind::Subnet => "subnet",
-            Kind::RouteTable => "route-table",
-            Kind::VpcEndpoint => "vpc-endpoint",
-            Kind::SecurityGroup => "security-group",
-            Kind::SecurityGroupRules => "security-group-rules",
-            Kind::GatewayDocument => "gateway-document",
-            Kind::Instance => "instance",
-            Kind::ElasticIp => "elastic-ip",
-            Kind::LogGroup => "log-group",
-            Kind::Function => "function",
-            Kind::RestApi => "rest-api",
-            Kind::ApiResource => "api-resource",
-            Kind::GatewayResponse => "gateway-response",
-            Kind::Stage => "stage",
-            Kind::Permission => "permission",
-        }
-    }
-
-    /// Kinds whose deletion loses data.
-    pub fn holds_data(self) -> bool {
-        self == Kind::Table
-    }
-}
-
-/// A resource as the plan names it: its kind and its deterministic name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct ResourceId {
-    pub kind: Kind,
-    pub name: String,
-}
-
-impl ResourceId {
-    pub fn new(kind: Kind, name: impl Into<String>) -> ResourceId {
-        ResourceId {
-            kind,
-            name: name.into(),
-        }
-    }
-}
-
-impl fmt::Display for ResourceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.kind.label(), self.name)
-    }
-}
-
-/// Attribute name → rendered value, compared as text.
-pub type Attrs = BTreeMap<String, String>;
+use crate::resource::{Attrs, ResourceId};
 
 #[derive(Debug, Clone)]
 pub enum Spec {

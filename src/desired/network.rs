@@ -5,14 +5,15 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::refs::id_ref;
-use super::{ownership_tags, Account, Attrs, Desired, JravanFacts, Kind, ResourceId, Spec};
-use crate::live::canonical_json;
+use super::{ownership_tags, Account, Desired, JravanFacts, Spec};
 use crate::model::names::ec2_name;
 use crate::model::Stack;
+use crate::resource::json::canonical_json;
+use crate::resource::refs::id_ref;
+use crate::resource::PRESENT;
+use crate::resource::{Attrs, Kind, ResourceId};
 
 /// The attribute value of one member of a set (a rule, an association): present or absent.
-pub const PRESENT: &str = "present";
 
 #[derive(Debug, Clone)]
 pub struct VpcSpec {

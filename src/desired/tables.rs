@@ -1,7 +1,9 @@
 use serde::Serialize;
 
-use super::{ownership_tags, Attrs, Desired, Kind, ResourceId, Spec};
+use super::{ownership_tags, Desired, Spec};
+
 use crate::model::Stack;
+use crate::resource::{Attrs, Kind, ResourceId};
 
 /// An on-demand table with a string partition key, one `user_id` index, TTL and KMS encryption.
 #[derive(Debug, Clone, Serialize)]

@@ -11,10 +11,11 @@ use serde::Serialize;
 
 use super::progress::Progress;
 use crate::aws::{apigateway, dynamodb, ec2, iam, lambda, logs, ssm, AwsError, Clients};
-use crate::desired::refs::{self, id_key, private_ip_key, Refs};
-use crate::desired::{Desired, FunctionSpec, Kind, ResourceId, Spec};
+use crate::desired::{Desired, FunctionSpec, Spec};
 use crate::live::LiveState;
 use crate::plan::{spec_of, Action, Plan, Step};
+use crate::resource::refs::{self, id_key, private_ip_key, Refs};
+use crate::resource::{Kind, ResourceId};
 
 /// How many steps run at once. API Gateway and IAM throttle control-plane writes at a few per
 /// second; four keeps a deploy fast without living on the SDK's throttling retries.

@@ -15,10 +15,11 @@ pub use read::read_live;
 use crate::aws::{ec2, ssm, sts, AwsError, Clients};
 use crate::bootstrap::GatewaySoftware;
 use crate::desired::network::NetworkNames;
-use crate::desired::{desired_state, Account, Code, Desired, JravanFacts, Kind, ResourceId};
+use crate::desired::{desired_state, Account, Code, Desired, JravanFacts};
 use crate::live::LiveState;
 use crate::model::{Mode, Stack};
 use crate::plan::{self, Plan};
+use crate::resource::{Kind, ResourceId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -198,7 +199,7 @@ impl Session {
     pub async fn gateway_addresses(
         &self,
         mode: Mode,
-    ) -> Result<Option<ec2::GatewayAddresses>, AwsError> {
+    ) -> Result<Option<crate::live::GatewayAddresses>, AwsError> {
         if mode != Mode::Jravan {
             return Ok(None);
         }

@@ -5,11 +5,11 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::aws::ec2::GatewayAddresses;
-use crate::desired::{Kind, ResourceId};
+use crate::live::GatewayAddresses;
 use crate::live::{LiveState, Owner};
 use crate::model::Stack;
 use crate::plan::{Action, Plan};
+use crate::resource::{Kind, ResourceId};
 
 use super::ApplyReport;
 

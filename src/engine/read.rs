@@ -2,10 +2,11 @@
 
 use crate::aws::{apigateway, dynamodb, ec2, iam, lambda, logs, ssm, AwsError, Clients};
 use crate::desired::gateway::instance_name;
-use crate::desired::{Desired, Kind, PERMISSION_STATEMENT_ID, ROLE_POLICY_NAME};
+use crate::desired::{Desired, PERMISSION_STATEMENT_ID, ROLE_POLICY_NAME};
 use crate::live::{BootstrapReport, Health, LiveState};
 use crate::model::names::{bootstrap_status_parameter, gateway_document_name};
 use crate::model::Stack;
+use crate::resource::Kind;
 
 fn wanted_names(desired: &[Desired], kind: Kind) -> Vec<String> {
     desired

@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use crate::desired::ResourceId;
 use crate::live::Owner;
 use crate::plan::{Action, Change, Plan};
+use crate::resource::ResourceId;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]

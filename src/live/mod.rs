@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::desired::{Attrs, ResourceId};
 use crate::model::names::TAG_STACK;
 use crate::model::Mode;
+use crate::resource::{Attrs, ResourceId};
 
 /// Whose a resource with one of our names is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -67,11 +67,11 @@ pub struct LiveState {
     /// The mode the stack was last deployed in, read from its functions' environment.
     pub deployed_mode: Option<Mode>,
     /// AWS-assigned ids (and the instance's private IP) of what exists, by reference key.
-    pub refs: crate::desired::refs::Refs,
+    pub refs: crate::resource::refs::Refs,
     /// The image the live gateway instance runs: the pinned AMI.
     pub instance_ami: Option<String>,
     /// The gateway instance's id and addresses, when it exists.
-    pub gateway: Option<crate::aws::ec2::GatewayAddresses>,
+    pub gateway: Option<GatewayAddresses>,
     /// What the instance bootstrap last reported (its Systems Manager parameter), when any.
     pub bootstrap_report: Option<String>,
 }
@@ -101,67 +101,11 @@ impl BootstrapReport {
     }
 }
 
-/// JSON with object keys sorted at every level, so documents compare by content whatever order
-/// AWS (or serde_json's map) keeps.
-pub fn canonical_json(v: &serde_json::Value) -> String {
-    fn sort(v: &serde_json::Value) -> serde_json::Value {
-        match v {
-            serde_json::Value::Object(m) => {
-                let sorted: BTreeMap<&String, serde_json::Value> =
-                    m.iter().map(|(k, v)| (k, sort(v))).collect();
-                serde_json::Value::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v)).collect())
-            }
-            serde_json::Value::Array(a) => serde_json::Value::Array(a.iter().map(sort).collect()),
-            other => other.clone(),
-        }
-    }
-    let sorted = sort(v);
-    // serde_json keeps insertion order only with `preserve_order`; sorting before insertion makes
-    // the output sorted either way.
-    serde_json::to_string(&sorted).unwrap_or_default()
-}
-
-/// IAM returns policy documents URL-encoded (RFC 3986); emulators sometimes do not.
-pub fn decode_policy_document(doc: &str) -> String {
-    if !doc.starts_with('%') {
-        return doc.to_string();
-    }
-    let bytes = doc.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&doc[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn canonical_json_ignores_key_order() {
-        let a: serde_json::Value =
-            serde_json::from_str(r#"{"b":1,"a":{"d":[{"y":1,"x":2}],"c":2}}"#).unwrap();
-        let b: serde_json::Value =
-            serde_json::from_str(r#"{"a":{"c":2,"d":[{"x":2,"y":1}]},"b":1}"#).unwrap();
-        assert_eq!(canonical_json(&a), canonical_json(&b));
-    }
-
-    #[test]
-    fn url_encoded_policy_documents_are_decoded() {
-        assert_eq!(
-            decode_policy_document("%7B%22a%22%3A%20%22b%22%7D"),
-            r#"{"a": "b"}"#
-        );
-        assert_eq!(decode_policy_document(r#"{"a":1}"#), r#"{"a":1}"#);
-    }
+/// The gateway instance as a user needs it: the id to connect with Session Manager, the public
+/// address JRA-VAN sees, the private one the Lambdas use.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GatewayAddresses {
+    pub instance_id: String,
+    pub public_ip: Option<String>,
+    pub private_ip: Option<String>,
 }

@@ -7,11 +7,11 @@ pub mod zip;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use crate::desired::Code;
 use crate::model::Architecture;
+use crate::resource::hash::{hex, sha256_base64, sha256_hex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PackageError {
@@ -261,20 +261,6 @@ fn verify_checksum(path: &Path, bytes: &[u8]) -> Result<(), PackageError> {
         return Ok(());
     }
     Ok(())
-}
-
-/// Lower-case hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The SHA-256 of `data` in hex.
-pub fn sha256_hex(data: &[u8]) -> String {
-    hex(&Sha256::digest(data))
-}
-
-pub fn sha256_base64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
 }
 
 #[cfg(test)]

@@ -8,10 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::desired::refs::{self, Refs};
-use crate::desired::{api::API_ID, Attrs, Desired, Kind, ResourceId, Spec};
+use crate::desired::{api::API_ID, Desired, Spec};
 use crate::live::{Health, LiveState, Owner};
 use crate::model::Mode;
+use crate::resource::refs::{self, Refs};
+use crate::resource::{Attrs, Kind, ResourceId};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {

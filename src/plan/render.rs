@@ -3,8 +3,8 @@
 use std::fmt::Write;
 
 use super::{Action, Change, Plan};
-use crate::desired::Kind;
 use crate::live::Owner;
+use crate::resource::Kind;
 
 fn value(v: &Option<String>) -> String {
     match v {
@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn markdown_plans_escape_pipes_and_keep_one_row_per_step() {
-        use crate::desired::ResourceId;
+        use crate::resource::ResourceId;
         let plan = Plan {
             stack: "t".into(),
             mode: crate::model::Mode::Mock,

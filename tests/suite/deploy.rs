@@ -57,7 +57,7 @@ fn table_actions(policy: &Value, table_arn: &str) -> Vec<String> {
 
 /// IAM answers policy documents URL-encoded; baken's own decoder undoes that.
 fn decode(doc: &str) -> Value {
-    serde_json::from_str(&baken::live::decode_policy_document(doc)).unwrap()
+    serde_json::from_str(&baken::resource::json::decode_policy_document(doc)).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -404,7 +404,7 @@ async fn jravan_deploy_builds_the_network_and_gateway_and_a_second_deploy_writes
         .send()
         .await
         .unwrap();
-    let doc = baken::live::decode_policy_document(inline.policy_document());
+    let doc = baken::resource::json::decode_policy_document(inline.policy_document());
     assert!(
         doc.contains(&format!("parameter/baken/{}/jravan-service-key", s.name)),
         "{doc}"

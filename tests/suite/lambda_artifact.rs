@@ -5,7 +5,8 @@
 
 use std::process::Stdio;
 
-use baken::package::{glibc, pack, sha256_base64};
+use baken::package::{glibc, pack};
+use baken::resource::hash::sha256_base64;
 use serde_json::json;
 
 use crate::harness::{sdk, TestStack};

@@ -9,8 +9,8 @@ use super::{api_res, GATEWAY_RESPONSE_TYPES};
 use crate::aws::error::{absent_if, on};
 use crate::aws::{AwsError, Clients};
 use crate::desired::api::format_rate;
-use crate::desired::{Attrs, Kind, ResourceId};
 use crate::live::{LiveResource, Owner};
+use crate::resource::{Attrs, Kind, ResourceId};
 
 pub struct LiveApi {
     pub api_id: Option<String>,

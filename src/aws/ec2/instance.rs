@@ -13,6 +13,7 @@ use crate::aws::retry::{retry_while, wait_until, Poll};
 use crate::aws::{ssm, AwsError, Clients};
 use crate::desired::gateway::{TAG_GATEWAY_CODE, TAG_USER_DATA};
 use crate::desired::{ElasticIpSpec, InstanceSpec};
+use crate::live::GatewayAddresses;
 
 const GONE: &[&str] = &["InvalidInstanceID.NotFound", "InvalidAllocationID.NotFound"];
 
@@ -73,15 +74,6 @@ pub async fn dynamodb_prefix_list(clients: &Clients) -> Result<String, AwsError>
                 "the region has no DynamoDB prefix list",
             )
         })
-}
-
-/// The gateway instance as a user needs it: the id to connect with Session Manager, the public
-/// address JRA-VAN sees, the private one the Lambdas use.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct GatewayAddresses {
-    pub instance_id: String,
-    pub public_ip: Option<String>,
-    pub private_ip: Option<String>,
 }
 
 pub async fn gateway_addresses(

@@ -8,10 +8,11 @@ use super::{filter, name_tag, stack_filter, tag_value};
 use crate::aws::error::on;
 use crate::aws::{AwsError, Clients};
 use crate::desired::gateway::{InstanceSpec, TAG_GATEWAY_CODE, TAG_USER_DATA};
-use crate::desired::network::{Direction, Rule, PRESENT};
-use crate::desired::refs::{id_key, private_ip_key, Refs};
-use crate::desired::{Attrs, Kind, ResourceId};
+use crate::desired::network::{Direction, Rule};
 use crate::live::{Health, LiveResource, Owner};
+use crate::resource::refs::{id_key, private_ip_key, Refs};
+use crate::resource::PRESENT;
+use crate::resource::{Attrs, Kind, ResourceId};
 
 #[derive(Debug, Default)]
 pub struct Ec2Live {
@@ -19,7 +20,7 @@ pub struct Ec2Live {
     pub refs: Refs,
     pub instance_ami: Option<String>,
     /// The gateway instance's id and addresses, for the stack's outputs.
-    pub gateway: Option<super::GatewayAddresses>,
+    pub gateway: Option<crate::live::GatewayAddresses>,
 }
 
 impl Ec2Live {
@@ -253,7 +254,7 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
         let policy = e
             .policy_document()
             .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
-            .map(|v| crate::live::canonical_json(&v))
+            .map(|v| crate::resource::json::canonical_json(&v))
             .unwrap_or_default();
         let mut attrs = Attrs::from([
             ("vpc".into(), e.vpc_id().unwrap_or_default().to_string()),
@@ -446,7 +447,7 @@ async fn read_instance(
         }
     }
     live.instance_ami = i.image_id().map(str::to_string);
-    live.gateway = Some(super::GatewayAddresses {
+    live.gateway = Some(crate::live::GatewayAddresses {
         instance_id: id.to_string(),
         public_ip: i.public_ip_address().map(str::to_string),
         private_ip: i.private_ip_address().map(str::to_string),

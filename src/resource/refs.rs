@@ -37,7 +37,11 @@ pub fn fill_known(text: &str, refs: &Refs) -> String {
     while let Some(start) = rest.find("{ref:") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 5..];
-        let Some(end) = after.find('}') else { break };
+        let Some(end) = after.find('}') else {
+            // An unterminated placeholder is text: keep it once, as it is.
+            out.push_str(&rest[start..]);
+            return out;
+        };
         match refs.get(&after[..end]) {
             Some(v) => out.push_str(v),
             None => out.push_str(&rest[start..start + 5 + end + 1]),
@@ -75,5 +79,16 @@ mod tests {
         assert_eq!(fill_known(&text, &refs), "subnet-1 {ref:subnet/b}");
         assert_eq!(fill(&text, &refs).unwrap_err(), "subnet/b");
         assert_eq!(fill(&id_ref(Kind::Subnet, "a"), &refs).unwrap(), "subnet-1");
+    }
+
+    /// Regression: the text before an unterminated `{ref:` came out twice.
+    #[test]
+    fn fill_known_keeps_an_unterminated_placeholder_once() {
+        let refs = Refs::from([("subnet/a".to_string(), "subnet-1".to_string())]);
+        assert_eq!(
+            fill_known("{ref:subnet/a} then {ref:oops", &refs),
+            "subnet-1 then {ref:oops"
+        );
+        assert_eq!(fill_known("before {ref:", &refs), "before {ref:");
     }
 }
