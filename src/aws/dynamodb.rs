@@ -13,6 +13,7 @@ use aws_sdk_dynamodb::types::{
 
 use super::error::{absent_if, on};
 use super::retry::{wait_until, Poll};
+use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
 use crate::desired::TableSpec;
 use crate::live::{Health, LiveResource, Owner};
@@ -414,4 +415,17 @@ pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions:
             tables,
         ),
     ]
+}
+
+impl Seam for TableSpec {
+    const READ_BY: Reader = Reader::Tables;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        create(cx.clients, self).await
+    }
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        update(cx.clients, self, &cx.changed()).await
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        delete(cx.clients, cx.name()).await
+    }
 }

@@ -10,6 +10,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use super::error::{absent_if, on};
+use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
 use crate::desired::{InstanceProfileSpec, RoleSpec};
 use crate::live::{LiveResource, Owner};
@@ -493,4 +494,31 @@ pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions:
         );
     }
     out
+}
+
+impl Seam for RoleSpec {
+    const READ_BY: Reader = Reader::Roles;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        create(cx.clients, self).await
+    }
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        update(cx.clients, self, &cx.changed()).await
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        delete(cx.clients, cx.name()).await
+    }
+}
+
+impl Seam for InstanceProfileSpec {
+    const READ_BY: Reader = Reader::InstanceProfiles;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        create_instance_profile(cx.clients, self).await
+    }
+    /// The only updatable attribute is the role in the profile.
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        set_profile_role(cx.clients, self, cx.live_value("role").as_deref()).await
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        delete_instance_profile(cx.clients, cx.name()).await
+    }
 }

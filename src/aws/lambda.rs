@@ -16,6 +16,7 @@ use aws_sdk_lambda::types::{
 
 use super::error::{absent_if, on};
 use super::retry::{retry_while, wait_until, Poll};
+use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
 use crate::desired::{Code, FunctionSpec, PermissionSpec};
 use crate::live::{Health, LiveResource, Owner};
@@ -551,4 +552,52 @@ pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions:
         ));
     }
     out
+}
+
+/// The function spec with its references (subnets, security group, gateway address) filled in.
+fn resolved(s: &FunctionSpec, cx: &StepContext<'_>) -> Result<FunctionSpec, AwsError> {
+    let mut out = s.clone();
+    for v in out.environment.values_mut() {
+        *v = cx.fill(v)?;
+    }
+    if let Some(vpc) = &mut out.vpc {
+        for x in vpc.subnets.iter_mut().chain(vpc.security_groups.iter_mut()) {
+            *x = cx.fill(x)?;
+        }
+    }
+    Ok(out)
+}
+
+impl Seam for FunctionSpec {
+    const READ_BY: Reader = Reader::Functions;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        create(cx.clients, &resolved(self, cx)?).await
+    }
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        update(cx.clients, &resolved(self, cx)?, &cx.changed()).await
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        delete(cx.clients, cx.name()).await
+    }
+}
+
+impl Seam for PermissionSpec {
+    const READ_BY: Reader = Reader::Functions;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        add_permission(cx.clients, self, &cx.api_id()?).await
+    }
+    /// A statement cannot be edited: it is removed and added again.
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        let api = cx.api_id()?;
+        remove_permission(cx.clients, &self.function_name, &self.statement_id).await?;
+        add_permission(cx.clients, self, &api).await
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        remove_permission(
+            cx.clients,
+            cx.name(),
+            crate::desired::PERMISSION_STATEMENT_ID,
+        )
+        .await
+    }
 }

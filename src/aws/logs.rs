@@ -1,6 +1,7 @@
 //! CloudWatch Logs: one log group per function, with a retention period.
 
 use super::error::{absent_if, on};
+use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
 use crate::desired::LogGroupSpec;
 use crate::live::{LiveResource, Owner};
@@ -189,4 +190,18 @@ pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions:
             groups,
         ),
     ]
+}
+
+impl Seam for LogGroupSpec {
+    const READ_BY: Reader = Reader::LogGroups;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        create(cx.clients, self).await
+    }
+    /// Retention is the only compared attribute.
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        set_retention(cx.clients, self).await
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        delete(cx.clients, cx.name()).await
+    }
 }

@@ -11,6 +11,7 @@ pub mod lambda;
 pub mod logs;
 pub mod permissions;
 pub mod retry;
+pub mod seam;
 pub mod ssm;
 pub mod sts;
 

@@ -7,6 +7,7 @@ use aws_sdk_ssm::types::{
 
 use super::error::{absent_if, on};
 use super::retry::{retry_while, wait_until, Poll};
+use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
 use crate::desired::gateway::content_sha256;
 use crate::desired::DocumentSpec;
@@ -318,4 +319,17 @@ pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions:
         ));
     }
     out
+}
+
+impl Seam for DocumentSpec {
+    const READ_BY: Reader = Reader::GatewayDocument;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        create_document(cx.clients, self).await
+    }
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        update_document(cx.clients, self).await
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        delete_document(cx.clients, cx.name()).await
+    }
 }

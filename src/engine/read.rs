@@ -1,5 +1,8 @@
 //! Reads the live state of everything a stack owns or wants, one service at a time in parallel.
 
+use std::collections::BTreeSet;
+
+use crate::aws::seam::{self, Reader};
 use crate::aws::{apigateway, dynamodb, ec2, iam, lambda, logs, ssm, AwsError, Clients};
 use crate::desired::gateway::instance_name;
 use crate::desired::{Desired, PERMISSION_STATEMENT_ID, ROLE_POLICY_NAME};
@@ -26,64 +29,100 @@ fn with(mut names: Vec<String>, always: &[&String]) -> Vec<String> {
 }
 
 /// Reads what the stack has in either mode, whatever `desired` holds (teardown wants nothing,
-/// a mock deploy must still find the jravan resources it removes).
+/// a mock deploy must still find the jravan resources it removes). Every service read some kind
+/// names (`seam::reader`) runs, in parallel.
 pub async fn read_live(
+    clients: &Clients,
+    stack: &Stack,
+    desired: &[Desired],
+) -> Result<LiveState, AwsError> {
+    let readers: BTreeSet<Reader> = Kind::ALL.iter().map(|k| seam::reader(*k)).collect();
+    let parts = futures::future::try_join_all(
+        readers
+            .into_iter()
+            .map(|r| read(r, clients, stack, desired)),
+    )
+    .await?;
+    let mut live = LiveState::default();
+    for part in parts {
+        live.merge(part);
+    }
+    // The bootstrap reports only once there is an instance to report.
+    if live.resources.keys().any(|id| id.kind == Kind::Instance) {
+        let name = &stack.name;
+        live.bootstrap_report = ssm::parameter(clients, &bootstrap_status_parameter(name)).await?;
+        let report = BootstrapReport::parse(live.bootstrap_report.as_deref());
+        if let Some(r) = report.filter(|r| r.state == "failed") {
+            for instance in live
+                .resources
+                .values_mut()
+                .filter(|r| r.id.kind == Kind::Instance)
+            {
+                instance.health =
+                    Health::Unhealthy(format!("gateway bootstrap failed: {}", r.step));
+            }
+        }
+    }
+    Ok(live)
+}
+
+/// One service read, as a part of the live state.
+async fn read(
+    reader: Reader,
     clients: &Clients,
     stack: &Stack,
     desired: &[Desired],
 ) -> Result<LiveState, AwsError> {
     let name = &stack.name;
     let gateway = instance_name(stack);
-    let document = gateway_document_name(name);
-    let tables = with(
-        wanted_names(desired, Kind::Table),
-        &[&stack.cart_table, &stack.session_table],
-    );
-    let roles = with(wanted_names(desired, Kind::Role), &[&gateway]);
-    let profiles = with(wanted_names(desired, Kind::InstanceProfile), &[&gateway]);
-    let functions = wanted_names(desired, Kind::Function);
-    let (tables, roles, profiles, log_groups, functions, api, network, document) = tokio::try_join!(
-        dynamodb::read(clients, name, &tables),
-        iam::read(clients, name, &roles, ROLE_POLICY_NAME),
-        iam::read_instance_profiles(clients, name, &profiles),
-        logs::read(clients, name),
-        lambda::read(clients, name, &functions, PERMISSION_STATEMENT_ID),
-        apigateway::read(clients, name, &stack.api.name, &stack.api.stage),
-        ec2::read(clients, name),
-        ssm::read_document(clients, name, &document),
-    )?;
-    let mut live = LiveState::default();
-    // The bootstrap reports only once there is an instance to report.
-    let mut network = network;
-    if let Some(instance) = network
-        .resources
-        .iter_mut()
-        .find(|r| r.id.kind == Kind::Instance)
-    {
-        live.bootstrap_report = ssm::parameter(clients, &bootstrap_status_parameter(name)).await?;
-        let report = BootstrapReport::parse(live.bootstrap_report.as_deref());
-        if let Some(r) = report.filter(|r| r.state == "failed") {
-            instance.health = Health::Unhealthy(format!("gateway bootstrap failed: {}", r.step));
+    let mut part = LiveState::default();
+    let found = match reader {
+        Reader::Tables => {
+            let tables = with(
+                wanted_names(desired, Kind::Table),
+                &[&stack.cart_table, &stack.session_table],
+            );
+            dynamodb::read(clients, name, &tables).await?
         }
+        Reader::Roles => {
+            let roles = with(wanted_names(desired, Kind::Role), &[&gateway]);
+            iam::read(clients, name, &roles, ROLE_POLICY_NAME).await?
+        }
+        Reader::InstanceProfiles => {
+            let profiles = with(wanted_names(desired, Kind::InstanceProfile), &[&gateway]);
+            iam::read_instance_profiles(clients, name, &profiles).await?
+        }
+        Reader::LogGroups => logs::read(clients, name).await?,
+        Reader::Functions => {
+            let functions = wanted_names(desired, Kind::Function);
+            let found = lambda::read(clients, name, &functions, PERMISSION_STATEMENT_ID).await?;
+            part.deployed_mode = found.deployed_mode;
+            found
+                .functions
+                .into_iter()
+                .chain(found.permissions)
+                .collect()
+        }
+        Reader::Api => {
+            let api = apigateway::read(clients, name, &stack.api.name, &stack.api.stage).await?;
+            part.api_id = api.api_id;
+            part.api_resource_ids = api.resource_ids;
+            api.resources
+        }
+        Reader::Network => {
+            let network = ec2::read(clients, name).await?;
+            part.refs = network.refs;
+            part.instance_ami = network.instance_ami;
+            part.gateway = network.gateway;
+            network.resources
+        }
+        Reader::GatewayDocument => ssm::read_document(clients, name, &gateway_document_name(name))
+            .await?
+            .into_iter()
+            .collect(),
+    };
+    for r in found {
+        part.insert(r);
     }
-    for r in tables
-        .into_iter()
-        .chain(roles)
-        .chain(profiles)
-        .chain(log_groups)
-        .chain(functions.functions)
-        .chain(functions.permissions)
-        .chain(api.resources)
-        .chain(network.resources)
-        .chain(document)
-    {
-        live.insert(r);
-    }
-    live.api_id = api.api_id;
-    live.api_resource_ids = api.resource_ids;
-    live.deployed_mode = functions.deployed_mode;
-    live.refs = network.refs;
-    live.instance_ami = network.instance_ami;
-    live.gateway = network.gateway;
-    Ok(live)
+    Ok(part)
 }

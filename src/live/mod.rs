@@ -81,6 +81,20 @@ impl LiveState {
         self.resources.insert(r.id.clone(), r);
     }
 
+    /// Adds what another service read found.
+    pub fn merge(&mut self, part: LiveState) {
+        for r in part.resources.into_values() {
+            self.insert(r);
+        }
+        self.refs.extend(part.refs);
+        self.api_id = self.api_id.take().or(part.api_id);
+        self.api_resource_ids.extend(part.api_resource_ids);
+        self.deployed_mode = self.deployed_mode.or(part.deployed_mode);
+        self.instance_ami = self.instance_ami.take().or(part.instance_ami);
+        self.gateway = self.gateway.take().or(part.gateway);
+        self.bootstrap_report = self.bootstrap_report.take().or(part.bootstrap_report);
+    }
+
     pub fn get(&self, id: &ResourceId) -> Option<&LiveResource> {
         self.resources.get(id)
     }

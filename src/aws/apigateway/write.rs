@@ -6,6 +6,7 @@ use aws_sdk_apigateway::types::{
 
 use super::api_res;
 use crate::aws::error::{absent_if, on};
+use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{AwsError, Clients};
 use crate::desired::api::format_rate;
 use crate::desired::{ApiResourceSpec, GatewayResponseSpec, RestApiSpec, StageSpec};
@@ -382,4 +383,73 @@ pub async fn delete_stage(clients: &Clients, api_id: &str, stage: &str) -> Resul
         &["NotFoundException"],
     )?;
     Ok(())
+}
+
+impl Seam for RestApiSpec {
+    const READ_BY: Reader = Reader::Api;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        let (id, root) = create_api(cx.clients, self).await?;
+        cx.learn_api(id, root);
+        Ok(())
+    }
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        update_api(cx.clients, &cx.api_id()?, self).await
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        delete_api(cx.clients, &cx.api_id()?, cx.name()).await
+    }
+}
+
+impl Seam for ApiResourceSpec {
+    const READ_BY: Reader = Reader::Api;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        let parent = self.parent_path().unwrap_or("/");
+        let parent_id = cx
+            .api_resource_id(parent)
+            .ok_or_else(|| cx.missing(&format!("id of the parent resource {parent}")))?;
+        let id = create_resource(cx.clients, &cx.api_id()?, &parent_id, self).await?;
+        cx.learn_api_resource(self.path.clone(), id);
+        Ok(())
+    }
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        let id = cx
+            .api_resource_id(&self.path)
+            .ok_or_else(|| cx.missing(&format!("id of resource {}", self.path)))?;
+        update_resource(cx.clients, &cx.api_id()?, &id, self, &cx.changed()).await
+    }
+    /// DeleteResource removes the subtree; a resource whose id is not known is already gone.
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        match cx.api_resource_id(cx.name()) {
+            Some(id) => delete_resource(cx.clients, &cx.api_id()?, &id, cx.name()).await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Seam for GatewayResponseSpec {
+    const READ_BY: Reader = Reader::Api;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        put_gateway_response(cx.clients, &cx.api_id()?, self).await
+    }
+    /// PutGatewayResponse replaces the whole response.
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        put_gateway_response(cx.clients, &cx.api_id()?, self).await
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        delete_gateway_response(cx.clients, &cx.api_id()?, cx.name()).await
+    }
+}
+
+impl Seam for StageSpec {
+    const READ_BY: Reader = Reader::Api;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        apply_stage(cx.clients, &cx.api_id()?, self, false, true).await
+    }
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        let new_deployment = cx.changes.iter().any(|c| c.attribute == "deployment");
+        apply_stage(cx.clients, &cx.api_id()?, self, true, new_deployment).await
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        delete_stage(cx.clients, &cx.api_id()?, cx.name()).await
+    }
 }

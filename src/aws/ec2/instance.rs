@@ -10,10 +10,12 @@ use base64::Engine as _;
 use super::{filter, tag_spec};
 use crate::aws::error::{absent_if, on};
 use crate::aws::retry::{retry_while, wait_until, Poll};
+use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{ssm, AwsError, Clients};
 use crate::desired::gateway::{TAG_GATEWAY_CODE, TAG_USER_DATA};
 use crate::desired::{ElasticIpSpec, InstanceSpec};
 use crate::live::GatewayAddresses;
+use crate::resource::refs::private_ip_key;
 
 const GONE: &[&str] = &["InvalidInstanceID.NotFound", "InvalidAllocationID.NotFound"];
 
@@ -429,4 +431,64 @@ pub async fn delete_address(
         GONE,
     )?;
     Ok(())
+}
+
+/// A client token for RunInstances: unique per launch, the same for the SDK's retries of it.
+fn client_token(name: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let mut token = format!("{name}-{nanos:x}");
+    token.truncate(64);
+    token
+}
+
+impl Seam for InstanceSpec {
+    const READ_BY: Reader = Reader::Network;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        let token = client_token(cx.name());
+        let launch = Launch {
+            subnet: &cx.fill(&self.subnet)?,
+            security_group: &cx.fill(&self.security_group)?,
+            client_token: &token,
+        };
+        let (id, ip) = launch_instance(cx.clients, self, launch).await?;
+        cx.learn(private_ip_key(cx.name()), ip);
+        cx.learn_own_id(id);
+        Ok(())
+    }
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        let group = cx.fill(&self.security_group)?;
+        update_instance_in_place(cx.clients, &cx.existing_id()?, self, &group, &cx.changed()).await
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        match cx.own_id() {
+            Some(id) => terminate_instance(cx.clients, &id, cx.name()).await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Seam for ElasticIpSpec {
+    const READ_BY: Reader = Reader::Network;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        let id = associate_address(cx.clients, self, None, &cx.fill(&self.instance)?).await?;
+        cx.learn_own_id(id);
+        Ok(())
+    }
+    /// Moves the address we hold to the instance.
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        let current = cx.own_id();
+        let instance = cx.fill(&self.instance)?;
+        let id = associate_address(cx.clients, self, current.as_deref(), &instance).await?;
+        cx.learn_own_id(id);
+        Ok(())
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        match cx.own_id() {
+            Some(id) => delete_address(cx.clients, &id, cx.name()).await,
+            None => Ok(()),
+        }
+    }
 }

@@ -5,6 +5,7 @@ use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcEndpointType};
 use super::tag_spec;
 use crate::aws::error::{absent_if, on};
 use crate::aws::retry::retry_while;
+use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{AwsError, Clients};
 use crate::desired::{EndpointSpec, InternetGatewaySpec, RouteTableSpec, SubnetSpec, VpcSpec};
 
@@ -446,4 +447,125 @@ pub async fn delete_endpoint(clients: &Clients, id: &str, name: &str) -> Result<
         GONE,
     )?;
     Ok(())
+}
+
+impl Seam for VpcSpec {
+    const READ_BY: Reader = Reader::Network;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        cx.learn_own_id(create_vpc(cx.clients, self).await?);
+        Ok(())
+    }
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        update_vpc(cx.clients, &cx.existing_id()?, self).await
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        match cx.own_id() {
+            Some(id) => delete_vpc(cx.clients, &id, cx.name()).await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Seam for InternetGatewaySpec {
+    const READ_BY: Reader = Reader::Network;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        let id = create_internet_gateway(cx.clients, self, &cx.fill(&self.vpc)?).await?;
+        cx.learn_own_id(id);
+        Ok(())
+    }
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        update_internet_gateway(cx.clients, &cx.existing_id()?, self, &cx.fill(&self.vpc)?).await
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        match cx.own_id() {
+            Some(id) => delete_internet_gateway(cx.clients, &id, cx.name()).await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Seam for SubnetSpec {
+    const READ_BY: Reader = Reader::Network;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        cx.learn_own_id(create_subnet(cx.clients, self, &cx.fill(&self.vpc)?).await?);
+        Ok(())
+    }
+    /// Every compared attribute of a subnet forces a replacement (`SubnetSpec::REPLACED_ON`).
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        Err(in_place_refused(cx))
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        match cx.own_id() {
+            Some(id) => delete_subnet(cx.clients, &id, cx.name()).await,
+            None => Ok(()),
+        }
+    }
+}
+
+/// A plan only updates what can change in place; a seam without in-place changes says so.
+pub(super) fn in_place_refused(cx: &StepContext<'_>) -> AwsError {
+    AwsError::new(
+        "apply",
+        cx.resource.to_string(),
+        format!(
+            "no attribute of a {} changes in place",
+            cx.resource.kind.label()
+        ),
+    )
+}
+
+impl Seam for RouteTableSpec {
+    const READ_BY: Reader = Reader::Network;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        let (routes, subnets) = self.filled(cx)?;
+        let vpc = cx.fill(&self.vpc)?;
+        cx.learn_own_id(create_route_table(cx.clients, self, &vpc, &routes, &subnets).await?);
+        Ok(())
+    }
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        let (routes, subnets) = self.filled(cx)?;
+        let id = cx.existing_id()?;
+        update_route_table(cx.clients, &id, cx.name(), &routes, &subnets, &cx.changed()).await
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        match cx.own_id() {
+            Some(id) => delete_route_table(cx.clients, &id, cx.name()).await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl RouteTableSpec {
+    /// Routes (destination, target id) and subnet ids with the references filled in.
+    fn filled(
+        &self,
+        cx: &StepContext<'_>,
+    ) -> Result<(Vec<(String, String)>, Vec<String>), AwsError> {
+        let routes = self
+            .routes
+            .iter()
+            .map(|(d, t)| Ok((d.clone(), cx.fill(t)?)))
+            .collect::<Result<Vec<_>, AwsError>>()?;
+        Ok((routes, cx.fill_all(&self.subnets)?))
+    }
+}
+
+impl Seam for EndpointSpec {
+    const READ_BY: Reader = Reader::Network;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        let tables = cx.fill_all(&self.route_tables)?;
+        let id = create_endpoint(cx.clients, self, &cx.fill(&self.vpc)?, &tables).await?;
+        cx.learn_own_id(id);
+        Ok(())
+    }
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        let tables = cx.fill_all(&self.route_tables)?;
+        update_endpoint(cx.clients, &cx.existing_id()?, self, &tables, &cx.changed()).await
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        match cx.own_id() {
+            Some(id) => delete_endpoint(cx.clients, &id, cx.name()).await,
+            None => Ok(()),
+        }
+    }
 }

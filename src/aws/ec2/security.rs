@@ -8,9 +8,13 @@ use aws_sdk_ec2::types::{
 use super::{filter, tag_spec};
 use crate::aws::error::{absent_if, on};
 use crate::aws::retry::{retry_while, wait_until, Poll};
+use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{AwsError, Clients};
 use crate::desired::network::{Direction, Rule};
+use crate::desired::SecurityGroupRulesSpec;
 use crate::desired::SecurityGroupSpec;
+use crate::resource::refs::id_key;
+use crate::resource::Kind;
 
 const GONE: &[&str] = &[
     "InvalidGroup.NotFound",
@@ -278,4 +282,63 @@ pub async fn delete_security_group(
         },
     )
     .await
+}
+
+impl Seam for SecurityGroupSpec {
+    const READ_BY: Reader = Reader::Network;
+    /// The group's rules are a resource of their own (`SecurityGroupRulesSpec`) with the group's id.
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        let id = create_security_group(cx.clients, self, &cx.fill(&self.vpc)?).await?;
+        cx.learn(id_key(Kind::SecurityGroupRules, cx.name()), id.clone());
+        cx.learn_own_id(id);
+        Ok(())
+    }
+    /// Every compared attribute of a group forces a replacement (`SecurityGroupSpec::REPLACED_ON`).
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        Err(super::network::in_place_refused(cx))
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        match cx.own_id() {
+            Some(id) => delete_security_group(cx.clients, &id, cx.name()).await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Seam for SecurityGroupRulesSpec {
+    const READ_BY: Reader = Reader::Network;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        // A new rule set: every wanted rule is a change.
+        let rules = self.filled(cx)?;
+        let keys: Vec<String> = rules.iter().map(|r| r.key()).collect();
+        apply_rules(cx.clients, &cx.fill(&self.group)?, cx.name(), &rules, &keys).await
+    }
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        let rules = self.filled(cx)?;
+        apply_rules(
+            cx.clients,
+            &cx.fill(&self.group)?,
+            cx.name(),
+            &rules,
+            &cx.changed(),
+        )
+        .await
+    }
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+        match cx.own_id() {
+            Some(id) => revoke_all_rules(cx.clients, &id, cx.name()).await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl SecurityGroupRulesSpec {
+    /// The rules with their peers' ids filled in.
+    fn filled(&self, cx: &StepContext<'_>) -> Result<Vec<Rule>, AwsError> {
+        let mut rules = self.rules.clone();
+        for r in &mut rules {
+            r.peer = cx.fill(&r.peer)?;
+        }
+        Ok(rules)
+    }
 }

@@ -1,0 +1,247 @@
+//! The resource seam: what the executor and the reader need of each kind, and the one registry
+//! that maps kinds to the types that provide it.
+//!
+//! A kind is its spec (`crate::desired`: the wanted attributes, their keys and its replace rules)
+//! and its `Seam` impl in its service module (create, update only what changed, delete, and which
+//! service read finds it). The registry below matches exhaustively on `Kind` and `Spec`, so a kind
+//! without a seam or a reader does not compile.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use super::{AwsError, Clients};
+use crate::desired::*;
+use crate::plan::Change;
+use crate::resource::refs::{self, id_key, Refs};
+use crate::resource::{Kind, ResourceId};
+
+/// The service reads; each finds every live resource of the kinds that name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Reader {
+    Tables,
+    Roles,
+    InstanceProfiles,
+    LogGroups,
+    /// Functions and their invoke permissions.
+    Functions,
+    /// The REST API and everything in it.
+    Api,
+    /// Every EC2 resource of the stack.
+    Network,
+    GatewayDocument,
+}
+
+/// One kind's writes. `Self` is the kind's spec.
+#[allow(async_fn_in_trait)] // Dispatched statically by the registry, never as `dyn`.
+pub trait Seam {
+    /// The read that finds this kind's live resources.
+    const READ_BY: Reader;
+    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError>;
+    /// Changes what `cx.changes` names, nothing else.
+    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError>;
+    /// Removes the live resource `cx.resource`; one that is already gone is not an error.
+    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError>;
+}
+
+/// Ids learnt while applying: the REST API's and its resources', and the AWS ids (and the
+/// instance's private IP) of what is created along the way.
+#[derive(Debug, Default)]
+pub struct Learnt {
+    pub api_id: Option<String>,
+    pub api_resource_ids: BTreeMap<String, String>,
+    pub refs: Refs,
+}
+
+/// What a step's seam call sees: the clients, the resource, the planned changes, and the ids
+/// known so far (shared by the steps of one run).
+pub struct StepContext<'a> {
+    pub clients: &'a Clients,
+    pub resource: &'a ResourceId,
+    /// Empty for a create.
+    pub changes: &'a [Change],
+    learnt: &'a Mutex<Learnt>,
+}
+
+impl<'a> StepContext<'a> {
+    pub fn new(
+        clients: &'a Clients,
+        resource: &'a ResourceId,
+        changes: &'a [Change],
+        learnt: &'a Mutex<Learnt>,
+    ) -> StepContext<'a> {
+        StepContext {
+            clients,
+            resource,
+            changes,
+            learnt,
+        }
+    }
+
+    fn learnt(&self) -> std::sync::MutexGuard<'_, Learnt> {
+        self.learnt.lock().expect("learnt ids lock")
+    }
+
+    pub fn name(&self) -> &str {
+        &self.resource.name
+    }
+
+    /// The names of the changed attributes.
+    pub fn changed(&self) -> Vec<String> {
+        self.changes.iter().map(|c| c.attribute.clone()).collect()
+    }
+
+    /// The live value of a changed attribute (None when it is not changed or absent in AWS).
+    pub fn live_value(&self, attribute: &str) -> Option<String> {
+        self.changes
+            .iter()
+            .find(|c| c.attribute == attribute)
+            .and_then(|c| c.live.clone())
+    }
+
+    /// An error saying an id this step needs is not known (an earlier step did not finish).
+    pub fn missing(&self, what: &str) -> AwsError {
+        AwsError::new(
+            "apply",
+            self.resource.to_string(),
+            format!("the {what} is not known"),
+        )
+        .with_hint("an earlier step did not finish: run the command again")
+    }
+
+    /// `text` with every reference filled in.
+    pub fn fill(&self, text: &str) -> Result<String, AwsError> {
+        refs::fill(text, &self.learnt().refs).map_err(|key| self.missing(&format!("id of {key}")))
+    }
+
+    pub fn fill_all<'t>(
+        &self,
+        texts: impl IntoIterator<Item = &'t String>,
+    ) -> Result<Vec<String>, AwsError> {
+        texts.into_iter().map(|t| self.fill(t)).collect()
+    }
+
+    pub fn known_refs(&self) -> Refs {
+        self.learnt().refs.clone()
+    }
+
+    pub fn learn(&self, key: String, value: String) {
+        self.learnt().refs.insert(key, value);
+    }
+
+    /// Records the AWS id of this step's resource.
+    pub fn learn_own_id(&self, id: String) {
+        self.learn(id_key(self.resource.kind, self.name()), id);
+    }
+
+    /// The AWS id of this step's resource, when known.
+    pub fn own_id(&self) -> Option<String> {
+        self.learnt()
+            .refs
+            .get(&id_key(self.resource.kind, self.name()))
+            .cloned()
+    }
+
+    pub fn existing_id(&self) -> Result<String, AwsError> {
+        self.own_id().ok_or_else(|| self.missing("AWS id"))
+    }
+
+    pub fn api_id(&self) -> Result<String, AwsError> {
+        self.learnt()
+            .api_id
+            .clone()
+            .ok_or_else(|| self.missing("REST API id"))
+    }
+
+    /// A new REST API: its id and its root resource's.
+    pub fn learn_api(&self, id: String, root: String) {
+        let mut learnt = self.learnt();
+        learnt.api_id = Some(id);
+        learnt.api_resource_ids = BTreeMap::from([("/".to_string(), root)]);
+    }
+
+    pub fn api_resource_id(&self, path: &str) -> Option<String> {
+        self.learnt().api_resource_ids.get(path).cloned()
+    }
+
+    pub fn learn_api_resource(&self, path: String, id: String) {
+        self.learnt().api_resource_ids.insert(path, id);
+    }
+}
+
+macro_rules! registry {
+    ($($kind:ident => $spec:ty),* $(,)?) => {
+        /// Creates `spec`'s resource.
+        pub async fn create(spec: &Spec, cx: &StepContext<'_>) -> Result<(), AwsError> {
+            match spec {
+                $(Spec::$kind(s) => <$spec as Seam>::create(s, cx).await,)*
+            }
+        }
+
+        /// Changes the live resource to `spec` in the attributes `cx.changes` names.
+        pub async fn update(spec: &Spec, cx: &StepContext<'_>) -> Result<(), AwsError> {
+            match spec {
+                $(Spec::$kind(s) => <$spec as Seam>::update(s, cx).await,)*
+            }
+        }
+
+        /// Deletes the live resource `cx.resource`.
+        pub async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
+            match cx.resource.kind {
+                $(Kind::$kind => <$spec as Seam>::delete(cx).await,)*
+            }
+        }
+
+        /// The read that finds `kind`.
+        pub fn reader(kind: Kind) -> Reader {
+            match kind {
+                $(Kind::$kind => <$spec as Seam>::READ_BY,)*
+            }
+        }
+
+        /// The kind a spec is of.
+        pub fn kind_of(spec: &Spec) -> Kind {
+            match spec {
+                $(Spec::$kind(_) => Kind::$kind,)*
+            }
+        }
+    };
+}
+
+registry! {
+    Table => TableSpec,
+    Role => RoleSpec,
+    InstanceProfile => InstanceProfileSpec,
+    Vpc => VpcSpec,
+    InternetGateway => InternetGatewaySpec,
+    Subnet => SubnetSpec,
+    RouteTable => RouteTableSpec,
+    VpcEndpoint => EndpointSpec,
+    SecurityGroup => SecurityGroupSpec,
+    SecurityGroupRules => SecurityGroupRulesSpec,
+    GatewayDocument => DocumentSpec,
+    Instance => InstanceSpec,
+    ElasticIp => ElasticIpSpec,
+    LogGroup => LogGroupSpec,
+    Function => FunctionSpec,
+    RestApi => RestApiSpec,
+    ApiResource => ApiResourceSpec,
+    GatewayResponse => GatewayResponseSpec,
+    Stage => StageSpec,
+    Permission => PermissionSpec,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_service_read_finds_some_kind() {
+        let used: std::collections::BTreeSet<Reader> =
+            Kind::ALL.iter().map(|k| reader(*k)).collect();
+        assert_eq!(
+            used.len(),
+            8,
+            "a reader no kind names is never run: {used:?}"
+        );
+    }
+}
