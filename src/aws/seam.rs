@@ -133,8 +133,11 @@ impl<'a> StepContext<'a> {
         self.learn(id_key(self.resource.kind, self.name()), id);
     }
 
-    /// The AWS id of this step's resource, when known.
+    /// The AWS id of this step's resource, when known (a duplicate copy's is in its id).
     pub fn own_id(&self) -> Option<String> {
+        if let Some(copy) = &self.resource.copy {
+            return Some(copy.clone());
+        }
         self.learnt()
             .refs
             .get(&id_key(self.resource.kind, self.name()))

@@ -46,6 +46,10 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
                     "  unwanted    {} (owned by the stack, no longer in the manifest)",
                     e.resource
                 ),
+                State::Duplicate { kept } => println!(
+                    "  duplicate   {} (a second copy; {kept} is the one in use and kept)",
+                    e.resource
+                ),
                 State::InTheWay { owner } => {
                     println!("  in the way  {} ({})", e.resource, owner_text(owner))
                 }

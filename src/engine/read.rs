@@ -47,6 +47,7 @@ pub async fn read_live(
     for part in parts {
         live.merge(part);
     }
+    live.settle_duplicates();
     // The bootstrap reports only once there is an instance to report.
     if live.resources.keys().any(|id| id.kind == Kind::Instance) {
         let name = &stack.name;

@@ -16,6 +16,10 @@ pub enum State {
     Missing,
     /// Owned by the stack but no longer wanted: deploy deletes it.
     Unwanted,
+    /// A second copy of a resource (`ResourceId::copy`): deploy deletes it and keeps `kept`.
+    Duplicate {
+        kept: String,
+    },
     InTheWay {
         #[serde(flatten)]
         owner: Owner,
@@ -67,7 +71,20 @@ pub fn report(plan: &Plan) -> Report {
     for step in &plan.steps {
         let state = match &step.action {
             Action::Create => State::Missing,
-            Action::Delete { .. } => State::Unwanted,
+            Action::Delete { .. } => match &step.resource.copy {
+                Some(_) => State::Duplicate {
+                    kept: plan
+                        .duplicates
+                        .iter()
+                        .find(|d| {
+                            d.resource.kind == step.resource.kind
+                                && d.resource.name == step.resource.name
+                        })
+                        .map(|d| d.kept.clone())
+                        .unwrap_or_default(),
+                },
+                None => State::Unwanted,
+            },
             Action::Update { changes } | Action::Replace { changes, .. } => {
                 match unhealthy(&step.resource) {
                     Some(reason) if changes.iter().all(|c| c.attribute == "health") => {

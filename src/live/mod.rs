@@ -44,6 +44,9 @@ pub struct LiveResource {
     pub attrs: Attrs,
     pub owner: Owner,
     pub health: Health,
+    /// The id AWS assigned (`vpc-…`, a REST API's id), for kinds whose name AWS does not keep
+    /// unique: two live resources with one name are told apart by it.
+    pub aws_id: Option<String>,
 }
 
 impl LiveResource {
@@ -53,8 +56,33 @@ impl LiveResource {
             attrs,
             owner,
             health: Health::Ok,
+            aws_id: None,
         }
     }
+
+    pub fn with_aws_id(mut self, id: impl Into<String>) -> LiveResource {
+        self.aws_id = Some(id.into());
+        self
+    }
+
+    /// Whether an attribute (name or value) names `aws_id` as a whole word.
+    fn refers_to(&self, aws_id: &str) -> bool {
+        let words = |t: &str| {
+            t.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .any(|w| w == aws_id)
+        };
+        self.attrs.iter().any(|(k, v)| words(k) || words(v))
+    }
+}
+
+/// Two or more live resources for one wanted resource.
+#[derive(Debug, Clone, Serialize)]
+pub struct Duplicate {
+    pub resource: ResourceId,
+    /// The AWS id of the copy kept: the one other resources use.
+    pub kept: String,
+    /// The AWS ids of the extra copies.
+    pub extra: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -74,16 +102,79 @@ pub struct LiveState {
     pub gateway: Option<GatewayAddresses>,
     /// What the instance bootstrap last reported (its Systems Manager parameter), when any.
     pub bootstrap_report: Option<String>,
+    /// Resources found more than once, after `settle_duplicates`.
+    pub duplicates: Vec<Duplicate>,
+    /// Second and later finds of one id, until `settle_duplicates` decides which one is kept.
+    pending: Vec<LiveResource>,
 }
 
 impl LiveState {
+    /// Adds a live resource; a second one with the same id is kept aside, never dropped.
     pub fn insert(&mut self, r: LiveResource) {
-        self.resources.insert(r.id.clone(), r);
+        if self.resources.contains_key(&r.id) {
+            self.pending.push(r);
+        } else {
+            self.resources.insert(r.id.clone(), r);
+        }
+    }
+
+    /// Decides, for each resource found more than once, which copy is in use: the one most other
+    /// live resources refer to (its subnets name a VPC, functions and the instance name their
+    /// subnets and groups), the first found on a tie (readers list the oldest first where AWS says
+    /// when it was made). The others stay in the state as copies (`ResourceId::copy`), which a
+    /// plan deletes, and the references point at the one kept.
+    pub fn settle_duplicates(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        let mut ids: Vec<ResourceId> = pending.iter().map(|r| r.id.clone()).collect();
+        ids.dedup();
+        let mut pending: Vec<Option<LiveResource>> = pending.into_iter().map(Some).collect();
+        for id in ids {
+            let Some(first) = self.resources.remove(&id) else {
+                continue;
+            };
+            let mut copies = vec![first];
+            copies.extend(
+                pending
+                    .iter_mut()
+                    .filter(|p| p.as_ref().is_some_and(|p| p.id == id))
+                    .filter_map(Option::take),
+            );
+            let uses = |c: &LiveResource| {
+                c.aws_id.as_deref().map_or(0, |aws| {
+                    self.resources.values().filter(|r| r.refers_to(aws)).count()
+                })
+            };
+            let scores: Vec<usize> = copies.iter().map(uses).collect();
+            let best = (0..copies.len())
+                .max_by_key(|i| (scores[*i], std::cmp::Reverse(*i)))
+                .unwrap_or(0);
+            let kept = copies.remove(best);
+            let kept_id = kept.aws_id.clone().unwrap_or_default();
+            if let Some(aws) = &kept.aws_id {
+                let key = crate::resource::refs::id_key(id.kind, &id.name);
+                if self.refs.contains_key(&key) {
+                    self.refs.insert(key, aws.clone());
+                }
+            }
+            let mut extra = Vec::new();
+            for mut c in copies {
+                let aws = c.aws_id.clone().unwrap_or_default();
+                c.id = id.copy(&aws);
+                extra.push(aws);
+                self.resources.insert(c.id.clone(), c);
+            }
+            self.resources.insert(id.clone(), kept);
+            self.duplicates.push(Duplicate {
+                resource: id,
+                kept: kept_id,
+                extra,
+            });
+        }
     }
 
     /// Adds what another service read found.
     pub fn merge(&mut self, part: LiveState) {
-        for r in part.resources.into_values() {
+        for r in part.resources.into_values().chain(part.pending) {
             self.insert(r);
         }
         self.refs.extend(part.refs);

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::desired::{api::API_ID, Desired, Spec};
-use crate::live::{Health, LiveState, Owner};
+use crate::live::{Duplicate, Health, LiveState, Owner};
 use crate::model::Mode;
 use crate::resource::refs::{self, Refs};
 use crate::resource::{Attrs, Kind, ResourceId};
@@ -89,6 +89,8 @@ pub struct Plan {
     pub in_sync: Vec<ResourceId>,
     pub conflicts: Vec<Conflict>,
     pub unhealthy: Vec<Unhealthy>,
+    /// Resources found more than once: the copy kept, and the extra ones the steps delete.
+    pub duplicates: Vec<Duplicate>,
 }
 
 impl Plan {
@@ -184,6 +186,7 @@ fn compute_with(
         in_sync: Vec::new(),
         conflicts: Vec::new(),
         unhealthy: Vec::new(),
+        duplicates: live.duplicates.clone(),
     };
     let mut actions: BTreeMap<ResourceId, Action> = BTreeMap::new();
     for d in desired {
@@ -324,7 +327,10 @@ fn deletions(desired: &[Desired], live: &LiveState) -> Vec<Step> {
         .filter(|l| l.owner == Owner::Ours && !wanted.contains(&l.id))
         .map(|l| &l.id)
         .collect();
-    let api_goes = doomed.iter().any(|id| id.kind == Kind::RestApi);
+    // A duplicate REST API goes alone: the children read are the kept one's.
+    let api_goes = doomed
+        .iter()
+        .any(|id| id.kind == Kind::RestApi && id.copy.is_none());
     let doomed_paths: Vec<String> = doomed
         .iter()
         .filter(|id| id.kind == Kind::ApiResource)
@@ -379,10 +385,8 @@ mod tests {
 
     /// The live state of a stack deployed exactly as desired.
     fn deployed(desired: &[Desired]) -> LiveState {
-        let mut live = LiveState {
-            api_id: Some("abc".into()),
-            ..LiveState::default()
-        };
+        let mut live = LiveState::default();
+        live.api_id = Some("abc".into());
         for d in desired {
             live.insert(LiveResource::new(
                 d.id.clone(),

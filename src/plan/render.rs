@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::{Action, Change, Plan};
-use crate::live::Owner;
+use crate::live::{Duplicate, Owner};
 use crate::resource::Kind;
 
 fn value(v: &Option<String>) -> String {
@@ -93,11 +93,26 @@ pub fn text(plan: &Plan, region: &str) -> String {
             owner_text(&c.owner)
         );
     }
+    for d in &plan.duplicates {
+        let _ = writeln!(out, "  ! {}", duplicate_line(d));
+    }
     let _ = writeln!(out, "{}", summary(plan));
     if plan.is_empty() && plan.conflicts.is_empty() {
         let _ = writeln!(out, "No changes.");
     }
     out
+}
+
+/// Both ids of a resource found twice, and which one stays.
+pub fn duplicate_line(d: &Duplicate) -> String {
+    format!(
+        "{} exists {} times: {} is in use and kept, {} {} deleted",
+        d.resource,
+        d.extra.len() + 1,
+        d.kept,
+        d.extra.join(", "),
+        if d.extra.len() == 1 { "is" } else { "are" }
+    )
 }
 
 /// Terraform's marks: `+` create, `~` update, `-/+` replace, `-` delete.
@@ -169,6 +184,9 @@ pub fn markdown(plan: &Plan, region: &str) -> String {
         }
         out.push('\n');
     }
+    for d in &plan.duplicates {
+        let _ = writeln!(out, "> **Duplicate:** {}\n", duplicate_line(d));
+    }
     for c in &plan.conflicts {
         let _ = writeln!(
             out,
@@ -221,6 +239,7 @@ mod tests {
             in_sync: vec![],
             conflicts: vec![],
             unhealthy: vec![],
+            duplicates: vec![],
         };
         let md = markdown(&plan, "ap-northeast-1");
         let rows: Vec<&str> = md

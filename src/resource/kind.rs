@@ -93,6 +93,10 @@ impl Kind {
 pub struct ResourceId {
     pub kind: Kind,
     pub name: String,
+    /// Set on a second live resource with the same kind and name (an SDK retry of a create that
+    /// had succeeded, a hand-made copy): its AWS id. Nothing wants a copy, so a deploy deletes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copy: Option<String>,
 }
 
 impl ResourceId {
@@ -100,13 +104,26 @@ impl ResourceId {
         ResourceId {
             kind,
             name: name.into(),
+            copy: None,
+        }
+    }
+
+    /// The extra copy with AWS id `aws_id` of this resource.
+    pub fn copy(&self, aws_id: &str) -> ResourceId {
+        ResourceId {
+            copy: Some(aws_id.to_string()),
+            ..self.clone()
         }
     }
 }
 
 impl fmt::Display for ResourceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.kind.label(), self.name)
+        write!(f, "{} {}", self.kind.label(), self.name)?;
+        match &self.copy {
+            Some(id) => write!(f, " (duplicate {id})"),
+            None => Ok(()),
+        }
     }
 }
 

@@ -637,7 +637,7 @@ async fn item_exists(ddb: &aws_sdk_dynamodb::Client, table: &str, id: &str) -> b
 
 /// Nothing of the jravan mode is left: no VPC, subnet, route table, gateway, endpoint, security
 /// group, network interface, address, instance, instance role or profile.
-async fn assert_no_jravan_resources(config: &aws_config::SdkConfig, stack: &str, vpc: &str) {
+pub async fn assert_no_jravan_resources(config: &aws_config::SdkConfig, stack: &str, vpc: &str) {
     let ec2 = aws_sdk_ec2::Client::new(config);
     let iam = aws_sdk_iam::Client::new(config);
     let t = || by_tag(stack);

@@ -14,6 +14,7 @@ mod completions;
 mod deploy;
 mod dev;
 mod drift;
+mod duplicates;
 mod iam_policy;
 mod jravan;
 mod jravan_e2e;

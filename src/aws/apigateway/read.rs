@@ -55,32 +55,22 @@ pub async fn read(
         resource_ids: BTreeMap::new(),
         resources: Vec::new(),
     };
-    let Some(api) = apis
-        .iter()
-        .find(|a| owner_of(a) == Owner::Ours)
-        .or(apis.first())
-    else {
+    // REST API names are not unique: every API of ours with the name is read (the oldest first,
+    // the one whose URL has been handed out), so a second one shows as a duplicate. Another
+    // owner's API with the name is reported only when we have none.
+    let mut ours: Vec<&aws_sdk_apigateway::types::RestApi> =
+        apis.iter().filter(|a| owner_of(a) == Owner::Ours).collect();
+    ours.sort_by_key(|a| a.created_date().map(|d| (d.secs(), d.subsec_nanos())));
+    let Some(api) = ours.first().copied().or(apis.first()) else {
         return Ok(out);
     };
+    for extra in ours.iter().skip(1) {
+        out.resources.push(api_resource(extra, name, Owner::Ours));
+    }
     let owner = owner_of(api);
     let id = api.id().unwrap_or_default().to_string();
-    let endpoint_type = api
-        .endpoint_configuration()
-        .and_then(|e| e.types().first())
-        .map(|t| t.as_str().to_string())
-        .unwrap_or_default();
-    let attrs = Attrs::from([
-        (
-            "description".to_string(),
-            api.description().unwrap_or_default().to_string(),
-        ),
-        ("endpoint_type".into(), endpoint_type),
-    ]);
-    out.resources.push(LiveResource::new(
-        ResourceId::new(Kind::RestApi, name),
-        attrs,
-        owner.clone(),
-    ));
+    out.resources
+        .insert(0, api_resource(api, name, owner.clone()));
     if owner != Owner::Ours {
         return Ok(out);
     }
@@ -93,6 +83,27 @@ pub async fn read(
     out.resources
         .extend(read_stage(clients, &id, name, stage).await?);
     Ok(out)
+}
+
+fn api_resource(
+    api: &aws_sdk_apigateway::types::RestApi,
+    name: &str,
+    owner: Owner,
+) -> LiveResource {
+    let endpoint_type = api
+        .endpoint_configuration()
+        .and_then(|e| e.types().first())
+        .map(|t| t.as_str().to_string())
+        .unwrap_or_default();
+    let attrs = Attrs::from([
+        (
+            "description".to_string(),
+            api.description().unwrap_or_default().to_string(),
+        ),
+        ("endpoint_type".into(), endpoint_type),
+    ]);
+    LiveResource::new(ResourceId::new(Kind::RestApi, name), attrs, owner)
+        .with_aws_id(api.id().unwrap_or_default())
 }
 
 async fn read_tree(

@@ -396,7 +396,11 @@ impl Seam for RestApiSpec {
         update_api(cx.clients, &cx.api_id()?, self).await
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
-        delete_api(cx.clients, &cx.api_id()?, cx.name()).await
+        let id = match &cx.resource.copy {
+            Some(copy) => copy.clone(),
+            None => cx.api_id()?,
+        };
+        delete_api(cx.clients, &id, cx.name()).await
     }
 }
 

@@ -433,21 +433,10 @@ pub async fn delete_address(
     Ok(())
 }
 
-/// A client token for RunInstances: unique per launch, the same for the SDK's retries of it.
-fn client_token(name: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let mut token = format!("{name}-{nanos:x}");
-    token.truncate(64);
-    token
-}
-
 impl Seam for InstanceSpec {
     const READ_BY: Reader = Reader::Network;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
-        let token = client_token(cx.name());
+        let token = super::client_token(cx.name());
         let launch = Launch {
             subnet: &cx.fill(&self.subnet)?,
             security_group: &cx.fill(&self.security_group)?,

@@ -34,6 +34,21 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
 use crate::model::names::TAG_STACK;
 
+/// A client token for the creates that take one (RunInstances, CreateRouteTable,
+/// CreateVpcEndpoint): unique per create, the same for the SDK's retries of it, so a retry of a
+/// create whose answer was lost returns the first resource instead of making a second.
+/// CreateVpc, CreateSubnet, CreateSecurityGroup, CreateInternetGateway and AllocateAddress have
+/// none: a copy they leave is found by its tags on the next read (`LiveState::settle_duplicates`).
+fn client_token(name: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let mut token = format!("{name}-{nanos:x}");
+    token.truncate(64);
+    token
+}
+
 /// The filter that finds everything of a stack.
 fn stack_filter(stack: &str) -> Filter {
     Filter::builder()

@@ -241,6 +241,7 @@ pub async fn create_route_table(
         .ec2
         .create_route_table()
         .vpc_id(vpc)
+        .client_token(super::client_token(&spec.name))
         .tag_specifications(tag_spec(ResourceType::RouteTable, &spec.name, &spec.tags))
         .send()
         .await
@@ -394,6 +395,7 @@ pub async fn create_endpoint(
         .ec2
         .create_vpc_endpoint()
         .vpc_id(vpc)
+        .client_token(super::client_token(&spec.name))
         .service_name(&spec.service)
         .vpc_endpoint_type(VpcEndpointType::Gateway)
         .set_route_table_ids(Some(route_tables.to_vec()))

@@ -28,11 +28,10 @@ impl Ec2Live {
         // Something tagged for the stack without a Name tag is not one of ours to manage.
         let Some(name) = name else { return };
         self.refs.insert(id_key(kind, &name), id.to_string());
-        self.resources.push(LiveResource::new(
-            ResourceId::new(kind, name),
-            attrs,
-            Owner::Ours,
-        ));
+        // A second resource with the name is read too (`LiveState::settle_duplicates`).
+        self.resources.push(
+            LiveResource::new(ResourceId::new(kind, name), attrs, Owner::Ours).with_aws_id(id),
+        );
     }
 }
 
