@@ -258,3 +258,46 @@ async fn a_second_rest_api_with_the_name_is_deleted_and_the_first_keeps_serving(
     s.baken(&["teardown", "--yes"]).await.expect_code(0);
     assert!(api_ids(&api, &name).await.is_empty());
 }
+
+/// Regression: teardown sat on DeleteVpc "waiting for AWS to stop answering DependencyViolation"
+/// without saying that a subnet it did not know about was the blocker.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_vpc_delete_names_what_still_uses_the_vpc() {
+    let config = sdk().await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.9.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc()
+        .unwrap()
+        .vpc_id()
+        .unwrap()
+        .to_string();
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.9.1.0/24")
+        .send()
+        .await
+        .unwrap()
+        .subnet()
+        .unwrap()
+        .subnet_id()
+        .unwrap()
+        .to_string();
+    let mut timing = baken::aws::Timing::fast();
+    timing.eni_release = std::time::Duration::from_millis(200);
+    let clients = baken::aws::Clients::from_config(&config, timing);
+    let e = baken::aws::ec2::delete_vpc(&clients, &vpc, "t-vpc")
+        .await
+        .expect_err("moto refuses to delete a VPC with a subnet");
+    assert_eq!(e.code.as_deref(), Some("DependencyViolation"));
+    assert!(
+        e.message.contains(&format!("subnet {subnet} (untagged)")),
+        "{}",
+        e.message
+    );
+}

@@ -6,6 +6,7 @@
 //! for a moment. moto answers some states in lower case where AWS documents capitalised values
 //! (and the SDK has separate enum variants): states are compared case-insensitively.
 
+mod dependents;
 mod instance;
 mod network;
 mod permissions;

@@ -2,7 +2,7 @@
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcEndpointType};
 
-use super::tag_spec;
+use super::{dependents, tag_spec};
 use crate::aws::error::{absent_if, on};
 use crate::aws::retry::retry_while;
 use crate::aws::seam::{Reader, Seam, StepContext};
@@ -78,7 +78,7 @@ pub async fn update_vpc(clients: &Clients, id: &str, spec: &VpcSpec) -> Result<(
 
 pub async fn delete_vpc(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
     delete_when_free(clients, || async {
-        absent_if(
+        let deleted = absent_if(
             clients
                 .ec2
                 .delete_vpc()
@@ -88,7 +88,11 @@ pub async fn delete_vpc(clients: &Clients, id: &str, name: &str) -> Result<(), A
                 .map_err(on("DeleteVpc", format!("vpc {name} ({id})"))),
             GONE,
         )
-        .map(|_| ())
+        .map(|_| ());
+        match deleted {
+            Err(e) => Err(dependents::explained(e, || dependents::of_vpc(clients, id)).await),
+            ok => ok,
+        }
     })
     .await
 }
@@ -213,7 +217,7 @@ pub async fn create_subnet(
 
 pub async fn delete_subnet(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
     delete_when_free(clients, || async {
-        absent_if(
+        let deleted = absent_if(
             clients
                 .ec2
                 .delete_subnet()
@@ -223,7 +227,11 @@ pub async fn delete_subnet(clients: &Clients, id: &str, name: &str) -> Result<()
                 .map_err(on("DeleteSubnet", format!("subnet {name} ({id})"))),
             GONE,
         )
-        .map(|_| ())
+        .map(|_| ());
+        match deleted {
+            Err(e) => Err(dependents::explained(e, || dependents::of_subnet(clients, id)).await),
+            ok => ok,
+        }
     })
     .await
 }

@@ -265,7 +265,7 @@ pub async fn delete_security_group(
         clients.timing.eni_release,
         |e| e.code_is("DependencyViolation"),
         || async {
-            absent_if(
+            let deleted = absent_if(
                 clients
                     .ec2
                     .delete_security_group()
@@ -278,7 +278,14 @@ pub async fn delete_security_group(
                     )),
                 GONE,
             )
-            .map(|_| ())
+            .map(|_| ());
+            match deleted {
+                Err(e) => Err(super::dependents::explained(e, || {
+                    super::dependents::of_group(clients, id)
+                })
+                .await),
+                ok => ok,
+            }
         },
     )
     .await
