@@ -368,6 +368,33 @@ pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// Polls DescribeTable until the table is gone.
+pub async fn wait_gone(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    wait_until(
+        "DescribeTable",
+        &res(name),
+        &clients.timing,
+        clients.timing.table,
+        || async {
+            let found = absent_if(
+                clients
+                    .dynamodb
+                    .describe_table()
+                    .table_name(name)
+                    .send()
+                    .await
+                    .map_err(on("DescribeTable", res(name))),
+                &["ResourceNotFoundException"],
+            )?;
+            Ok(match found {
+                None => Poll::Done(()),
+                Some(_) => Poll::Waiting(format!("table {name} to be deleted")),
+            })
+        },
+    )
+    .await
+}
+
 /// Whether the table holds at least one item (one Scan with a limit of 1).
 pub async fn has_items(clients: &Clients, name: &str) -> Result<bool, AwsError> {
     let out = clients
@@ -427,5 +454,13 @@ impl Seam for TableSpec {
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
         delete(cx.clients, cx.name()).await
+    }
+    /// DeleteTable answers at once with the table DELETING; CreateTable with its name fails with
+    /// ResourceInUseException until it is gone, so the new table waits for that. (moto deletes
+    /// at once, so there the wait ends on its first poll.)
+    async fn replace(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        delete(cx.clients, cx.name()).await?;
+        wait_gone(cx.clients, cx.name()).await?;
+        create(cx.clients, self).await
     }
 }

@@ -41,6 +41,12 @@ pub trait Seam {
     async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError>;
     /// Removes the live resource `cx.resource`; one that is already gone is not an error.
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError>;
+    /// Delete, then create: what a change in a `Wanted::REPLACED_ON` attribute means. A kind whose
+    /// name is only free again once AWS has finished deleting waits in between.
+    async fn replace(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
+        Self::delete(cx).await?;
+        self.create(cx).await
+    }
 }
 
 /// Ids learnt while applying: the REST API's and its resources', and the AWS ids (and the
@@ -187,6 +193,13 @@ macro_rules! registry {
             }
         }
 
+        /// Replaces the live resource with `spec`'s.
+        pub async fn replace(spec: &Spec, cx: &StepContext<'_>) -> Result<(), AwsError> {
+            match spec {
+                $(Spec::$kind(s) => <$spec as Seam>::replace(s, cx).await,)*
+            }
+        }
+
         /// Deletes the live resource `cx.resource`.
         pub async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
             match cx.resource.kind {
@@ -200,38 +213,10 @@ macro_rules! registry {
                 $(Kind::$kind => <$spec as Seam>::READ_BY,)*
             }
         }
-
-        /// The kind a spec is of.
-        pub fn kind_of(spec: &Spec) -> Kind {
-            match spec {
-                $(Spec::$kind(_) => Kind::$kind,)*
-            }
-        }
     };
 }
 
-registry! {
-    Table => TableSpec,
-    Role => RoleSpec,
-    InstanceProfile => InstanceProfileSpec,
-    Vpc => VpcSpec,
-    InternetGateway => InternetGatewaySpec,
-    Subnet => SubnetSpec,
-    RouteTable => RouteTableSpec,
-    VpcEndpoint => EndpointSpec,
-    SecurityGroup => SecurityGroupSpec,
-    SecurityGroupRules => SecurityGroupRulesSpec,
-    GatewayDocument => DocumentSpec,
-    Instance => InstanceSpec,
-    ElasticIp => ElasticIpSpec,
-    LogGroup => LogGroupSpec,
-    Function => FunctionSpec,
-    RestApi => RestApiSpec,
-    ApiResource => ApiResourceSpec,
-    GatewayResponse => GatewayResponseSpec,
-    Stage => StageSpec,
-    Permission => PermissionSpec,
-}
+crate::desired::with_kinds!(registry);
 
 #[cfg(test)]
 mod tests {

@@ -187,6 +187,10 @@ pub struct DeployArgs {
     /// Replacing it throws away JV-Link's downloaded data, so baken never does it unasked.
     #[arg(long)]
     pub replace_instance: bool,
+    /// Allow the plan to replace a DynamoDB table (a new partition key). The old table and all
+    /// its items are deleted before the new one is created, so baken never does it unasked.
+    #[arg(long)]
+    pub replace_table: bool,
     /// After a successful deploy, write the stack's outputs to this file as JSON (the document
     /// `baken output --json` prints).
     #[arg(long, value_name = "PATH")]

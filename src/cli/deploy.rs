@@ -33,7 +33,7 @@ pub async fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
     if !global.json() {
         print!("{}", plan_text(&planned.plan, &session.stack.region));
     }
-    refuse_instance_replacement(&planned, args.replace_instance)?;
+    refuse_guarded(&planned, args)?;
     let code = execute(
         global,
         &session,
@@ -80,25 +80,45 @@ pub struct Execution<'a> {
     pub outputs_file: Option<&'a Path>,
 }
 
-/// The instance holds JV-Link's downloaded data: replacing it needs `--replace-instance`.
-fn refuse_instance_replacement(planned: &Planned, allowed: bool) -> Result<(), CliError> {
-    let replaced = planned.plan.steps.iter().find(|s| {
-        s.resource.kind == baken::resource::Kind::Instance
-            && matches!(s.action, baken::plan::Action::Replace { .. })
-    });
-    match replaced {
-        Some(step) if !allowed => {
-            let reason = match &step.action {
-                baken::plan::Action::Replace { reason, .. } => reason.as_str(),
-                _ => "",
-            };
-            Err(CliError::Refused(format!(
-                "this deploy would replace {} ({reason}); nothing was changed\n  hint: a new instance starts without JV-Link's downloaded data; run again with --replace-instance to replace it, or undo the change in the manifest or windows-bootstrap/user-data.ps1",
-                step.resource
-            )))
-        }
-        _ => Ok(()),
+/// Replacements that lose data need their flag (`--replace-instance`, `--replace-table`); one
+/// that AWS would refuse (a VPC, subnet or security group still in use) is refused outright.
+fn refuse_guarded(planned: &Planned, args: &DeployArgs) -> Result<(), CliError> {
+    let given = |flag: &str| match flag {
+        "--replace-instance" => args.replace_instance,
+        "--replace-table" => args.replace_table,
+        _ => false,
+    };
+    let reason_of = |id: &baken::resource::ResourceId| {
+        planned
+            .plan
+            .steps
+            .iter()
+            .find(|s| &s.resource == id)
+            .and_then(|s| match &s.action {
+                baken::plan::Action::Replace { reason, .. } => Some(reason.clone()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
+    let guarded = &planned.plan.guarded_replacements;
+    if let Some(g) = guarded.iter().find(|g| g.flag.is_none()) {
+        return Err(CliError::Refused(format!(
+            "this deploy would replace {} ({}), but {}; nothing was changed\n  hint: undo the change in the manifest; to rebuild the network instead, `baken deploy --mode mock` removes it (the tables and their data stay), then deploy with --mode jravan again",
+            g.resource,
+            reason_of(&g.resource),
+            g.reason
+        )));
     }
+    if let Some(g) = guarded.iter().find(|g| g.flag.is_some_and(|f| !given(f))) {
+        let flag = g.flag.unwrap_or_default();
+        return Err(CliError::Refused(format!(
+            "this deploy would replace {} ({}); nothing was changed\n  hint: {}; run again with {flag} to replace it, or undo the change (the manifest, or windows-bootstrap/ for the instance's user data)",
+            g.resource,
+            reason_of(&g.resource),
+            g.reason
+        )));
+    }
+    Ok(())
 }
 
 fn refuse_conflicts(planned: &Planned) -> Result<(), CliError> {

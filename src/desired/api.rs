@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{ownership_tags, Account, Desired, Spec};
+use super::{ownership_tags, Account, Desired, Spec, Wanted};
 
 use crate::model::catalog::api_paths;
 use crate::model::{Cors, Stack};
@@ -20,8 +20,8 @@ pub struct RestApiSpec {
     pub tags: BTreeMap<String, String>,
 }
 
-impl RestApiSpec {
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for RestApiSpec {
+    fn attrs(&self) -> Attrs {
         Attrs::from([
             ("description".into(), self.description.clone()),
             ("endpoint_type".into(), "REGIONAL".into()),
@@ -59,8 +59,10 @@ impl ApiResourceSpec {
             .map(|(_, p)| p)
             .unwrap_or(&self.path)
     }
+}
 
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for ApiResourceSpec {
+    fn attrs(&self) -> Attrs {
         let mut a = Attrs::new();
         for m in &self.methods {
             a.insert(
@@ -84,8 +86,8 @@ pub struct GatewayResponseSpec {
     pub headers: BTreeMap<String, String>,
 }
 
-impl GatewayResponseSpec {
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for GatewayResponseSpec {
+    fn attrs(&self) -> Attrs {
         self.headers
             .iter()
             .map(|(h, v)| (format!("header {h}"), v.clone()))
@@ -107,8 +109,10 @@ impl StageSpec {
     pub fn deployment_description(&self) -> String {
         format!("baken {}", self.fingerprint)
     }
+}
 
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for StageSpec {
+    fn attrs(&self) -> Attrs {
         Attrs::from([
             ("deployment".into(), self.deployment_description()),
             ("throttling.rate_limit".into(), format_rate(self.rate_limit)),
@@ -139,8 +143,10 @@ impl PermissionSpec {
     pub fn source_arn(&self, api_id: &str) -> String {
         self.source_arn_template.replace(API_ID, api_id)
     }
+}
 
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for PermissionSpec {
+    fn attrs(&self) -> Attrs {
         Attrs::from([
             ("principal".into(), "apigateway.amazonaws.com".into()),
             ("action".into(), "lambda:InvokeFunction".into()),

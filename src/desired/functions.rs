@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::network::NetworkNames;
-use super::{ownership_tags, Account, Desired, JravanFacts, Spec};
+use super::{ownership_tags, Account, Desired, JravanFacts, Replace, Spec, Wanted};
 use crate::model::names::{log_group_name, role_name, role_path};
 use crate::model::{Access, Function, Mode, Stack};
 use crate::resource::json::canonical_json;
@@ -39,8 +39,12 @@ pub struct RoleSpec {
 
 pub const ROLE_POLICY_NAME: &str = "baken-function-access";
 
-impl RoleSpec {
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for RoleSpec {
+    const REPLACED_ON: &'static [Replace] = &[Replace::new(
+        "path",
+        "IAM cannot move a role to another path",
+    )];
+    fn attrs(&self) -> Attrs {
         let mut a = Attrs::from([
             ("path".into(), self.path.clone()),
             (
@@ -66,8 +70,8 @@ pub struct LogGroupSpec {
     pub tags: BTreeMap<String, String>,
 }
 
-impl LogGroupSpec {
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for LogGroupSpec {
+    fn attrs(&self) -> Attrs {
         Attrs::from([("retention_days".into(), self.retention_days.to_string())])
     }
 }
@@ -94,8 +98,8 @@ pub struct FunctionVpc {
     pub security_groups: Vec<String>,
 }
 
-impl FunctionSpec {
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for FunctionSpec {
+    fn attrs(&self) -> Attrs {
         let mut a = Attrs::from([
             ("role".into(), self.role_arn.clone()),
             ("runtime".into(), self.runtime.into()),

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::functions::{assume_role_policy, RoleSpec};
 use super::network::NetworkNames;
-use super::{ownership_tags, Account, Desired, JravanFacts, Spec};
+use super::{ownership_tags, Account, Desired, JravanFacts, Replace, ReplaceRisk, Spec, Wanted};
 use crate::model::names::{bootstrap_status_parameter, ec2_name, role_path};
 use crate::model::Stack;
 use crate::resource::refs::id_ref;
@@ -39,8 +39,12 @@ pub struct InstanceProfileSpec {
     pub tags: BTreeMap<String, String>,
 }
 
-impl InstanceProfileSpec {
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for InstanceProfileSpec {
+    const REPLACED_ON: &'static [Replace] = &[Replace::new(
+        "path",
+        "IAM cannot move an instance profile to another path",
+    )];
+    fn attrs(&self) -> Attrs {
         Attrs::from([
             ("path".into(), self.path.clone()),
             ("role".into(), self.role.clone()),
@@ -56,8 +60,8 @@ pub struct DocumentSpec {
     pub tags: BTreeMap<String, String>,
 }
 
-impl DocumentSpec {
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for DocumentSpec {
+    fn attrs(&self) -> Attrs {
         let mut a = Attrs::from([("type".into(), "Command".into())]);
         if let Some(c) = &self.content {
             a.insert("content_sha256".into(), content_sha256(c));
@@ -99,8 +103,15 @@ impl InstanceSpec {
     pub fn root_volume(disk_gb: i32) -> String {
         format!("{disk_gb} GB gp3 encrypted")
     }
+}
 
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for InstanceSpec {
+    const REPLACED_ON: &'static [Replace] = INSTANCE_REPLACED_ON;
+    const REPLACE_RISK: ReplaceRisk = ReplaceRisk::Loses {
+        flag: "--replace-instance",
+        what: "a new instance starts without JV-Link's downloaded data",
+    };
+    fn attrs(&self) -> Attrs {
         let mut a = Attrs::from([
             ("ami".into(), self.ami.clone()),
             ("instance_type".into(), self.instance_type.clone()),
@@ -123,14 +134,20 @@ impl InstanceSpec {
 
 /// Attributes whose change means a new instance. The gateway code is not one of them: it is
 /// installed in place with Run Command.
-pub const INSTANCE_REPLACED_ON: &[&str] = &[
-    "ami",
-    "instance_type",
-    "subnet",
-    "root_volume",
-    "key_pair",
-    "user_data_sha256",
-    "instance_profile",
+pub const INSTANCE_REPLACED_ON: &[Replace] = &[
+    Replace::new("ami", "an instance's image is the one it was launched from"),
+    Replace::new(
+        "instance_type",
+        "resizing means stopping the gateway; baken launches a new one instead",
+    ),
+    Replace::new("subnet", "an instance cannot move to another subnet"),
+    Replace::new("root_volume", "the root disk is made at launch"),
+    Replace::new("key_pair", "the key pair is set at launch"),
+    Replace::new("user_data_sha256", "user data runs only at first boot"),
+    Replace::new(
+        "instance_profile",
+        "the gateway's permissions are set at launch",
+    ),
 ];
 
 #[derive(Debug, Clone)]
@@ -140,8 +157,8 @@ pub struct ElasticIpSpec {
     pub tags: BTreeMap<String, String>,
 }
 
-impl ElasticIpSpec {
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for ElasticIpSpec {
+    fn attrs(&self) -> Attrs {
         Attrs::from([("instance".into(), self.instance.clone())])
     }
 }

@@ -25,72 +25,113 @@ pub use tables::TableSpec;
 
 use crate::model::names::{MANAGED_BY, TAG_MANAGED_BY, TAG_STACK};
 use crate::model::{Mode, Stack};
-use crate::resource::{Attrs, ResourceId};
+use crate::resource::{Attrs, Kind, ResourceId};
 
-#[derive(Debug, Clone)]
-pub enum Spec {
-    Table(TableSpec),
-    Role(RoleSpec),
-    InstanceProfile(InstanceProfileSpec),
-    Vpc(VpcSpec),
-    InternetGateway(InternetGatewaySpec),
-    Subnet(SubnetSpec),
-    RouteTable(RouteTableSpec),
-    VpcEndpoint(EndpointSpec),
-    SecurityGroup(SecurityGroupSpec),
-    SecurityGroupRules(SecurityGroupRulesSpec),
-    GatewayDocument(DocumentSpec),
-    Instance(InstanceSpec),
-    ElasticIp(ElasticIpSpec),
-    LogGroup(LogGroupSpec),
-    Function(FunctionSpec),
-    RestApi(RestApiSpec),
-    ApiResource(ApiResourceSpec),
-    GatewayResponse(GatewayResponseSpec),
-    Stage(StageSpec),
-    Permission(PermissionSpec),
+/// What every kind's spec says about itself: the attributes compared with the live resource,
+/// and which of their changes AWS cannot make in place.
+pub trait Wanted {
+    /// Attribute changes that force a replacement, each with the reason.
+    const REPLACED_ON: &'static [Replace] = &[];
+    /// What a replacement costs; decides whether deploy may do it unasked.
+    const REPLACE_RISK: ReplaceRisk = ReplaceRisk::None;
+    fn attrs(&self) -> Attrs;
 }
 
-impl Spec {
-    pub fn attrs(&self) -> Attrs {
-        match self {
-            Spec::Table(s) => s.attrs(),
-            Spec::Role(s) => s.attrs(),
-            Spec::InstanceProfile(s) => s.attrs(),
-            Spec::Vpc(s) => s.attrs(),
-            Spec::InternetGateway(s) => s.attrs(),
-            Spec::Subnet(s) => s.attrs(),
-            Spec::RouteTable(s) => s.attrs(),
-            Spec::VpcEndpoint(s) => s.attrs(),
-            Spec::SecurityGroup(s) => s.attrs(),
-            Spec::SecurityGroupRules(s) => s.attrs(),
-            Spec::GatewayDocument(s) => s.attrs(),
-            Spec::Instance(s) => s.attrs(),
-            Spec::ElasticIp(s) => s.attrs(),
-            Spec::LogGroup(s) => s.attrs(),
-            Spec::Function(s) => s.attrs(),
-            Spec::RestApi(s) => s.attrs(),
-            Spec::ApiResource(s) => s.attrs(),
-            Spec::GatewayResponse(s) => s.attrs(),
-            Spec::Stage(s) => s.attrs(),
-            Spec::Permission(s) => s.attrs(),
-        }
-    }
+/// An attribute AWS cannot change in place.
+#[derive(Debug, Clone, Copy)]
+pub struct Replace {
+    pub attribute: &'static str,
+    pub why: &'static str,
+}
 
-    /// Attributes that cannot change in place: a difference there means replace.
-    pub fn replace_on(&self) -> &'static [&'static str] {
-        match self {
-            Spec::Table(_) => &["partition_key"],
-            Spec::Role(_) | Spec::InstanceProfile(_) => &["path"],
-            Spec::Vpc(_) => &["cidr"],
-            Spec::Subnet(_) => &["vpc", "cidr", "availability_zone"],
-            Spec::RouteTable(_) | Spec::SecurityGroup(_) => &["vpc", "description"],
-            Spec::VpcEndpoint(_) => &["vpc", "service", "type"],
-            Spec::Instance(_) => gateway::INSTANCE_REPLACED_ON,
-            _ => &[],
-        }
+impl Replace {
+    pub const fn new(attribute: &'static str, why: &'static str) -> Replace {
+        Replace { attribute, why }
     }
 }
+
+/// What replacing a resource costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplaceRisk {
+    /// Nothing is lost: deploy replaces it when the plan says so.
+    None,
+    /// Something is lost (`what`): deploy needs `flag` to do it.
+    Loses {
+        flag: &'static str,
+        what: &'static str,
+    },
+    /// AWS refuses to delete it while other resources use it: a plan that replaces it while
+    /// something does is refused rather than left to retry DependencyViolation.
+    InUse,
+}
+
+/// Every kind and its spec type, in creation order: the one list the `Spec` enum here and the
+/// seam registry in `crate::aws::seam` are generated from. A kind missing here, or missing its
+/// seam there, does not compile (the matches over `Kind` are exhaustive).
+macro_rules! with_kinds {
+    ($then:ident) => {
+        $then! {
+            Table => TableSpec,
+            Role => RoleSpec,
+            InstanceProfile => InstanceProfileSpec,
+            Vpc => VpcSpec,
+            InternetGateway => InternetGatewaySpec,
+            Subnet => SubnetSpec,
+            RouteTable => RouteTableSpec,
+            VpcEndpoint => EndpointSpec,
+            SecurityGroup => SecurityGroupSpec,
+            SecurityGroupRules => SecurityGroupRulesSpec,
+            GatewayDocument => DocumentSpec,
+            Instance => InstanceSpec,
+            ElasticIp => ElasticIpSpec,
+            LogGroup => LogGroupSpec,
+            Function => FunctionSpec,
+            RestApi => RestApiSpec,
+            ApiResource => ApiResourceSpec,
+            GatewayResponse => GatewayResponseSpec,
+            Stage => StageSpec,
+            Permission => PermissionSpec,
+        }
+    };
+}
+pub(crate) use with_kinds;
+
+macro_rules! spec_enum {
+    ($($kind:ident => $spec:ty),* $(,)?) => {
+        /// One wanted resource's spec.
+        #[derive(Debug, Clone)]
+        pub enum Spec {
+            $($kind($spec),)*
+        }
+
+        impl Spec {
+            pub fn kind(&self) -> Kind {
+                match self {
+                    $(Spec::$kind(_) => Kind::$kind,)*
+                }
+            }
+
+            pub fn attrs(&self) -> Attrs {
+                match self {
+                    $(Spec::$kind(s) => s.attrs(),)*
+                }
+            }
+
+            pub fn replaced_on(&self) -> &'static [Replace] {
+                match self {
+                    $(Spec::$kind(_) => <$spec as Wanted>::REPLACED_ON,)*
+                }
+            }
+
+            pub fn replace_risk(&self) -> ReplaceRisk {
+                match self {
+                    $(Spec::$kind(_) => <$spec as Wanted>::REPLACE_RISK,)*
+                }
+            }
+        }
+    };
+}
+with_kinds!(spec_enum);
 
 #[derive(Debug, Clone)]
 pub struct Desired {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::{ownership_tags, Account, Desired, JravanFacts, Spec};
+use super::{ownership_tags, Account, Desired, JravanFacts, Replace, ReplaceRisk, Spec, Wanted};
 use crate::model::names::ec2_name;
 use crate::model::Stack;
 use crate::resource::json::canonical_json;
@@ -22,8 +22,11 @@ pub struct VpcSpec {
     pub tags: BTreeMap<String, String>,
 }
 
-impl VpcSpec {
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for VpcSpec {
+    const REPLACED_ON: &'static [Replace] =
+        &[Replace::new("cidr", "a VPC's primary CIDR block is fixed")];
+    const REPLACE_RISK: ReplaceRisk = ReplaceRisk::InUse;
+    fn attrs(&self) -> Attrs {
         Attrs::from([
             ("cidr".into(), self.cidr.clone()),
             ("dns_support".into(), "true".into()),
@@ -39,8 +42,8 @@ pub struct InternetGatewaySpec {
     pub tags: BTreeMap<String, String>,
 }
 
-impl InternetGatewaySpec {
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for InternetGatewaySpec {
+    fn attrs(&self) -> Attrs {
         Attrs::from([("attached_to".into(), self.vpc.clone())])
     }
 }
@@ -54,8 +57,14 @@ pub struct SubnetSpec {
     pub tags: BTreeMap<String, String>,
 }
 
-impl SubnetSpec {
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for SubnetSpec {
+    const REPLACED_ON: &'static [Replace] = &[
+        Replace::new("vpc", "a subnet cannot move to another VPC"),
+        Replace::new("cidr", "a subnet's CIDR block is fixed"),
+        Replace::new("availability_zone", "a subnet cannot move to another zone"),
+    ];
+    const REPLACE_RISK: ReplaceRisk = ReplaceRisk::InUse;
+    fn attrs(&self) -> Attrs {
         Attrs::from([
             ("vpc".into(), self.vpc.clone()),
             ("cidr".into(), self.cidr.clone()),
@@ -75,8 +84,13 @@ pub struct RouteTableSpec {
     pub tags: BTreeMap<String, String>,
 }
 
-impl RouteTableSpec {
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for RouteTableSpec {
+    const REPLACED_ON: &'static [Replace] = &[Replace::new(
+        "vpc",
+        "a route table cannot move to another VPC",
+    )];
+    const REPLACE_RISK: ReplaceRisk = ReplaceRisk::InUse;
+    fn attrs(&self) -> Attrs {
         let mut a = Attrs::from([("vpc".into(), self.vpc.clone())]);
         for (dest, target) in &self.routes {
             a.insert(format!("route {dest}"), target.clone());
@@ -98,8 +112,13 @@ pub struct EndpointSpec {
     pub tags: BTreeMap<String, String>,
 }
 
-impl EndpointSpec {
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for EndpointSpec {
+    const REPLACED_ON: &'static [Replace] = &[
+        Replace::new("vpc", "an endpoint cannot move to another VPC"),
+        Replace::new("service", "an endpoint's service is fixed"),
+        Replace::new("type", "an endpoint's type is fixed"),
+    ];
+    fn attrs(&self) -> Attrs {
         let mut a = Attrs::from([
             ("vpc".into(), self.vpc.clone()),
             ("service".into(), self.service.clone()),
@@ -121,8 +140,16 @@ pub struct SecurityGroupSpec {
     pub tags: BTreeMap<String, String>,
 }
 
-impl SecurityGroupSpec {
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for SecurityGroupSpec {
+    const REPLACED_ON: &'static [Replace] = &[
+        Replace::new("vpc", "a security group cannot move to another VPC"),
+        Replace::new(
+            "description",
+            "EC2 cannot change a security group's description",
+        ),
+    ];
+    const REPLACE_RISK: ReplaceRisk = ReplaceRisk::InUse;
+    fn attrs(&self) -> Attrs {
         Attrs::from([
             ("vpc".into(), self.vpc.clone()),
             ("description".into(), self.description.clone()),
@@ -214,8 +241,8 @@ pub struct SecurityGroupRulesSpec {
     pub rules: Vec<Rule>,
 }
 
-impl SecurityGroupRulesSpec {
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for SecurityGroupRulesSpec {
+    fn attrs(&self) -> Attrs {
         self.rules
             .iter()
             .map(|r| (r.key(), PRESENT.to_string()))

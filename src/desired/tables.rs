@@ -1,6 +1,6 @@
 use serde::Serialize;
 
-use super::{ownership_tags, Desired, Spec};
+use super::{ownership_tags, Desired, Replace, ReplaceRisk, Spec, Wanted};
 
 use crate::model::Stack;
 use crate::resource::{Attrs, Kind, ResourceId};
@@ -16,8 +16,16 @@ pub struct TableSpec {
     pub tags: std::collections::BTreeMap<String, String>,
 }
 
-impl TableSpec {
-    pub fn attrs(&self) -> Attrs {
+impl Wanted for TableSpec {
+    const REPLACED_ON: &'static [Replace] = &[Replace::new(
+        "partition_key",
+        "DynamoDB cannot change a table's key schema",
+    )];
+    const REPLACE_RISK: ReplaceRisk = ReplaceRisk::Loses {
+        flag: "--replace-table",
+        what: "the table's items are deleted with it",
+    };
+    fn attrs(&self) -> Attrs {
         Attrs::from([
             (
                 "partition_key".into(),

@@ -133,7 +133,7 @@ pub async fn apply(
     report
 }
 
-/// Deletes for a delete or a replace, then creates or updates through the kind's seam.
+/// Carries out one step through its kind's seam.
 async fn run_step(
     clients: &Clients,
     step: &Step,
@@ -141,11 +141,8 @@ async fn run_step(
     learnt: &Mutex<Learnt>,
 ) -> Result<(), AwsError> {
     let cx = StepContext::new(clients, &step.resource, step.action.changes(), learnt);
-    if let Action::Delete { .. } | Action::Replace { .. } = step.action {
-        seam::delete(&cx).await?;
-        if let Action::Delete { .. } = step.action {
-            return Ok(());
-        }
+    if let Action::Delete { .. } = step.action {
+        return seam::delete(&cx).await;
     }
     let Some(spec) = spec_of(desired, &step.resource) else {
         return Err(AwsError::new(
@@ -156,6 +153,7 @@ async fn run_step(
     };
     match step.action {
         Action::Update { .. } => seam::update(spec, &cx).await,
+        Action::Replace { .. } => seam::replace(spec, &cx).await,
         _ => seam::create(spec, &cx).await,
     }
 }

@@ -66,7 +66,7 @@ impl LiveResource {
     }
 
     /// Whether an attribute (name or value) names `aws_id` as a whole word.
-    fn refers_to(&self, aws_id: &str) -> bool {
+    pub fn refers_to(&self, aws_id: &str) -> bool {
         let words = |t: &str| {
             t.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
                 .any(|w| w == aws_id)

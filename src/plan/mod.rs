@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::desired::{api::API_ID, Desired, Spec};
+use crate::desired::{api::API_ID, Desired, ReplaceRisk, Spec};
 use crate::live::{Duplicate, Health, LiveState, Owner};
 use crate::model::Mode;
 use crate::resource::refs::{self, Refs};
@@ -91,6 +91,17 @@ pub struct Plan {
     pub unhealthy: Vec<Unhealthy>,
     /// Resources found more than once: the copy kept, and the extra ones the steps delete.
     pub duplicates: Vec<Duplicate>,
+    /// Replacements deploy does not do unasked: they lose data, or AWS would refuse the delete.
+    pub guarded_replacements: Vec<Guarded>,
+}
+
+/// A replacement that needs a flag (`flag`), or that deploy refuses (`flag` None).
+#[derive(Debug, Clone, Serialize)]
+pub struct Guarded {
+    pub resource: ResourceId,
+    /// What the replacement costs, or what still uses the resource.
+    pub reason: String,
+    pub flag: Option<&'static str>,
 }
 
 impl Plan {
@@ -151,6 +162,57 @@ pub fn diff(wanted: &Attrs, live: &Attrs) -> Vec<Change> {
 /// Compares desired with live. `desired` is in creation order; deletions come after everything
 /// else, in reverse kind order.
 pub fn compute(stack: &str, mode: Mode, desired: &[Desired], live: &LiveState) -> Plan {
+    let mut plan = compute_replacing(stack, mode, desired, live);
+    plan.guarded_replacements = guarded(&plan.steps, desired, live);
+    plan
+}
+
+/// The replacements of `steps` that lose something or that AWS would refuse: a VPC, subnet, route
+/// table or security group is never deleted while something still uses it (its delete would sit
+/// in DependencyViolation retries for the whole interface-release bound).
+fn guarded(steps: &[Step], desired: &[Desired], live: &LiveState) -> Vec<Guarded> {
+    let mut out = Vec::new();
+    for step in steps {
+        let (Action::Replace { .. }, Some(spec)) = (&step.action, spec_of(desired, &step.resource))
+        else {
+            continue;
+        };
+        match spec.replace_risk() {
+            ReplaceRisk::None => {}
+            ReplaceRisk::Loses { flag, what } => out.push(Guarded {
+                resource: step.resource.clone(),
+                reason: what.to_string(),
+                flag: Some(flag),
+            }),
+            ReplaceRisk::InUse => {
+                let Some(aws_id) = live.get(&step.resource).and_then(|l| l.aws_id.as_deref())
+                else {
+                    continue;
+                };
+                let users: Vec<String> = live
+                    .resources
+                    .values()
+                    .filter(|r| r.id.name != step.resource.name && r.refers_to(aws_id))
+                    .map(|r| r.id.to_string())
+                    .collect();
+                if !users.is_empty() {
+                    out.push(Guarded {
+                        resource: step.resource.clone(),
+                        reason: format!(
+                            "AWS refuses to delete it while {} use{} it",
+                            users.join(", "),
+                            if users.len() == 1 { "s" } else { "" }
+                        ),
+                        flag: None,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn compute_replacing(stack: &str, mode: Mode, desired: &[Desired], live: &LiveState) -> Plan {
     let first = compute_with(stack, mode, desired, live, &live.refs);
     // A replaced resource gets new AWS ids: what refers to it must be planned against the ids it
     // will have, not the ones it has (the Elastic IP follows a new instance, the functions its new
@@ -187,6 +249,7 @@ fn compute_with(
         conflicts: Vec::new(),
         unhealthy: Vec::new(),
         duplicates: live.duplicates.clone(),
+        guarded_replacements: Vec::new(),
     };
     let mut actions: BTreeMap<ResourceId, Action> = BTreeMap::new();
     for d in desired {
@@ -218,11 +281,14 @@ fn compute_with(
         }
         if changes.is_empty() {
             plan.in_sync.push(d.id.clone());
-        } else if let Some(c) = changes
-            .iter()
-            .find(|c| d.spec.replace_on().contains(&c.attribute.as_str()))
-        {
-            let reason = format!("{} cannot change in place", c.attribute);
+        } else if let Some((c, rule)) = changes.iter().find_map(|c| {
+            d.spec
+                .replaced_on()
+                .iter()
+                .find(|r| r.attribute == c.attribute)
+                .map(|r| (c, r))
+        }) {
+            let reason = format!("{} cannot change in place: {}", c.attribute, rule.why);
             actions.insert(d.id.clone(), Action::Replace { reason, changes });
         } else {
             actions.insert(d.id.clone(), Action::Update { changes });
@@ -442,7 +508,7 @@ mod tests {
             .insert("path".into(), "/".into());
         let plan = compute("t", Mode::Mock, &d, &live);
         assert!(
-            matches!(&plan.steps[0].action, Action::Replace { reason, .. } if reason == "path cannot change in place")
+            matches!(&plan.steps[0].action, Action::Replace { reason, .. } if reason == "path cannot change in place: IAM cannot move a role to another path")
         );
     }
 

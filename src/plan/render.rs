@@ -4,7 +4,6 @@ use std::fmt::Write;
 
 use super::{Action, Change, Plan};
 use crate::live::{Duplicate, Owner};
-use crate::resource::Kind;
 
 fn value(v: &Option<String>) -> String {
     match v {
@@ -67,13 +66,9 @@ pub fn text(plan: &Plan, region: &str) -> String {
             .map(|n| format!(" ({n})"))
             .unwrap_or_default();
         let sign = sign(&step.action);
-        // The gateway instance holds JV-Link's downloaded data (gigabytes, hours to fetch).
-        let note = if step.resource.kind == Kind::Instance
-            && matches!(step.action, Action::Replace { .. })
-        {
-            format!("{note}\n      ! a new instance starts without JV-Link's data; deploy needs --replace-instance")
-        } else {
-            note
+        let note = match guard_line(plan, step) {
+            Some(g) => format!("{note}\n      ! {g}"),
+            None => note,
         };
         let _ = writeln!(
             out,
@@ -101,6 +96,18 @@ pub fn text(plan: &Plan, region: &str) -> String {
         let _ = writeln!(out, "No changes.");
     }
     out
+}
+
+/// What keeps deploy from a replacement: the flag it needs, or that it refuses.
+fn guard_line(plan: &Plan, step: &super::Step) -> Option<String> {
+    let g = plan
+        .guarded_replacements
+        .iter()
+        .find(|g| g.resource == step.resource)?;
+    Some(match g.flag {
+        Some(flag) => format!("{}; deploy needs {flag}", g.reason),
+        None => format!("{}; deploy refuses this replacement", g.reason),
+    })
 }
 
 /// Both ids of a resource found twice, and which one stays.
@@ -170,6 +177,9 @@ pub fn markdown(plan: &Plan, region: &str) -> String {
                 .iter()
                 .map(|c| format!("`{}`", change_line(c).replace('`', "'")))
                 .collect();
+            if let Some(g) = guard_line(plan, step) {
+                changes.insert(0, format!("**{g}**"));
+            }
             if let Some(note) = note(&step.action) {
                 changes.insert(0, note);
             }
@@ -204,6 +214,7 @@ pub fn markdown(plan: &Plan, region: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resource::Kind;
 
     #[test]
     fn markdown_plans_escape_pipes_and_keep_one_row_per_step() {
@@ -240,6 +251,7 @@ mod tests {
             conflicts: vec![],
             unhealthy: vec![],
             duplicates: vec![],
+            guarded_replacements: vec![],
         };
         let md = markdown(&plan, "ap-northeast-1");
         let rows: Vec<&str> = md

@@ -26,6 +26,7 @@ mod logs;
 mod manifest_errors;
 mod outputs;
 mod removal;
+mod replacements;
 mod retries;
 mod run_command;
 mod stacks;

@@ -8,6 +8,7 @@ use aws_sdk_ec2::operation::delete_security_group::{
 };
 use aws_sdk_ec2::operation::delete_subnet::{DeleteSubnetError, DeleteSubnetOutput};
 use aws_sdk_ec2::operation::describe_network_interfaces::DescribeNetworkInterfacesOutput;
+use aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsOutput;
 use aws_sdk_ec2::types::{NetworkInterface, NetworkInterfaceStatus};
 use aws_sdk_lambda::operation::delete_function::DeleteFunctionOutput;
 use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput;
@@ -49,7 +50,12 @@ async fn a_security_group_waits_for_lambdas_interfaces_deletes_them_and_retries_
         .output(|| lambda_eni(NetworkInterfaceStatus::InUse))
         .times(2)
         .output(|| lambda_eni(NetworkInterfaceStatus::Available))
+        .output(|| DescribeNetworkInterfacesOutput::builder().build())
+        .repeatedly()
         .build();
+    // Each DependencyViolation is explained: the interfaces in the group, the groups naming it.
+    let referring = mock!(aws_sdk_ec2::Client::describe_security_groups)
+        .then_output(|| DescribeSecurityGroupsOutput::builder().build());
     let delete_eni = mock!(aws_sdk_ec2::Client::delete_network_interface)
         .match_requests(|r| r.network_interface_id() == Some("eni-0lambda"))
         .then_output(|| DeleteNetworkInterfaceOutput::builder().build());
@@ -64,15 +70,20 @@ async fn a_security_group_waits_for_lambdas_interfaces_deletes_them_and_retries_
     c.ec2 = mock_client!(
         aws_sdk_ec2,
         RuleMode::MatchAny,
-        [&describe, &delete_eni, &delete_sg]
+        [&describe, &delete_eni, &delete_sg, &referring]
     );
     ec2::delete_security_group(&c, "sg-0lambda", "s-lambda-sg")
         .await
         .expect("deleted once Lambda let go");
     assert_eq!(
         describe.num_calls(),
-        3,
-        "waited while the interface was in use"
+        3 + 2,
+        "waited while the interface was in use, then looked twice for what AWS still saw"
+    );
+    assert_eq!(
+        referring.num_calls(),
+        2 * 2,
+        "ingress and egress references, twice"
     );
     assert_eq!(
         delete_eni.num_calls(),
@@ -117,12 +128,16 @@ async fn a_subnet_delete_is_retried_while_aws_says_it_is_in_use() {
         .times(2)
         .output(|| DeleteSubnetOutput::builder().build())
         .build();
+    let interfaces = mock!(aws_sdk_ec2::Client::describe_network_interfaces)
+        .match_requests(|r| r.filters().iter().any(|f| f.name() == Some("subnet-id")))
+        .then_output(|| lambda_eni(NetworkInterfaceStatus::InUse));
     let mut c = clients();
-    c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&delete]);
+    c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&delete, &interfaces]);
     ec2::delete_subnet(&c, "subnet-0private", "s-private-1")
         .await
         .unwrap();
     assert_eq!(delete.num_calls(), 3);
+    assert_eq!(interfaces.num_calls(), 2, "each refusal was explained");
 }
 
 #[tokio::test]
@@ -132,13 +147,21 @@ async fn a_persistent_dependency_violation_is_bounded_and_reported() {
         .error(|| DeleteSubnetError::generic(dependency_violation()))
         .repeatedly()
         .build();
+    let interfaces = mock!(aws_sdk_ec2::Client::describe_network_interfaces)
+        .then_output(|| lambda_eni(NetworkInterfaceStatus::InUse));
     let mut c = clients();
-    c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&delete]);
+    c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&delete, &interfaces]);
     let err = ec2::delete_subnet(&c, "subnet-0private", "s-private-1")
         .await
         .unwrap_err();
     assert_eq!(err.code.as_deref(), Some("DependencyViolation"));
     assert!(err.resource.contains("s-private-1"), "{err}");
+    // The error names the blocker, not only AWS's "has dependencies".
+    assert!(
+        err.message
+            .contains("still using it: network interface eni-0lambda (AWS Lambda VPC ENI-s-get-races-0a1b2c3d)"),
+        "{err}"
+    );
     assert!(delete.num_calls() > 2);
 }
 

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput;
+use aws_sdk_dynamodb::operation::describe_table::{DescribeTableError, DescribeTableOutput};
+use aws_sdk_dynamodb::types::error::ResourceNotFoundException;
 use aws_sdk_dynamodb::types::{TableDescription, TableStatus};
 use aws_sdk_lambda::operation::create_function::{CreateFunctionError, CreateFunctionOutput};
 use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput;
@@ -225,4 +226,42 @@ async fn table_writes_wait_for_active() {
         .await
         .expect("active after CREATING");
     assert_eq!(describe.num_calls(), 4);
+}
+
+/// AWS answers DeleteTable with the table DELETING and refuses CreateTable with its name until it
+/// is gone (moto deletes at once): a table replacement waits in between.
+#[tokio::test]
+async fn a_replaced_table_is_created_only_once_the_old_one_is_gone() {
+    let deleting = || {
+        DescribeTableOutput::builder()
+            .table(
+                TableDescription::builder()
+                    .table_status(TableStatus::Deleting)
+                    .build(),
+            )
+            .build()
+    };
+    let describe = mock!(aws_sdk_dynamodb::Client::describe_table)
+        .sequence()
+        .output(deleting)
+        .times(2)
+        .error(|| {
+            DescribeTableError::ResourceNotFoundException(
+                ResourceNotFoundException::builder()
+                    .message("Requested resource not found")
+                    .meta(
+                        ErrorMetadata::builder()
+                            .code("ResourceNotFoundException")
+                            .build(),
+                    )
+                    .build(),
+            )
+        })
+        .build();
+    let mut c = clients();
+    c.dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&describe]);
+    dynamodb::wait_gone(&c, "s-cart")
+        .await
+        .expect("gone after DELETING");
+    assert_eq!(describe.num_calls(), 3);
 }
