@@ -15,7 +15,7 @@ use super::error::{absent_if, on};
 use super::retry::{wait_until, Poll};
 use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
-use crate::desired::TableSpec;
+use crate::desired::{TableAttr, TableSpec};
 use crate::live::{Health, LiveResource, Owner};
 use crate::resource::{Attrs, Kind, ResourceId};
 
@@ -90,7 +90,10 @@ async fn read_one(
     };
     let mut attrs = Attrs::new();
     let pk = hash_key(table.key_schema());
-    attrs.insert("partition_key".into(), format!("{pk} ({})", attr_type(&pk)));
+    attrs.insert(
+        TableAttr::PartitionKey.key(),
+        format!("{pk} ({})", attr_type(&pk)),
+    );
     for gsi in table.global_secondary_indexes() {
         let key = hash_key(gsi.key_schema());
         let projection = gsi
@@ -99,7 +102,7 @@ async fn read_one(
             .map(|p| p.as_str())
             .unwrap_or("?");
         attrs.insert(
-            format!("index.{}", gsi.index_name().unwrap_or_default()),
+            TableAttr::Index(gsi.index_name().unwrap_or_default()).key(),
             format!("{key} ({}), projection {projection}", attr_type(&key)),
         );
     }
@@ -108,13 +111,13 @@ async fn read_one(
         .and_then(|b| b.billing_mode())
         .map(|b| b.as_str().to_string())
         .unwrap_or_else(|| "PROVISIONED".into());
-    attrs.insert("billing_mode".into(), billing);
+    attrs.insert(TableAttr::BillingMode.key(), billing);
     let sse = table.sse_description();
     let encryption = match (sse.and_then(|s| s.status()), sse.and_then(|s| s.sse_type())) {
         (Some(SseStatus::Enabled | SseStatus::Updating), Some(t)) => t.as_str().to_string(),
         _ => "AWS owned key".into(),
     };
-    attrs.insert("encryption".into(), encryption);
+    attrs.insert(TableAttr::Encryption.key(), encryption);
     if owner == Owner::Ours {
         let ttl = ddb
             .describe_time_to_live()
@@ -132,7 +135,7 @@ async fn read_one(
             }
             _ => "disabled".into(),
         };
-        attrs.insert("ttl".into(), text);
+        attrs.insert(TableAttr::Ttl.key(), text);
     }
     let mut live = LiveResource::new(ResourceId::new(Kind::Table, name), attrs, owner);
     if let Some(status) = table.table_status() {
@@ -234,7 +237,7 @@ pub async fn update(
 ) -> Result<(), AwsError> {
     let ddb = &clients.dynamodb;
     let name = &spec.name;
-    if changed.iter().any(|a| a == "billing_mode") {
+    if changed.iter().any(|a| a == TableAttr::BillingMode.name()) {
         ddb.update_table()
             .table_name(name)
             .billing_mode(BillingMode::PayPerRequest)
@@ -243,7 +246,7 @@ pub async fn update(
             .map_err(on("UpdateTable", res(name)))?;
         wait_active(clients, name).await?;
     }
-    if changed.iter().any(|a| a == "encryption") {
+    if changed.iter().any(|a| a == TableAttr::Encryption.name()) {
         ddb.update_table()
             .table_name(name)
             .sse_specification(kms())
@@ -252,7 +255,10 @@ pub async fn update(
             .map_err(on("UpdateTable", res(name)))?;
         wait_active(clients, name).await?;
     }
-    if changed.iter().any(|a| a.starts_with("index.")) {
+    if changed
+        .iter()
+        .any(|a| matches!(TableAttr::parse(a), Some(TableAttr::Index(_))))
+    {
         // An index of that name with another key cannot be changed in place: drop it first.
         let existing = ddb
             .describe_table()
@@ -306,7 +312,7 @@ pub async fn update(
             .map_err(on("UpdateTable", res(name)))?;
         wait_active(clients, name).await?;
     }
-    if changed.iter().any(|a| a == "ttl") {
+    if changed.iter().any(|a| a == TableAttr::Ttl.name()) {
         enable_ttl(clients, spec).await?;
     }
     Ok(())

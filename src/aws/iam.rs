@@ -12,7 +12,8 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use super::error::{absent_if, on};
 use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
-use crate::desired::{InstanceProfileSpec, RoleSpec};
+use crate::desired::gateway::InstanceProfileAttr;
+use crate::desired::{InstanceProfileSpec, RoleAttr, RoleSpec};
 use crate::live::{LiveResource, Owner};
 use crate::model::names::role_path;
 use crate::resource::json::{canonical_json, decode_policy_document};
@@ -104,9 +105,9 @@ async fn read_one(
         return Ok(None);
     };
     let owner = Owner::from_tags(stack, role.tags().iter().map(|t| (t.key(), t.value())));
-    let mut attrs = Attrs::from([("path".to_string(), role.path().to_string())]);
+    let mut attrs = Attrs::from([(RoleAttr::Path.key(), role.path().to_string())]);
     if let Some(doc) = role.assume_role_policy_document() {
-        attrs.insert("assume_role_policy".into(), parse_doc(doc));
+        attrs.insert(RoleAttr::AssumeRolePolicy.key(), parse_doc(doc));
     }
     if owner == Owner::Ours {
         let policy = absent_if(
@@ -122,7 +123,7 @@ async fn read_one(
         )?;
         if let Some(p) = policy {
             attrs.insert(
-                format!("policy.{policy_name}"),
+                RoleAttr::Policy(policy_name).key(),
                 parse_doc(p.policy_document()),
             );
         }
@@ -135,7 +136,7 @@ async fn read_one(
             .map_err(err("ListAttachedRolePolicies", name))?;
         for p in attached.attached_policies() {
             if let Some(arn) = p.policy_arn() {
-                attrs.insert(format!("managed_policy {arn}"), PRESENT.into());
+                attrs.insert(RoleAttr::ManagedPolicy(arn).key(), PRESENT.into());
             }
         }
     }
@@ -195,7 +196,8 @@ pub async fn update(
     spec: &RoleSpec,
     changed: &[String],
 ) -> Result<(), AwsError> {
-    if changed.iter().any(|a| a == "assume_role_policy") {
+    let changed: Vec<RoleAttr> = changed.iter().filter_map(|a| RoleAttr::parse(a)).collect();
+    if changed.contains(&RoleAttr::AssumeRolePolicy) {
         clients
             .iam
             .update_assume_role_policy()
@@ -205,13 +207,13 @@ pub async fn update(
             .await
             .map_err(err("UpdateAssumeRolePolicy", &spec.name))?;
     }
-    if changed.iter().any(|a| a.starts_with("policy.")) {
+    if changed.iter().any(|a| matches!(a, RoleAttr::Policy(_))) {
         put_policy(clients, spec).await?;
     }
-    for arn in changed
-        .iter()
-        .filter_map(|a| a.strip_prefix("managed_policy "))
-    {
+    for arn in changed.iter().filter_map(|a| match a {
+        RoleAttr::ManagedPolicy(arn) => Some(*arn),
+        _ => None,
+    }) {
         if spec.managed_policies.iter().any(|m| m == arn) {
             attach(clients, &spec.name, arn).await?;
         } else {
@@ -265,9 +267,9 @@ pub async fn read_instance_profiles(
             return Ok::<_, AwsError>(None);
         };
         let owner = Owner::from_tags(stack, p.tags().iter().map(|t| (t.key(), t.value())));
-        let mut attrs = Attrs::from([("path".to_string(), p.path().to_string())]);
+        let mut attrs = Attrs::from([(InstanceProfileAttr::Path.key(), p.path().to_string())]);
         if let Some(r) = p.roles().first() {
-            attrs.insert("role".into(), r.role_name().to_string());
+            attrs.insert(InstanceProfileAttr::Role.key(), r.role_name().to_string());
         }
         Ok(Some(LiveResource::new(
             ResourceId::new(Kind::InstanceProfile, n),
@@ -516,7 +518,12 @@ impl Seam for InstanceProfileSpec {
     }
     /// The only updatable attribute is the role in the profile.
     async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
-        set_profile_role(cx.clients, self, cx.live_value("role").as_deref()).await
+        set_profile_role(
+            cx.clients,
+            self,
+            cx.live_value(InstanceProfileAttr::Role.name()).as_deref(),
+        )
+        .await
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
         delete_instance_profile(cx.clients, cx.name()).await

@@ -18,7 +18,8 @@ use super::error::{absent_if, on};
 use super::retry::{retry_while, wait_until, Poll};
 use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
-use crate::desired::{Code, FunctionSpec, PermissionSpec};
+use crate::desired::api::PermissionAttr;
+use crate::desired::{Code, FunctionAttr, FunctionSpec, PermissionSpec};
 use crate::live::{Health, LiveResource, Owner};
 use crate::model::Mode;
 use crate::resource::PRESENT;
@@ -109,28 +110,29 @@ async fn read_one(
     let Some(c) = got.configuration() else {
         return Ok(None);
     };
+    use FunctionAttr as A;
     let mut attrs = Attrs::from([
-        ("role".to_string(), c.role().unwrap_or_default().to_string()),
+        (A::Role.key(), c.role().unwrap_or_default().to_string()),
         (
-            "runtime".into(),
+            A::Runtime.key(),
             c.runtime()
                 .map(|r| r.as_str().to_string())
                 .unwrap_or_default(),
         ),
         (
-            "handler".into(),
+            A::Handler.key(),
             c.handler().unwrap_or_default().to_string(),
         ),
         (
-            "memory".into(),
+            A::Memory.key(),
             c.memory_size().map(|m| m.to_string()).unwrap_or_default(),
         ),
         (
-            "timeout".into(),
+            A::Timeout.key(),
             c.timeout().map(|t| t.to_string()).unwrap_or_default(),
         ),
         (
-            "architecture".into(),
+            A::Architecture.key(),
             c.architectures()
                 .first()
                 .map(|a| a.as_str())
@@ -138,22 +140,22 @@ async fn read_one(
                 .to_string(),
         ),
         (
-            "code_sha256".into(),
+            A::CodeSha256.key(),
             c.code_sha256().unwrap_or_default().to_string(),
         ),
     ]);
     // Outside a VPC, Lambda answers an empty VpcConfig (or none).
     if let Some(vpc) = c.vpc_config() {
         for s in vpc.subnet_ids() {
-            attrs.insert(format!("vpc subnet {s}"), PRESENT.into());
+            attrs.insert(A::VpcSubnet(s).key(), PRESENT.into());
         }
         for g in vpc.security_group_ids() {
-            attrs.insert(format!("vpc security_group {g}"), PRESENT.into());
+            attrs.insert(A::VpcSecurityGroup(g).key(), PRESENT.into());
         }
     }
     let env = c.environment().and_then(|e| e.variables());
     for (k, v) in env.into_iter().flatten() {
-        attrs.insert(format!("environment.{k}"), v.clone());
+        attrs.insert(A::Environment(k).key(), v.clone());
     }
     let mode = env
         .and_then(|e| e.get("RACE_DATA_PROVIDER"))
@@ -207,13 +209,13 @@ async fn read_permission(
         .or(s["Principal"].as_str())
         .unwrap_or_default();
     let attrs = Attrs::from([
-        ("principal".to_string(), principal.to_string()),
+        (PermissionAttr::Principal.key(), principal.to_string()),
         (
-            "action".into(),
+            PermissionAttr::Action.key(),
             s["Action"].as_str().unwrap_or_default().to_string(),
         ),
         (
-            "source_arn".into(),
+            PermissionAttr::SourceArn.key(),
             s["Condition"]["ArnLike"]["AWS:SourceArn"]
                 .as_str()
                 .unwrap_or_default()
@@ -298,16 +300,26 @@ pub async fn update(
     spec: &FunctionSpec,
     changed: &[String],
 ) -> Result<(), AwsError> {
+    use FunctionAttr as A;
+    let changed: Vec<A> = changed.iter().filter_map(|a| A::parse(a)).collect();
     let config_changed = changed.iter().any(|a| {
         matches!(
-            a.as_str(),
-            "role" | "runtime" | "handler" | "memory" | "timeout"
-        ) || a.starts_with("environment.")
-            || a.starts_with("vpc ")
+            a,
+            A::Role
+                | A::Runtime
+                | A::Handler
+                | A::Memory
+                | A::Timeout
+                | A::Environment(_)
+                | A::VpcSubnet(_)
+                | A::VpcSecurityGroup(_)
+        )
     });
+    // The architecture is set with the code (UpdateFunctionCode), and a failed function is
+    // repaired by uploading its code again.
     let code_changed = changed
         .iter()
-        .any(|a| matches!(a.as_str(), "code_sha256" | "architecture" | "health"));
+        .any(|a| matches!(a, A::CodeSha256 | A::Architecture | A::Health));
     let timing = clients.timing;
     if config_changed {
         retry_while(

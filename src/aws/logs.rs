@@ -3,7 +3,7 @@
 use super::error::{absent_if, on};
 use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
-use crate::desired::LogGroupSpec;
+use crate::desired::{LogGroupAttr, LogGroupSpec};
 use crate::live::{LiveResource, Owner};
 use crate::model::names::log_group_name;
 use crate::resource::{Attrs, Kind, ResourceId};
@@ -45,7 +45,7 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Vec<LiveResource>, A
             .retention_in_days()
             .map(|d| d.to_string())
             .unwrap_or_else(|| "never expire".into());
-        let attrs = Attrs::from([("retention_days".to_string(), retention)]);
+        let attrs = Attrs::from([(LogGroupAttr::RetentionDays.key(), retention)]);
         Ok::<_, AwsError>(LiveResource::new(
             ResourceId::new(Kind::LogGroup, name),
             attrs,

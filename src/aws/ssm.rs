@@ -10,6 +10,7 @@ use super::retry::{retry_while, wait_until, Poll};
 use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
 use crate::desired::gateway::content_sha256;
+use crate::desired::gateway::DocumentAttr;
 use crate::desired::DocumentSpec;
 use crate::live::{LiveResource, Owner};
 use crate::resource::{Attrs, Kind, ResourceId};
@@ -97,13 +98,13 @@ pub async fn read_document(
         .map_err(on("ListTagsForResource", res(name)))?;
     let owner = Owner::from_tags(stack, tags.tag_list().iter().map(|t| (t.key(), t.value())));
     let mut attrs = Attrs::from([(
-        "type".to_string(),
+        DocumentAttr::Type.key(),
         doc.document_type()
             .map(|t| t.as_str().to_string())
             .unwrap_or_default(),
     )]);
     if let Some(content) = doc.content() {
-        attrs.insert("content_sha256".into(), content_sha256(content));
+        attrs.insert(DocumentAttr::ContentSha256.key(), content_sha256(content));
     }
     Ok(Some(LiveResource::new(
         ResourceId::new(Kind::GatewayDocument, name),

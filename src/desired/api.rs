@@ -20,11 +20,18 @@ pub struct RestApiSpec {
     pub tags: BTreeMap<String, String>,
 }
 
+crate::attribute_keys! {
+    pub enum RestApiAttr {
+        Description = "description",
+        EndpointType = "endpoint_type",
+    }
+}
+
 impl Wanted for RestApiSpec {
     fn attrs(&self) -> Attrs {
         Attrs::from([
-            ("description".into(), self.description.clone()),
-            ("endpoint_type".into(), "REGIONAL".into()),
+            (RestApiAttr::Description.key(), self.description.clone()),
+            (RestApiAttr::EndpointType.key(), "REGIONAL".into()),
         ])
     }
 }
@@ -61,20 +68,60 @@ impl ApiResourceSpec {
     }
 }
 
+/// An API resource's attributes, per method: its integration, its authorization, each header
+/// its response sets (`GET integration`, `OPTIONS header Access-Control-Allow-Origin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiResourceAttr<'a> {
+    Integration(&'a str),
+    Authorization(&'a str),
+    Header(&'a str, &'a str),
+}
+
+impl<'a> ApiResourceAttr<'a> {
+    pub fn key(self) -> String {
+        match self {
+            ApiResourceAttr::Integration(verb) => format!("{verb} integration"),
+            ApiResourceAttr::Authorization(verb) => format!("{verb} authorization"),
+            ApiResourceAttr::Header(verb, h) => format!("{verb} header {h}"),
+        }
+    }
+
+    pub fn parse(key: &'a str) -> Option<ApiResourceAttr<'a>> {
+        let (verb, rest) = key.split_once(' ')?;
+        match rest {
+            "integration" => Some(ApiResourceAttr::Integration(verb)),
+            "authorization" => Some(ApiResourceAttr::Authorization(verb)),
+            _ => rest
+                .strip_prefix("header ")
+                .map(|h| ApiResourceAttr::Header(verb, h)),
+        }
+    }
+
+    /// The method the attribute belongs to.
+    pub fn verb(self) -> &'a str {
+        match self {
+            ApiResourceAttr::Integration(v)
+            | ApiResourceAttr::Authorization(v)
+            | ApiResourceAttr::Header(v, _) => v,
+        }
+    }
+}
+
 impl Wanted for ApiResourceSpec {
     fn attrs(&self) -> Attrs {
         let mut a = Attrs::new();
+        use ApiResourceAttr as A;
         for m in &self.methods {
             a.insert(
-                format!("{} integration", m.http_method),
+                A::Integration(&m.http_method).key(),
                 format!("AWS_PROXY {}", m.integration_uri),
             );
-            a.insert(format!("{} authorization", m.http_method), "NONE".into());
+            a.insert(A::Authorization(&m.http_method).key(), "NONE".into());
         }
-        a.insert("OPTIONS integration".into(), "MOCK".into());
-        a.insert("OPTIONS authorization".into(), "NONE".into());
+        a.insert(A::Integration("OPTIONS").key(), "MOCK".into());
+        a.insert(A::Authorization("OPTIONS").key(), "NONE".into());
         for (h, v) in &self.cors_headers {
-            a.insert(format!("OPTIONS header {h}"), v.clone());
+            a.insert(A::Header("OPTIONS", h).key(), v.clone());
         }
         a
     }
@@ -86,11 +133,19 @@ pub struct GatewayResponseSpec {
     pub headers: BTreeMap<String, String>,
 }
 
+crate::attribute_keys! {
+    /// A gateway response's headers, by name.
+    pub enum GatewayResponseAttr<'a> {
+        ;
+        Header = "header ",
+    }
+}
+
 impl Wanted for GatewayResponseSpec {
     fn attrs(&self) -> Attrs {
         self.headers
             .iter()
-            .map(|(h, v)| (format!("header {h}"), v.clone()))
+            .map(|(h, v)| (GatewayResponseAttr::Header(h).key(), v.clone()))
             .collect()
     }
 }
@@ -111,15 +166,21 @@ impl StageSpec {
     }
 }
 
+crate::attribute_keys! {
+    /// The stage's deployment (by the description carrying the API's hash) and its throttling.
+    pub enum StageAttr {
+        Deployment = "deployment",
+        RateLimit = "throttling.rate_limit",
+        BurstLimit = "throttling.burst_limit",
+    }
+}
+
 impl Wanted for StageSpec {
     fn attrs(&self) -> Attrs {
         Attrs::from([
-            ("deployment".into(), self.deployment_description()),
-            ("throttling.rate_limit".into(), format_rate(self.rate_limit)),
-            (
-                "throttling.burst_limit".into(),
-                self.burst_limit.to_string(),
-            ),
+            (StageAttr::Deployment.key(), self.deployment_description()),
+            (StageAttr::RateLimit.key(), format_rate(self.rate_limit)),
+            (StageAttr::BurstLimit.key(), self.burst_limit.to_string()),
         ])
     }
 }
@@ -145,12 +206,27 @@ impl PermissionSpec {
     }
 }
 
+crate::attribute_keys! {
+    /// The invoke permission statement's fields.
+    pub enum PermissionAttr {
+        Principal = "principal",
+        Action = "action",
+        SourceArn = "source_arn",
+    }
+}
+
 impl Wanted for PermissionSpec {
     fn attrs(&self) -> Attrs {
         Attrs::from([
-            ("principal".into(), "apigateway.amazonaws.com".into()),
-            ("action".into(), "lambda:InvokeFunction".into()),
-            ("source_arn".into(), self.source_arn_template.clone()),
+            (
+                PermissionAttr::Principal.key(),
+                "apigateway.amazonaws.com".into(),
+            ),
+            (PermissionAttr::Action.key(), "lambda:InvokeFunction".into()),
+            (
+                PermissionAttr::SourceArn.key(),
+                self.source_arn_template.clone(),
+            ),
         ])
     }
 }

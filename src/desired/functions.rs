@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::network::NetworkNames;
-use super::{ownership_tags, Account, Desired, JravanFacts, Replace, Spec, Wanted};
+use super::{ownership_tags, Account, Desired, Replace, Spec, Target, Wanted};
 use crate::model::names::{log_group_name, role_name, role_path};
 use crate::model::{Access, Function, Mode, Stack};
 use crate::resource::json::canonical_json;
@@ -35,29 +35,41 @@ pub struct RoleSpec {
     pub managed_policies: Vec<String>,
     pub description: &'static str,
     pub tags: BTreeMap<String, String>,
+    /// The policy lets Lambda manage the functions' network interfaces (jravan mode).
+    pub vpc_access: bool,
 }
 
 pub const ROLE_POLICY_NAME: &str = "baken-function-access";
 
+crate::attribute_keys! {
+    /// A role's compared attributes: its inline policies by name, its managed policies by ARN.
+    pub enum RoleAttr<'a> {
+        Path = "path",
+        AssumeRolePolicy = "assume_role_policy";
+        Policy = "policy.",
+        ManagedPolicy = "managed_policy ",
+    }
+}
+
 impl Wanted for RoleSpec {
     const REPLACED_ON: &'static [Replace] = &[Replace::new(
-        "path",
+        RoleAttr::Path.name(),
         "IAM cannot move a role to another path",
     )];
     fn attrs(&self) -> Attrs {
         let mut a = Attrs::from([
-            ("path".into(), self.path.clone()),
+            (RoleAttr::Path.key(), self.path.clone()),
             (
-                "assume_role_policy".into(),
+                RoleAttr::AssumeRolePolicy.key(),
                 canonical_json(&self.assume_role_policy),
             ),
             (
-                format!("policy.{}", self.policy_name),
+                RoleAttr::Policy(&self.policy_name).key(),
                 canonical_json(&self.policy),
             ),
         ]);
         for arn in &self.managed_policies {
-            a.insert(format!("managed_policy {arn}"), PRESENT.into());
+            a.insert(RoleAttr::ManagedPolicy(arn).key(), PRESENT.into());
         }
         a
     }
@@ -70,9 +82,18 @@ pub struct LogGroupSpec {
     pub tags: BTreeMap<String, String>,
 }
 
+crate::attribute_keys! {
+    pub enum LogGroupAttr {
+        RetentionDays = "retention_days",
+    }
+}
+
 impl Wanted for LogGroupSpec {
     fn attrs(&self) -> Attrs {
-        Attrs::from([("retention_days".into(), self.retention_days.to_string())])
+        Attrs::from([(
+            LogGroupAttr::RetentionDays.key(),
+            self.retention_days.to_string(),
+        )])
     }
 }
 
@@ -98,29 +119,48 @@ pub struct FunctionVpc {
     pub security_groups: Vec<String>,
 }
 
+crate::attribute_keys! {
+    /// A function's compared attributes: its configuration, each environment variable, each
+    /// subnet and security group it is attached to, and the code's hash.
+    pub enum FunctionAttr<'a> {
+        Role = "role",
+        Runtime = "runtime",
+        Handler = "handler",
+        Memory = "memory",
+        Timeout = "timeout",
+        Architecture = "architecture",
+        CodeSha256 = "code_sha256",
+        /// Not read from AWS: the plan's change for a function in the Failed state.
+        Health = "health";
+        Environment = "environment.",
+        VpcSubnet = "vpc subnet ",
+        VpcSecurityGroup = "vpc security_group ",
+    }
+}
+
 impl Wanted for FunctionSpec {
     fn attrs(&self) -> Attrs {
         let mut a = Attrs::from([
-            ("role".into(), self.role_arn.clone()),
-            ("runtime".into(), self.runtime.into()),
-            ("handler".into(), self.handler.into()),
-            ("memory".into(), self.memory_mb.to_string()),
-            ("timeout".into(), self.timeout_s.to_string()),
-            ("architecture".into(), self.architecture.into()),
+            (FunctionAttr::Role.key(), self.role_arn.clone()),
+            (FunctionAttr::Runtime.key(), self.runtime.into()),
+            (FunctionAttr::Handler.key(), self.handler.into()),
+            (FunctionAttr::Memory.key(), self.memory_mb.to_string()),
+            (FunctionAttr::Timeout.key(), self.timeout_s.to_string()),
+            (FunctionAttr::Architecture.key(), self.architecture.into()),
         ]);
         for (k, v) in &self.environment {
-            a.insert(format!("environment.{k}"), v.clone());
+            a.insert(FunctionAttr::Environment(k).key(), v.clone());
         }
         if let Some(vpc) = &self.vpc {
             for s in &vpc.subnets {
-                a.insert(format!("vpc subnet {s}"), PRESENT.into());
+                a.insert(FunctionAttr::VpcSubnet(s).key(), PRESENT.into());
             }
             for g in &vpc.security_groups {
-                a.insert(format!("vpc security_group {g}"), PRESENT.into());
+                a.insert(FunctionAttr::VpcSecurityGroup(g).key(), PRESENT.into());
             }
         }
         if let Code::Zip { sha256_base64, .. } = &self.code {
-            a.insert("code_sha256".into(), sha256_base64.clone());
+            a.insert(FunctionAttr::CodeSha256.key(), sha256_base64.clone());
         }
         a
     }
@@ -226,17 +266,17 @@ fn access_policy(account: &Account, stack: &Stack, mode: Mode, f: &Function) -> 
 pub(super) fn add(
     out: &mut Vec<Desired>,
     stack: &Stack,
-    mode: Mode,
+    target: Target<'_>,
     account: &Account,
     code: &Code,
-    jravan: Option<&JravanFacts>,
 ) {
+    let mode = target.mode();
     let tags = ownership_tags(&stack.name);
     let mut env = stack.function_environment(mode);
     // In the VPC: the private subnets, the Lambda security group, and the gateway's private IP.
     let mut vpc = None;
     let mut network_deps = Vec::new();
-    if let Some(facts) = jravan {
+    if let Target::Jravan(facts) = target {
         let names = NetworkNames::of(stack, facts.availability_zones.len());
         let instance = super::gateway::instance_name(stack);
         env.insert(
@@ -278,6 +318,7 @@ pub(super) fn add(
                 managed_policies: vec![],
                 description: "Lambda execution role managed by baken",
                 tags: tags.clone(),
+                vpc_access: mode == Mode::Jravan,
             }),
             // The policy names the tables' ARNs; they need not exist, but creating tables first
             // keeps the order a reader expects.

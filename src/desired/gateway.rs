@@ -39,15 +39,22 @@ pub struct InstanceProfileSpec {
     pub tags: BTreeMap<String, String>,
 }
 
+crate::attribute_keys! {
+    pub enum InstanceProfileAttr {
+        Path = "path",
+        Role = "role",
+    }
+}
+
 impl Wanted for InstanceProfileSpec {
     const REPLACED_ON: &'static [Replace] = &[Replace::new(
-        "path",
+        InstanceProfileAttr::Path.name(),
         "IAM cannot move an instance profile to another path",
     )];
     fn attrs(&self) -> Attrs {
         Attrs::from([
-            ("path".into(), self.path.clone()),
-            ("role".into(), self.role.clone()),
+            (InstanceProfileAttr::Path.key(), self.path.clone()),
+            (InstanceProfileAttr::Role.key(), self.role.clone()),
         ])
     }
 }
@@ -60,11 +67,19 @@ pub struct DocumentSpec {
     pub tags: BTreeMap<String, String>,
 }
 
+crate::attribute_keys! {
+    /// The document's type and a hash of its content.
+    pub enum DocumentAttr {
+        Type = "type",
+        ContentSha256 = "content_sha256",
+    }
+}
+
 impl Wanted for DocumentSpec {
     fn attrs(&self) -> Attrs {
-        let mut a = Attrs::from([("type".into(), "Command".into())]);
+        let mut a = Attrs::from([(DocumentAttr::Type.key(), "Command".into())]);
         if let Some(c) = &self.content {
-            a.insert("content_sha256".into(), content_sha256(c));
+            a.insert(DocumentAttr::ContentSha256.key(), content_sha256(c));
         }
         a
     }
@@ -105,6 +120,22 @@ impl InstanceSpec {
     }
 }
 
+crate::attribute_keys! {
+    /// The gateway instance's compared attributes; the user data and the gateway code by hash.
+    pub enum InstanceAttr {
+        Ami = "ami",
+        InstanceType = "instance_type",
+        Subnet = "subnet",
+        SecurityGroup = "security_group",
+        RootVolume = "root_volume",
+        MetadataTokens = "metadata_tokens",
+        InstanceProfile = "instance_profile",
+        KeyPair = "key_pair",
+        UserDataSha256 = "user_data_sha256",
+        GatewayCode = "gateway_code",
+    }
+}
+
 impl Wanted for InstanceSpec {
     const REPLACED_ON: &'static [Replace] = INSTANCE_REPLACED_ON;
     const REPLACE_RISK: ReplaceRisk = ReplaceRisk::Loses {
@@ -113,20 +144,32 @@ impl Wanted for InstanceSpec {
     };
     fn attrs(&self) -> Attrs {
         let mut a = Attrs::from([
-            ("ami".into(), self.ami.clone()),
-            ("instance_type".into(), self.instance_type.clone()),
-            ("subnet".into(), self.subnet.clone()),
-            ("security_group".into(), self.security_group.clone()),
-            ("root_volume".into(), Self::root_volume(self.disk_gb)),
-            ("metadata_tokens".into(), "required".into()),
-            ("instance_profile".into(), self.instance_profile.clone()),
+            (InstanceAttr::Ami.key(), self.ami.clone()),
+            (InstanceAttr::InstanceType.key(), self.instance_type.clone()),
+            (InstanceAttr::Subnet.key(), self.subnet.clone()),
+            (
+                InstanceAttr::SecurityGroup.key(),
+                self.security_group.clone(),
+            ),
+            (
+                InstanceAttr::RootVolume.key(),
+                Self::root_volume(self.disk_gb),
+            ),
+            (InstanceAttr::MetadataTokens.key(), "required".into()),
+            (
+                InstanceAttr::InstanceProfile.key(),
+                self.instance_profile.clone(),
+            ),
         ]);
         if let Some(k) = &self.key_pair {
-            a.insert("key_pair".into(), k.clone());
+            a.insert(InstanceAttr::KeyPair.key(), k.clone());
         }
         if let Some(sw) = &self.software {
-            a.insert("user_data_sha256".into(), sw.user_data_sha256.clone());
-            a.insert("gateway_code".into(), sw.bundle_sha256.clone());
+            a.insert(
+                InstanceAttr::UserDataSha256.key(),
+                sw.user_data_sha256.clone(),
+            );
+            a.insert(InstanceAttr::GatewayCode.key(), sw.bundle_sha256.clone());
         }
         a
     }
@@ -135,17 +178,32 @@ impl Wanted for InstanceSpec {
 /// Attributes whose change means a new instance. The gateway code is not one of them: it is
 /// installed in place with Run Command.
 pub const INSTANCE_REPLACED_ON: &[Replace] = &[
-    Replace::new("ami", "an instance's image is the one it was launched from"),
     Replace::new(
-        "instance_type",
+        InstanceAttr::Ami.name(),
+        "an instance's image is the one it was launched from",
+    ),
+    Replace::new(
+        InstanceAttr::InstanceType.name(),
         "resizing means stopping the gateway; baken launches a new one instead",
     ),
-    Replace::new("subnet", "an instance cannot move to another subnet"),
-    Replace::new("root_volume", "the root disk is made at launch"),
-    Replace::new("key_pair", "the key pair is set at launch"),
-    Replace::new("user_data_sha256", "user data runs only at first boot"),
     Replace::new(
-        "instance_profile",
+        InstanceAttr::Subnet.name(),
+        "an instance cannot move to another subnet",
+    ),
+    Replace::new(
+        InstanceAttr::RootVolume.name(),
+        "the root disk is made at launch",
+    ),
+    Replace::new(
+        InstanceAttr::KeyPair.name(),
+        "the key pair is set at launch",
+    ),
+    Replace::new(
+        InstanceAttr::UserDataSha256.name(),
+        "user data runs only at first boot",
+    ),
+    Replace::new(
+        InstanceAttr::InstanceProfile.name(),
         "the gateway's permissions are set at launch",
     ),
 ];
@@ -157,9 +215,15 @@ pub struct ElasticIpSpec {
     pub tags: BTreeMap<String, String>,
 }
 
+crate::attribute_keys! {
+    pub enum ElasticIpAttr {
+        Instance = "instance",
+    }
+}
+
 impl Wanted for ElasticIpSpec {
     fn attrs(&self) -> Attrs {
-        Attrs::from([("instance".into(), self.instance.clone())])
+        Attrs::from([(ElasticIpAttr::Instance.key(), self.instance.clone())])
     }
 }
 
@@ -216,6 +280,7 @@ pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account, fact
             managed_policies: vec![SSM_CORE_POLICY.into()],
             description: "JV-Link gateway instance role managed by baken",
             tags: tags.clone(),
+            vpc_access: false,
         }),
         depends_on: vec![],
     });

@@ -13,7 +13,10 @@ pub use api::{
     ApiResourceSpec, GatewayResponseSpec, MethodSpec, PermissionSpec, RestApiSpec, StageSpec,
     PERMISSION_STATEMENT_ID,
 };
-pub use functions::{Code, FunctionSpec, FunctionVpc, LogGroupSpec, RoleSpec, ROLE_POLICY_NAME};
+pub use functions::{
+    Code, FunctionAttr, FunctionSpec, FunctionVpc, LogGroupAttr, LogGroupSpec, RoleAttr, RoleSpec,
+    ROLE_POLICY_NAME,
+};
 pub use gateway::{
     DocumentSpec, ElasticIpSpec, GatewaySoftware, InstanceProfileSpec, InstanceSpec,
 };
@@ -21,7 +24,7 @@ pub use network::{
     EndpointSpec, InternetGatewaySpec, RouteTableSpec, SecurityGroupRulesSpec, SecurityGroupSpec,
     SubnetSpec, VpcSpec,
 };
-pub use tables::TableSpec;
+pub use tables::{TableAttr, TableSpec};
 
 use crate::model::names::{MANAGED_BY, TAG_MANAGED_BY, TAG_STACK};
 use crate::model::{Mode, Stack};
@@ -187,22 +190,52 @@ pub struct JravanFacts {
     pub software: Option<GatewaySoftware>,
 }
 
-/// Everything `stack` wants in `mode`, in creation order. `jravan` is required in jravan mode.
+/// What the desired state is made for: a mode, with the facts jravan mode needs (so jravan
+/// mode without them cannot be asked for).
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    Mock,
+    Jravan(&'a JravanFacts),
+}
+
+impl<'a> Target<'a> {
+    /// Jravan mode when its facts were looked up (`Session::facts` does so only for it).
+    pub fn of(facts: Option<&'a JravanFacts>) -> Target<'a> {
+        match facts {
+            Some(f) => Target::Jravan(f),
+            None => Target::Mock,
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        match self {
+            Target::Mock => Mode::Mock,
+            Target::Jravan(_) => Mode::Jravan,
+        }
+    }
+
+    pub fn jravan(&self) -> Option<&JravanFacts> {
+        match self {
+            Target::Mock => None,
+            Target::Jravan(facts) => Some(facts),
+        }
+    }
+}
+
+/// Everything `stack` wants for `target`, in creation order.
 pub fn desired_state(
     stack: &Stack,
-    mode: Mode,
+    target: Target<'_>,
     account: &Account,
     code: &Code,
-    jravan: Option<&JravanFacts>,
 ) -> Vec<Desired> {
-    let jravan = jravan.filter(|_| mode == Mode::Jravan);
     let mut out = Vec::new();
     tables::add(&mut out, stack);
-    if let Some(facts) = jravan {
+    if let Target::Jravan(facts) = target {
         gateway::add(&mut out, stack, account, facts);
         network::add(&mut out, stack, account, facts);
     }
-    functions::add(&mut out, stack, mode, account, code, jravan);
+    functions::add(&mut out, stack, target, account, code);
     api::add(&mut out, stack, account);
     // Creation order is kind order; within a kind, the order the modules added them.
     out.sort_by_key(|d| d.id.kind);

@@ -22,15 +22,25 @@ pub struct VpcSpec {
     pub tags: BTreeMap<String, String>,
 }
 
+crate::attribute_keys! {
+    pub enum VpcAttr {
+        Cidr = "cidr",
+        DnsSupport = "dns_support",
+        DnsHostnames = "dns_hostnames",
+    }
+}
+
 impl Wanted for VpcSpec {
-    const REPLACED_ON: &'static [Replace] =
-        &[Replace::new("cidr", "a VPC's primary CIDR block is fixed")];
+    const REPLACED_ON: &'static [Replace] = &[Replace::new(
+        VpcAttr::Cidr.name(),
+        "a VPC's primary CIDR block is fixed",
+    )];
     const REPLACE_RISK: ReplaceRisk = ReplaceRisk::InUse;
     fn attrs(&self) -> Attrs {
         Attrs::from([
-            ("cidr".into(), self.cidr.clone()),
-            ("dns_support".into(), "true".into()),
-            ("dns_hostnames".into(), "true".into()),
+            (VpcAttr::Cidr.key(), self.cidr.clone()),
+            (VpcAttr::DnsSupport.key(), "true".into()),
+            (VpcAttr::DnsHostnames.key(), "true".into()),
         ])
     }
 }
@@ -42,9 +52,15 @@ pub struct InternetGatewaySpec {
     pub tags: BTreeMap<String, String>,
 }
 
+crate::attribute_keys! {
+    pub enum InternetGatewayAttr {
+        AttachedTo = "attached_to",
+    }
+}
+
 impl Wanted for InternetGatewaySpec {
     fn attrs(&self) -> Attrs {
-        Attrs::from([("attached_to".into(), self.vpc.clone())])
+        Attrs::from([(InternetGatewayAttr::AttachedTo.key(), self.vpc.clone())])
     }
 }
 
@@ -57,18 +73,35 @@ pub struct SubnetSpec {
     pub tags: BTreeMap<String, String>,
 }
 
+crate::attribute_keys! {
+    pub enum SubnetAttr {
+        Vpc = "vpc",
+        Cidr = "cidr",
+        AvailabilityZone = "availability_zone",
+    }
+}
+
 impl Wanted for SubnetSpec {
     const REPLACED_ON: &'static [Replace] = &[
-        Replace::new("vpc", "a subnet cannot move to another VPC"),
-        Replace::new("cidr", "a subnet's CIDR block is fixed"),
-        Replace::new("availability_zone", "a subnet cannot move to another zone"),
+        Replace::new(
+            SubnetAttr::Vpc.name(),
+            "a subnet cannot move to another VPC",
+        ),
+        Replace::new(SubnetAttr::Cidr.name(), "a subnet's CIDR block is fixed"),
+        Replace::new(
+            SubnetAttr::AvailabilityZone.name(),
+            "a subnet cannot move to another zone",
+        ),
     ];
     const REPLACE_RISK: ReplaceRisk = ReplaceRisk::InUse;
     fn attrs(&self) -> Attrs {
         Attrs::from([
-            ("vpc".into(), self.vpc.clone()),
-            ("cidr".into(), self.cidr.clone()),
-            ("availability_zone".into(), self.availability_zone.clone()),
+            (SubnetAttr::Vpc.key(), self.vpc.clone()),
+            (SubnetAttr::Cidr.key(), self.cidr.clone()),
+            (
+                SubnetAttr::AvailabilityZone.key(),
+                self.availability_zone.clone(),
+            ),
         ])
     }
 }
@@ -84,19 +117,28 @@ pub struct RouteTableSpec {
     pub tags: BTreeMap<String, String>,
 }
 
+crate::attribute_keys! {
+    /// A route table's VPC, each route by destination, each subnet associated.
+    pub enum RouteTableAttr<'a> {
+        Vpc = "vpc";
+        Route = "route ",
+        Association = "association ",
+    }
+}
+
 impl Wanted for RouteTableSpec {
     const REPLACED_ON: &'static [Replace] = &[Replace::new(
-        "vpc",
+        RouteTableAttr::Vpc.name(),
         "a route table cannot move to another VPC",
     )];
     const REPLACE_RISK: ReplaceRisk = ReplaceRisk::InUse;
     fn attrs(&self) -> Attrs {
-        let mut a = Attrs::from([("vpc".into(), self.vpc.clone())]);
+        let mut a = Attrs::from([(RouteTableAttr::Vpc.key(), self.vpc.clone())]);
         for (dest, target) in &self.routes {
-            a.insert(format!("route {dest}"), target.clone());
+            a.insert(RouteTableAttr::Route(dest).key(), target.clone());
         }
         for s in &self.subnets {
-            a.insert(format!("association {s}"), PRESENT.into());
+            a.insert(RouteTableAttr::Association(s).key(), PRESENT.into());
         }
         a
     }
@@ -112,21 +154,38 @@ pub struct EndpointSpec {
     pub tags: BTreeMap<String, String>,
 }
 
+crate::attribute_keys! {
+    /// The DynamoDB gateway endpoint's attributes and each route table it serves.
+    pub enum EndpointAttr<'a> {
+        Vpc = "vpc",
+        Service = "service",
+        Type = "type",
+        Policy = "policy";
+        RouteTable = "route_table ",
+    }
+}
+
 impl Wanted for EndpointSpec {
     const REPLACED_ON: &'static [Replace] = &[
-        Replace::new("vpc", "an endpoint cannot move to another VPC"),
-        Replace::new("service", "an endpoint's service is fixed"),
-        Replace::new("type", "an endpoint's type is fixed"),
+        Replace::new(
+            EndpointAttr::Vpc.name(),
+            "an endpoint cannot move to another VPC",
+        ),
+        Replace::new(
+            EndpointAttr::Service.name(),
+            "an endpoint's service is fixed",
+        ),
+        Replace::new(EndpointAttr::Type.name(), "an endpoint's type is fixed"),
     ];
     fn attrs(&self) -> Attrs {
         let mut a = Attrs::from([
-            ("vpc".into(), self.vpc.clone()),
-            ("service".into(), self.service.clone()),
-            ("type".into(), "Gateway".into()),
-            ("policy".into(), canonical_json(&self.policy)),
+            (EndpointAttr::Vpc.key(), self.vpc.clone()),
+            (EndpointAttr::Service.key(), self.service.clone()),
+            (EndpointAttr::Type.key(), "Gateway".into()),
+            (EndpointAttr::Policy.key(), canonical_json(&self.policy)),
         ]);
         for rt in &self.route_tables {
-            a.insert(format!("route_table {rt}"), PRESENT.into());
+            a.insert(EndpointAttr::RouteTable(rt).key(), PRESENT.into());
         }
         a
     }
@@ -140,19 +199,32 @@ pub struct SecurityGroupSpec {
     pub tags: BTreeMap<String, String>,
 }
 
+crate::attribute_keys! {
+    pub enum SecurityGroupAttr {
+        Vpc = "vpc",
+        Description = "description",
+    }
+}
+
 impl Wanted for SecurityGroupSpec {
     const REPLACED_ON: &'static [Replace] = &[
-        Replace::new("vpc", "a security group cannot move to another VPC"),
         Replace::new(
-            "description",
+            SecurityGroupAttr::Vpc.name(),
+            "a security group cannot move to another VPC",
+        ),
+        Replace::new(
+            SecurityGroupAttr::Description.name(),
             "EC2 cannot change a security group's description",
         ),
     ];
     const REPLACE_RISK: ReplaceRisk = ReplaceRisk::InUse;
     fn attrs(&self) -> Attrs {
         Attrs::from([
-            ("vpc".into(), self.vpc.clone()),
-            ("description".into(), self.description.clone()),
+            (SecurityGroupAttr::Vpc.key(), self.vpc.clone()),
+            (
+                SecurityGroupAttr::Description.key(),
+                self.description.clone(),
+            ),
         ])
     }
 }

@@ -16,9 +16,20 @@ pub struct TableSpec {
     pub tags: std::collections::BTreeMap<String, String>,
 }
 
+crate::attribute_keys! {
+    /// A table's key, each global secondary index by name, billing, encryption and TTL.
+    pub enum TableAttr<'a> {
+        PartitionKey = "partition_key",
+        BillingMode = "billing_mode",
+        Encryption = "encryption",
+        Ttl = "ttl";
+        Index = "index.",
+    }
+}
+
 impl Wanted for TableSpec {
     const REPLACED_ON: &'static [Replace] = &[Replace::new(
-        "partition_key",
+        TableAttr::PartitionKey.name(),
         "DynamoDB cannot change a table's key schema",
     )];
     const REPLACE_RISK: ReplaceRisk = ReplaceRisk::Loses {
@@ -28,16 +39,19 @@ impl Wanted for TableSpec {
     fn attrs(&self) -> Attrs {
         Attrs::from([
             (
-                "partition_key".into(),
+                TableAttr::PartitionKey.key(),
                 format!("{} (S)", self.partition_key),
             ),
             (
-                format!("index.{}", self.gsi_name),
+                TableAttr::Index(&self.gsi_name).key(),
                 format!("{} (S), projection ALL", self.gsi_key),
             ),
-            ("billing_mode".into(), "PAY_PER_REQUEST".into()),
-            ("encryption".into(), "KMS".into()),
-            ("ttl".into(), format!("{} enabled", self.ttl_attribute)),
+            (TableAttr::BillingMode.key(), "PAY_PER_REQUEST".into()),
+            (TableAttr::Encryption.key(), "KMS".into()),
+            (
+                TableAttr::Ttl.key(),
+                format!("{} enabled", self.ttl_attribute),
+            ),
         ])
     }
 }

@@ -107,11 +107,10 @@ pub async fn apply(
             }
             _ = ticker.tick() => {
                 let waits = crate::aws::retry::waiting_for();
-                // A wait names its resource (`security group t-lambda-sg (sg-…)`).
                 let what = |s: &Step| {
                     waits
                         .iter()
-                        .find(|(resource, _)| resource.contains(&s.resource.name))
+                        .find(|(resource, _)| names(resource, &s.resource))
                         .map(|(_, what)| what.clone())
                 };
                 let now: Vec<(&Step, Duration, Option<String>)> = plan
@@ -131,6 +130,17 @@ pub async fn apply(
         .map(|s| s.resource.clone())
         .collect();
     report
+}
+
+/// Whether a wait's resource text (`security group t-lambda-sg (sg-…)`, as `AwsError::resource`
+/// writes it) is about `id`: its name as a whole word, and a copy's AWS id too. A substring test
+/// gave `t-gateway` the wait of `t-gateway-sg`.
+fn names(wait: &str, id: &ResourceId) -> bool {
+    let words: Vec<&str> = wait
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.contains(&id.name.as_str()) && id.copy.as_deref().is_none_or(|c| words.contains(&c))
 }
 
 /// Carries out one step through its kind's seam.
@@ -155,5 +165,28 @@ async fn run_step(
         Action::Update { .. } => seam::update(spec, &cx).await,
         Action::Replace { .. } => seam::replace(spec, &cx).await,
         _ => seam::create(spec, &cx).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names;
+    use crate::resource::{Kind, ResourceId};
+
+    /// Regression: the progress board matched waits by substring.
+    #[test]
+    fn the_gateway_does_not_get_the_wait_of_its_security_group() {
+        let wait = "security group t-gateway-sg (sg-1)";
+        assert!(!names(wait, &ResourceId::new(Kind::Instance, "t-gateway")));
+        assert!(names(
+            wait,
+            &ResourceId::new(Kind::SecurityGroup, "t-gateway-sg")
+        ));
+        assert!(names(
+            "instance t-gateway (i-1)",
+            &ResourceId::new(Kind::Instance, "t-gateway")
+        ));
+        let copy = ResourceId::new(Kind::SecurityGroup, "t-gateway-sg").copy("sg-2");
+        assert!(!names(wait, &copy), "a copy's wait names its own id");
     }
 }

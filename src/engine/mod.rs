@@ -14,8 +14,8 @@ pub use read::read_live;
 
 use crate::aws::{ec2, ssm, sts, AwsError, Clients};
 use crate::bootstrap::GatewaySoftware;
-use crate::desired::network::NetworkNames;
-use crate::desired::{desired_state, Account, Code, Desired, JravanFacts};
+use crate::desired::network::{NetworkNames, SubnetAttr};
+use crate::desired::{desired_state, Account, Code, Desired, JravanFacts, Target};
 use crate::live::LiveState;
 use crate::model::{Mode, Stack};
 use crate::plan::{self, Plan};
@@ -84,7 +84,7 @@ impl Session {
             }
         }
         let facts = self.facts(mode, &live, software).await?;
-        let desired = desired_state(&self.stack, mode, &self.account, code, facts.as_ref());
+        let desired = desired_state(&self.stack, Target::of(facts.as_ref()), &self.account, code);
         let plan = plan::compute(&self.stack.name, mode, &desired, &live);
         Ok(Planned {
             desired,
@@ -103,10 +103,12 @@ impl Session {
         };
         desired_state(
             &self.stack,
-            mode,
+            match mode {
+                Mode::Jravan => Target::Jravan(&placeholder),
+                Mode::Mock => Target::Mock,
+            },
             &self.account,
             &Code::Unknown,
-            Some(&placeholder),
         )
     }
 
@@ -129,7 +131,7 @@ impl Session {
             .iter()
             .map(|n| {
                 live.get(&ResourceId::new(Kind::Subnet, n))
-                    .and_then(|s| s.attrs.get("availability_zone").cloned())
+                    .and_then(|s| s.attrs.get(SubnetAttr::AvailabilityZone.name()).cloned())
             })
             .collect();
         let availability_zones = match (&j.availability_zones, live_zones) {
@@ -163,10 +165,9 @@ impl Session {
         let facts = self.facts(mode, &live, None).await?;
         let desired = desired_state(
             &self.stack,
-            mode,
+            Target::of(facts.as_ref()),
             &self.account,
             &Code::Unknown,
-            facts.as_ref(),
         );
         let plan = plan::compute(&self.stack.name, mode, &desired, &live);
         Ok(Planned {

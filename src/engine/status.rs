@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::desired::FunctionAttr;
 use crate::live::Owner;
 use crate::plan::{Action, Change, Plan};
 use crate::resource::ResourceId;
@@ -87,13 +88,17 @@ pub fn report(plan: &Plan) -> Report {
             },
             Action::Update { changes } | Action::Replace { changes, .. } => {
                 match unhealthy(&step.resource) {
-                    Some(reason) if changes.iter().all(|c| c.attribute == "health") => {
+                    Some(reason)
+                        if changes
+                            .iter()
+                            .all(|c| c.attribute == FunctionAttr::Health.name()) =>
+                    {
                         State::Unhealthy { reason }
                     }
                     _ => State::Drifted {
                         changes: changes
                             .iter()
-                            .filter(|c| c.attribute != "health")
+                            .filter(|c| c.attribute != FunctionAttr::Health.name())
                             .cloned()
                             .collect(),
                     },

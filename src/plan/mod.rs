@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::desired::{api::API_ID, Desired, ReplaceRisk, Spec};
+use crate::desired::gateway::{DocumentAttr, InstanceAttr};
+use crate::desired::{api::API_ID, Desired, FunctionAttr, ReplaceRisk, RoleAttr, Spec};
 use crate::live::{Duplicate, Health, LiveState, Owner};
 use crate::model::Mode;
 use crate::resource::refs::{self, Refs};
@@ -121,10 +122,10 @@ impl Plan {
 /// hash is unknown to commands that do not build.
 /// The same holds for the gateway's user data and code, which only deploy renders.
 const IGNORED_WHEN_UNWANTED: [&str; 4] = [
-    "code_sha256",
-    "user_data_sha256",
-    "gateway_code",
-    "content_sha256",
+    FunctionAttr::CodeSha256.name(),
+    InstanceAttr::UserDataSha256.name(),
+    InstanceAttr::GatewayCode.name(),
+    DocumentAttr::ContentSha256.name(),
 ];
 
 /// The desired attributes with the REST API's id and the other resources' AWS ids filled in
@@ -273,7 +274,7 @@ fn compute_with(
             // A failed function is repaired by uploading its code again.
             if d.id.kind == Kind::Function {
                 changes.push(Change {
-                    attribute: "health".into(),
+                    attribute: FunctionAttr::Health.key(),
                     live: Some(reason.clone()),
                     wanted: Some("active".into()),
                 });
@@ -320,29 +321,35 @@ fn compute_with(
             s.after.extend(others.iter().cloned());
             s
         }));
-    defer_vpc_revocations(&mut plan.steps);
+    defer_vpc_revocations(&mut plan.steps, desired);
     plan
 }
 
-/// The statement that lets Lambda manage a function's network interfaces in the VPC.
-const VPC_ACCESS_SID: &str = "\"Sid\":\"VpcNetworkInterfaces\"";
-
 /// Leaving jravan mode, a role loses its network-interface permissions only after the functions
 /// have left the VPC and the security groups and subnets (whose deletion waits for Lambda to
-/// release the interfaces) are gone: Lambda uses the role to clean the interfaces up.
-fn defer_vpc_revocations(steps: &mut Vec<Step>) {
+/// release the interfaces) are gone: Lambda uses the role to clean the interfaces up. The edge is
+/// typed: a role update whose spec grants no VPC access (`RoleSpec::vpc_access`), in a plan that
+/// deletes network, waits for that network. (It was found by searching the rendered policy for
+/// a statement id, which missed a live policy that names the statement differently.)
+fn defer_vpc_revocations(steps: &mut Vec<Step>, desired: &[Desired]) {
+    let network: Vec<ResourceId> = steps
+        .iter()
+        .filter(|s| {
+            matches!(s.action, Action::Delete { .. })
+                && matches!(s.resource.kind, Kind::SecurityGroup | Kind::Subnet)
+        })
+        .map(|s| s.resource.clone())
+        .collect();
+    if network.is_empty() {
+        return;
+    }
     let revokes = |s: &Step| {
-        s.resource.kind == Kind::Role
-            && s.action.changes().iter().any(|c| {
-                c.attribute.starts_with("policy.")
-                    && c.live
-                        .as_deref()
-                        .is_some_and(|l| l.contains(VPC_ACCESS_SID))
-                    && !c
-                        .wanted
-                        .as_deref()
-                        .is_some_and(|w| w.contains(VPC_ACCESS_SID))
-            })
+        matches!(s.action, Action::Update { .. })
+            && s.action
+                .changes()
+                .iter()
+                .any(|c| matches!(RoleAttr::parse(&c.attribute), Some(RoleAttr::Policy(_))))
+            && matches!(spec_of(desired, &s.resource), Some(Spec::Role(r)) if !r.vpc_access)
     };
     let deferred: Vec<ResourceId> = steps
         .iter()
@@ -352,14 +359,6 @@ fn defer_vpc_revocations(steps: &mut Vec<Step>) {
     if deferred.is_empty() {
         return;
     }
-    let network: Vec<ResourceId> = steps
-        .iter()
-        .filter(|s| {
-            matches!(s.action, Action::Delete { .. })
-                && matches!(s.resource.kind, Kind::SecurityGroup | Kind::Subnet)
-        })
-        .map(|s| s.resource.clone())
-        .collect();
     let functions: Vec<ResourceId> = steps
         .iter()
         .filter(|s| s.resource.kind == Kind::Function)
@@ -446,7 +445,12 @@ mod tests {
             id: "123456789012".into(),
             region: stack.region.clone(),
         };
-        desired_state(&stack, Mode::Mock, &account, &Code::Unknown, None)
+        desired_state(
+            &stack,
+            crate::desired::Target::Mock,
+            &account,
+            &Code::Unknown,
+        )
     }
 
     /// The live state of a stack deployed exactly as desired.
@@ -559,7 +563,20 @@ mod tests {
             ami: "ami-1".into(),
             software: None,
         };
-        desired_state(&stack, Mode::Jravan, &account, &Code::Unknown, Some(&facts))
+        desired_state(
+            &stack,
+            crate::desired::Target::Jravan(&facts),
+            &account,
+            &Code::Unknown,
+        )
+    }
+
+    /// `jravan::jravan_deploy_…_a_second_deploy_writes_nothing` proves each kind is read back
+    /// (a kind nobody reads is created again by every deploy) only if jravan mode has every kind.
+    #[test]
+    fn the_jravan_desired_state_has_every_kind_so_the_no_op_test_covers_every_reader() {
+        let kinds: BTreeSet<Kind> = jravan_desired().iter().map(|d| d.id.kind).collect();
+        assert_eq!(kinds.into_iter().collect::<Vec<_>>(), Kind::ALL.to_vec());
     }
 
     fn waits_for(plan: &Plan, step: (Kind, &str), other: (Kind, &str)) -> bool {
@@ -655,6 +672,30 @@ mod tests {
         ));
         let last = plan.steps.last().unwrap();
         assert_eq!(last.resource.kind, Kind::Role);
+    }
+
+    /// Regression: the ordering was found by searching the live policy's JSON for the statement
+    /// id `VpcNetworkInterfaces`; a role whose statement is named otherwise lost its permissions
+    /// before Lambda had released the interfaces.
+    #[test]
+    fn vpc_permissions_are_revoked_last_whatever_the_live_statement_is_called() {
+        let mut live = deployed(&jravan_desired());
+        for r in live
+            .resources
+            .values_mut()
+            .filter(|r| r.id.kind == Kind::Role)
+        {
+            for v in r.attrs.values_mut() {
+                *v = v.replace("VpcNetworkInterfaces", "LambdaEni");
+            }
+        }
+        let plan = compute("t", Mode::Mock, &desired(), &live);
+        assert!(waits_for(
+            &plan,
+            (Kind::Role, "t-get-races"),
+            (Kind::SecurityGroup, "t-lambda-sg")
+        ));
+        assert_eq!(plan.steps.last().unwrap().resource.kind, Kind::Role);
     }
 
     #[test]

@@ -8,7 +8,9 @@ use aws_sdk_apigateway::types::IntegrationType;
 use super::{api_res, GATEWAY_RESPONSE_TYPES};
 use crate::aws::error::{absent_if, on};
 use crate::aws::{AwsError, Clients};
-use crate::desired::api::format_rate;
+use crate::desired::api::{
+    format_rate, ApiResourceAttr, GatewayResponseAttr, RestApiAttr, StageAttr,
+};
 use crate::live::{LiveResource, Owner};
 use crate::resource::{Attrs, Kind, ResourceId};
 
@@ -97,10 +99,10 @@ fn api_resource(
         .unwrap_or_default();
     let attrs = Attrs::from([
         (
-            "description".to_string(),
+            RestApiAttr::Description.key(),
             api.description().unwrap_or_default().to_string(),
         ),
-        ("endpoint_type".into(), endpoint_type),
+        (RestApiAttr::EndpointType.key(), endpoint_type),
     ]);
     LiveResource::new(ResourceId::new(Kind::RestApi, name), attrs, owner)
         .with_aws_id(api.id().unwrap_or_default())
@@ -138,11 +140,11 @@ async fn read_tree(
         let mut attrs = Attrs::new();
         for (verb, m) in r.resource_methods().into_iter().flatten() {
             attrs.insert(
-                format!("{verb} authorization"),
+                ApiResourceAttr::Authorization(verb).key(),
                 m.authorization_type().unwrap_or_default().to_string(),
             );
             let Some(i) = m.method_integration() else {
-                attrs.insert(format!("{verb} integration"), "none".into());
+                attrs.insert(ApiResourceAttr::Integration(verb).key(), "none".into());
                 continue;
             };
             let text = match i.r#type() {
@@ -152,7 +154,7 @@ async fn read_tree(
                 Some(t) => t.as_str().to_string(),
                 None => "none".into(),
             };
-            attrs.insert(format!("{verb} integration"), text);
+            attrs.insert(ApiResourceAttr::Integration(verb).key(), text);
             let ok = i.integration_responses().and_then(|r| r.get("200"));
             for (param, value) in ok
                 .and_then(|r| r.response_parameters())
@@ -160,7 +162,7 @@ async fn read_tree(
                 .flatten()
             {
                 if let Some(header) = param.strip_prefix("method.response.header.") {
-                    attrs.insert(format!("{verb} header {header}"), value.clone());
+                    attrs.insert(ApiResourceAttr::Header(verb, header).key(), value.clone());
                 }
             }
         }
@@ -199,7 +201,8 @@ async fn read_gateway_responses(
                 .iter()
                 .filter_map(|(p, v)| {
                     Some((
-                        format!("header {}", p.strip_prefix("gatewayresponse.header.")?),
+                        GatewayResponseAttr::Header(p.strip_prefix("gatewayresponse.header.")?)
+                            .key(),
                         v.clone(),
                     ))
                 })
@@ -245,19 +248,19 @@ async fn read_stage(
             &["NotFoundException"],
         )?;
         attrs.insert(
-            "deployment".into(),
+            StageAttr::Deployment.key(),
             d.and_then(|d| d.description)
                 .unwrap_or_else(|| format!("deployment {dep}")),
         );
     }
     let all = got.method_settings().and_then(|m| m.get("*/*"));
     attrs.insert(
-        "throttling.rate_limit".into(),
+        StageAttr::RateLimit.key(),
         all.map(|s| format_rate(s.throttling_rate_limit()))
             .unwrap_or_else(|| "unset".into()),
     );
     attrs.insert(
-        "throttling.burst_limit".into(),
+        StageAttr::BurstLimit.key(),
         all.map(|s| s.throttling_burst_limit().to_string())
             .unwrap_or_else(|| "unset".into()),
     );

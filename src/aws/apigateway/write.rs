@@ -8,7 +8,7 @@ use super::api_res;
 use crate::aws::error::{absent_if, on};
 use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{AwsError, Clients};
-use crate::desired::api::format_rate;
+use crate::desired::api::{format_rate, ApiResourceAttr, StageAttr};
 use crate::desired::{ApiResourceSpec, GatewayResponseSpec, RestApiSpec, StageSpec};
 
 pub async fn create_api(
@@ -133,7 +133,7 @@ pub async fn update_resource(
 ) -> Result<(), AwsError> {
     let mut verbs: Vec<&str> = changed
         .iter()
-        .filter_map(|a| a.split_once(' ').map(|(v, _)| v))
+        .filter_map(|a| ApiResourceAttr::parse(a).map(ApiResourceAttr::verb))
         .collect();
     verbs.sort();
     verbs.dedup();
@@ -450,7 +450,10 @@ impl Seam for StageSpec {
         apply_stage(cx.clients, &cx.api_id()?, self, false, true).await
     }
     async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
-        let new_deployment = cx.changes.iter().any(|c| c.attribute == "deployment");
+        let new_deployment = cx
+            .changes
+            .iter()
+            .any(|c| c.attribute == StageAttr::Deployment.name());
         apply_stage(cx.clients, &cx.api_id()?, self, true, new_deployment).await
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {

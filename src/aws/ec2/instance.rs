@@ -12,6 +12,7 @@ use crate::aws::error::{absent_if, on};
 use crate::aws::retry::{retry_while, wait_until, Poll};
 use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{ssm, AwsError, Clients};
+use crate::desired::gateway::InstanceAttr;
 use crate::desired::gateway::{TAG_GATEWAY_CODE, TAG_USER_DATA};
 use crate::desired::{ElasticIpSpec, InstanceSpec};
 use crate::live::GatewayAddresses;
@@ -293,7 +294,10 @@ pub async fn update_instance_in_place(
     changed: &[String],
 ) -> Result<(), AwsError> {
     let res = format!("instance {} ({id})", spec.name);
-    if changed.iter().any(|c| c == "security_group") {
+    if changed
+        .iter()
+        .any(|c| c == InstanceAttr::SecurityGroup.name())
+    {
         clients
             .ec2
             .modify_instance_attribute()
@@ -303,7 +307,10 @@ pub async fn update_instance_in_place(
             .await
             .map_err(on("ModifyInstanceAttribute", &res))?;
     }
-    if changed.iter().any(|c| c == "metadata_tokens") {
+    if changed
+        .iter()
+        .any(|c| c == InstanceAttr::MetadataTokens.name())
+    {
         clients
             .ec2
             .modify_instance_metadata_options()
@@ -313,7 +320,12 @@ pub async fn update_instance_in_place(
             .await
             .map_err(on("ModifyInstanceMetadataOptions", &res))?;
     }
-    if let (true, Some(software)) = (changed.iter().any(|c| c == "gateway_code"), &spec.software) {
+    if let (true, Some(software)) = (
+        changed
+            .iter()
+            .any(|c| c == InstanceAttr::GatewayCode.name()),
+        &spec.software,
+    ) {
         ssm::run_document(clients, &spec.document, id, &spec.name).await?;
         clients
             .ec2

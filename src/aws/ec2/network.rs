@@ -7,6 +7,7 @@ use crate::aws::error::{absent_if, on};
 use crate::aws::retry::retry_while;
 use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{AwsError, Clients};
+use crate::desired::network::{EndpointAttr, RouteTableAttr};
 use crate::desired::{EndpointSpec, InternetGatewaySpec, RouteTableSpec, SubnetSpec, VpcSpec};
 
 const GONE: &[&str] = &[
@@ -261,8 +262,8 @@ pub async fn create_route_table(
         .to_string();
     let changes: Vec<String> = routes
         .iter()
-        .map(|(d, _)| format!("route {d}"))
-        .chain(subnets.iter().map(|s| format!("association {s}")))
+        .map(|(d, _)| RouteTableAttr::Route(d).key())
+        .chain(subnets.iter().map(|s| RouteTableAttr::Association(s).key()))
         .collect();
     update_route_table(clients, &id, &spec.name, routes, subnets, &changes).await?;
     Ok(id)
@@ -286,8 +287,8 @@ pub async fn update_route_table(
         .await
         .map_err(on("DescribeRouteTables", &res))?;
     let table = current.route_tables().first();
-    for attr in changed {
-        if let Some(dest) = attr.strip_prefix("route ") {
+    for attr in changed.iter().filter_map(|a| RouteTableAttr::parse(a)) {
+        if let RouteTableAttr::Route(dest) = attr {
             let exists = table.is_some_and(|t| {
                 t.routes()
                     .iter()
@@ -321,7 +322,7 @@ pub async fn update_route_table(
                         .map_err(on("DeleteRoute", &res))?;
                 }
             }
-        } else if let Some(subnet) = attr.strip_prefix("association ") {
+        } else if let RouteTableAttr::Association(subnet) = attr {
             if subnets.iter().any(|s| s == subnet) {
                 ec2.associate_route_table()
                     .route_table_id(id)
@@ -427,14 +428,14 @@ pub async fn update_endpoint(
     changed: &[String],
 ) -> Result<(), AwsError> {
     let mut call = clients.ec2.modify_vpc_endpoint().vpc_endpoint_id(id);
-    for attr in changed {
-        if let Some(rt) = attr.strip_prefix("route_table ") {
+    for attr in changed.iter().filter_map(|a| EndpointAttr::parse(a)) {
+        if let EndpointAttr::RouteTable(rt) = attr {
             call = if route_tables.iter().any(|r| r == rt) {
                 call.add_route_table_ids(rt)
             } else {
                 call.remove_route_table_ids(rt)
             };
-        } else if attr == "policy" {
+        } else if attr == EndpointAttr::Policy {
             call = call.policy_document(spec.policy.to_string());
         }
     }

@@ -7,8 +7,13 @@ use aws_sdk_ec2::types::{IpPermission, VpcAttributeName};
 use super::{filter, name_tag, stack_filter, tag_value};
 use crate::aws::error::on;
 use crate::aws::{AwsError, Clients};
-use crate::desired::gateway::{InstanceSpec, TAG_GATEWAY_CODE, TAG_USER_DATA};
-use crate::desired::network::{Direction, Rule};
+use crate::desired::gateway::{
+    ElasticIpAttr, InstanceAttr, InstanceSpec, TAG_GATEWAY_CODE, TAG_USER_DATA,
+};
+use crate::desired::network::{
+    Direction, EndpointAttr, InternetGatewayAttr, RouteTableAttr, Rule, SecurityGroupAttr,
+    SubnetAttr, VpcAttr,
+};
 use crate::live::{Health, LiveResource, Owner};
 use crate::resource::refs::{id_key, private_ip_key, Refs};
 use crate::resource::PRESENT;
@@ -166,11 +171,11 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
         )?;
         let attrs = Attrs::from([
             (
-                "cidr".into(),
+                VpcAttr::Cidr.key(),
                 v.cidr_block().unwrap_or_default().to_string(),
             ),
-            ("dns_support".into(), support.to_string()),
-            ("dns_hostnames".into(), hostnames.to_string()),
+            (VpcAttr::DnsSupport.key(), support.to_string()),
+            (VpcAttr::DnsHostnames.key(), hostnames.to_string()),
         ]);
         live.add(Kind::Vpc, name_tag(v.tags()), id, attrs);
     }
@@ -178,7 +183,7 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
         let mut attrs = Attrs::new();
         if let Some(a) = g.attachments().first() {
             attrs.insert(
-                "attached_to".into(),
+                InternetGatewayAttr::AttachedTo.key(),
                 a.vpc_id().unwrap_or_default().to_string(),
             );
         }
@@ -191,13 +196,16 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
     }
     for s in subnets.subnets() {
         let attrs = Attrs::from([
-            ("vpc".into(), s.vpc_id().unwrap_or_default().to_string()),
             (
-                "cidr".into(),
+                SubnetAttr::Vpc.key(),
+                s.vpc_id().unwrap_or_default().to_string(),
+            ),
+            (
+                SubnetAttr::Cidr.key(),
                 s.cidr_block().unwrap_or_default().to_string(),
             ),
             (
-                "availability_zone".into(),
+                SubnetAttr::AvailabilityZone.key(),
                 s.availability_zone().unwrap_or_default().to_string(),
             ),
         ]);
@@ -209,7 +217,10 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
         );
     }
     for t in tables.route_tables() {
-        let mut attrs = Attrs::from([("vpc".into(), t.vpc_id().unwrap_or_default().to_string())]);
+        let mut attrs = Attrs::from([(
+            RouteTableAttr::Vpc.key(),
+            t.vpc_id().unwrap_or_default().to_string(),
+        )]);
         for r in t.routes() {
             let target = r
                 .gateway_id()
@@ -228,11 +239,11 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
                 .or(r.destination_ipv6_cidr_block())
                 .or(r.destination_prefix_list_id())
                 .unwrap_or("unknown");
-            attrs.insert(format!("route {dest}"), target.to_string());
+            attrs.insert(RouteTableAttr::Route(dest).key(), target.to_string());
         }
         for a in t.associations() {
             if let Some(s) = a.subnet_id() {
-                attrs.insert(format!("association {s}"), PRESENT.into());
+                attrs.insert(RouteTableAttr::Association(s).key(), PRESENT.into());
             }
         }
         live.add(
@@ -256,21 +267,24 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
             .map(|v| crate::resource::json::canonical_json(&v))
             .unwrap_or_default();
         let mut attrs = Attrs::from([
-            ("vpc".into(), e.vpc_id().unwrap_or_default().to_string()),
             (
-                "service".into(),
+                EndpointAttr::Vpc.key(),
+                e.vpc_id().unwrap_or_default().to_string(),
+            ),
+            (
+                EndpointAttr::Service.key(),
                 e.service_name().unwrap_or_default().to_string(),
             ),
             (
-                "type".into(),
+                EndpointAttr::Type.key(),
                 e.vpc_endpoint_type()
                     .map(|t| t.as_str().to_string())
                     .unwrap_or_default(),
             ),
-            ("policy".into(), policy),
+            (EndpointAttr::Policy.key(), policy),
         ]);
         for rt in e.route_table_ids() {
-            attrs.insert(format!("route_table {rt}"), PRESENT.into());
+            attrs.insert(EndpointAttr::RouteTable(rt).key(), PRESENT.into());
         }
         live.add(
             Kind::VpcEndpoint,
@@ -283,9 +297,12 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
         let id = g.group_id().unwrap_or_default();
         let name = g.group_name().map(str::to_string);
         let attrs = Attrs::from([
-            ("vpc".into(), g.vpc_id().unwrap_or_default().to_string()),
             (
-                "description".into(),
+                SecurityGroupAttr::Vpc.key(),
+                g.vpc_id().unwrap_or_default().to_string(),
+            ),
+            (
+                SecurityGroupAttr::Description.key(),
                 g.description().unwrap_or_default().to_string(),
             ),
         ]);
@@ -303,7 +320,7 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
     for a in addresses.addresses() {
         let mut attrs = Attrs::new();
         if let Some(i) = a.instance_id() {
-            attrs.insert("instance".into(), i.to_string());
+            attrs.insert(ElasticIpAttr::Instance.key(), i.to_string());
         }
         live.add(
             Kind::ElasticIp,
@@ -330,19 +347,22 @@ async fn read_instance(
         .map(|s| s.as_str().to_ascii_lowercase())
         .unwrap_or_default();
     let mut attrs = Attrs::from([
-        ("ami".into(), i.image_id().unwrap_or_default().to_string()),
         (
-            "instance_type".into(),
+            InstanceAttr::Ami.key(),
+            i.image_id().unwrap_or_default().to_string(),
+        ),
+        (
+            InstanceAttr::InstanceType.key(),
             i.instance_type()
                 .map(|t| t.as_str().to_string())
                 .unwrap_or_default(),
         ),
         (
-            "subnet".into(),
+            InstanceAttr::Subnet.key(),
             i.subnet_id().unwrap_or_default().to_string(),
         ),
         (
-            "metadata_tokens".into(),
+            InstanceAttr::MetadataTokens.key(),
             i.metadata_options()
                 .and_then(|m| m.http_tokens())
                 .map(|t| t.as_str().to_ascii_lowercase())
@@ -363,23 +383,23 @@ async fn read_instance(
             .filter_map(|g| g.group_id())
             .collect(),
     };
-    attrs.insert("security_group".into(), groups.join(","));
+    attrs.insert(InstanceAttr::SecurityGroup.key(), groups.join(","));
     if let Some(arn) = i.iam_instance_profile().and_then(|p| p.arn()) {
         // arn:aws:iam::<account>:instance-profile/<path><name>
         attrs.insert(
-            "instance_profile".into(),
+            InstanceAttr::InstanceProfile.key(),
             arn.rsplit('/').next().unwrap_or(arn).to_string(),
         );
     }
     if let Some(k) = i.key_name() {
-        attrs.insert("key_pair".into(), k.to_string());
+        attrs.insert(InstanceAttr::KeyPair.key(), k.to_string());
     }
     for (tag, attr) in [
-        (TAG_USER_DATA, "user_data_sha256"),
-        (TAG_GATEWAY_CODE, "gateway_code"),
+        (TAG_USER_DATA, InstanceAttr::UserDataSha256),
+        (TAG_GATEWAY_CODE, InstanceAttr::GatewayCode),
     ] {
         if let Some(v) = tag_value(i.tags(), tag) {
-            attrs.insert(attr.into(), v.to_string());
+            attrs.insert(attr.key(), v.to_string());
         }
     }
     let root = i.root_device_name();
@@ -417,7 +437,7 @@ async fn read_instance(
                     }
                 )
             };
-            attrs.insert("root_volume".into(), text);
+            attrs.insert(InstanceAttr::RootVolume.key(), text);
         }
     }
     let mut health = Health::Ok;
