@@ -1,9 +1,8 @@
 use std::process::ExitCode;
 
-use baken::engine::status::{report, State};
+use baken::engine::status::{self, report};
 use baken::engine::Outputs;
 use baken::live::BootstrapReport;
-use baken::plan::render::{change_line, owner_text};
 use serde_json::json;
 
 use super::args::Global;
@@ -38,30 +37,7 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
             mode.as_str(),
             session.stack.region
         );
-        for e in &report.entries {
-            match &e.state {
-                State::InSync => println!("  ok          {}", e.resource),
-                State::Missing => println!("  missing     {}", e.resource),
-                State::Unwanted => println!(
-                    "  unwanted    {} (owned by the stack, no longer in the manifest)",
-                    e.resource
-                ),
-                State::Duplicate { kept } => println!(
-                    "  duplicate   {} (a second copy; {kept} is the one in use and kept)",
-                    e.resource
-                ),
-                State::InTheWay { owner } => {
-                    println!("  in the way  {} ({})", e.resource, owner_text(owner))
-                }
-                State::Unhealthy { reason } => println!("  unhealthy   {}: {reason}", e.resource),
-                State::Drifted { changes } => {
-                    println!("  drifted     {}", e.resource);
-                    for c in changes {
-                        println!("                {}", change_line(c));
-                    }
-                }
-            }
-        }
+        print!("{}", status::text(&report));
         if let Some(r) = BootstrapReport::parse(planned.live.bootstrap_report.as_deref()) {
             println!("Gateway bootstrap ({} at {}): {}", r.state, r.at, r.step);
         }

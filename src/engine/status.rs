@@ -2,8 +2,11 @@
 
 use serde::Serialize;
 
+use std::fmt::Write;
+
 use crate::desired::FunctionAttr;
 use crate::live::Owner;
+use crate::plan::render::{change_line, owner_text};
 use crate::plan::{Action, Change, Plan};
 use crate::resource::ResourceId;
 
@@ -123,4 +126,36 @@ pub fn report(plan: &Plan) -> Report {
         stack: plan.stack.clone(),
         entries,
     }
+}
+
+/// One line per resource, drift with its attribute lines: the body of `baken status`.
+pub fn text(report: &Report) -> String {
+    let mut out = String::new();
+    for e in &report.entries {
+        let r = &e.resource;
+        let _ = match &e.state {
+            State::InSync => writeln!(out, "  ok          {r}"),
+            State::Missing => writeln!(out, "  missing     {r}"),
+            State::Unwanted => writeln!(
+                out,
+                "  unwanted    {r} (owned by the stack, no longer in the manifest)"
+            ),
+            State::Duplicate { kept } => writeln!(
+                out,
+                "  duplicate   {r}: {kept} is the one in use and kept; deploy deletes this copy"
+            ),
+            State::InTheWay { owner } => {
+                writeln!(out, "  in the way  {r} ({})", owner_text(owner))
+            }
+            State::Unhealthy { reason } => writeln!(out, "  unhealthy   {r}: {reason}"),
+            State::Drifted { changes } => {
+                let _ = writeln!(out, "  drifted     {r}");
+                for c in changes {
+                    let _ = writeln!(out, "                {}", change_line(c));
+                }
+                Ok(())
+            }
+        };
+    }
+    out
 }

@@ -3,6 +3,8 @@
 //! `render.rs`, carried out by `crate::engine::apply`.
 
 pub mod render;
+#[cfg(test)]
+mod rendered;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -432,14 +434,14 @@ pub fn spec_of<'a>(desired: &'a [Desired], id: &ResourceId) -> Option<&'a Spec> 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::desired::{desired_state, Account, Code};
     use crate::engine::status::{report, State};
     use crate::live::{LiveResource, LiveState};
     use crate::manifest;
 
-    fn desired() -> Vec<Desired> {
+    pub(crate) fn desired() -> Vec<Desired> {
         let stack = manifest::parse(std::path::Path::new("t.yaml"), "stack: t\n").unwrap();
         let account = Account {
             id: "123456789012".into(),
@@ -454,7 +456,7 @@ mod tests {
     }
 
     /// The live state of a stack deployed exactly as desired.
-    fn deployed(desired: &[Desired]) -> LiveState {
+    pub(crate) fn deployed(desired: &[Desired]) -> LiveState {
         let mut live = LiveState::default();
         live.api_id = Some("abc".into());
         for d in desired {
@@ -551,7 +553,7 @@ mod tests {
         assert!(plan.steps.is_empty());
     }
 
-    fn jravan_desired() -> Vec<Desired> {
+    pub(crate) fn jravan_desired() -> Vec<Desired> {
         let stack = manifest::parse(std::path::Path::new("t.yaml"), "stack: t\n").unwrap();
         let account = Account {
             id: "123456789012".into(),

@@ -15,6 +15,7 @@ mod deploy;
 mod dev;
 mod drift;
 mod duplicates;
+mod executor;
 mod iam_policy;
 mod jravan;
 mod jravan_e2e;

@@ -25,9 +25,26 @@ pub struct Seen {
 }
 
 #[derive(Clone, Default)]
-pub struct Log(Arc<Mutex<Vec<Seen>>>);
+pub struct Log(Arc<Mutex<Vec<Seen>>>, Arc<Mutex<Vec<String>>>);
 
 impl Log {
+    /// The next request of `operation` (a JSON-protocol one: DynamoDB, Logs, SSM) is answered
+    /// with a 400 ValidationException instead of reaching moto: a fault the SDK does not retry.
+    pub fn fail_next(&self, operation: &str) {
+        self.1.lock().unwrap().push(operation.to_string());
+    }
+
+    fn take_fault(&self, operation: &str) -> bool {
+        let mut faults = self.1.lock().unwrap();
+        match faults.iter().position(|f| f == operation) {
+            Some(i) => {
+                faults.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn take(&self) -> Vec<Seen> {
         std::mem::take(&mut self.0.lock().unwrap())
     }
@@ -134,7 +151,19 @@ pub async fn start(upstream: &str) -> (String, Log) {
                         );
                         seen.service = service;
                         seen.method = parts.method.to_string();
+                        let fault = target.is_some() && log.take_fault(&seen.operation);
                         log.0.lock().unwrap().push(seen);
+                        if fault {
+                            return Ok::<_, Infallible>(
+                                Response::builder()
+                                    .status(400)
+                                    .header("content-type", "application/x-amz-json-1.0")
+                                    .body(Full::new(Bytes::from(
+                                        r#"{"__type":"com.amazonaws.dynamodb.v20120810#ValidationException","message":"fault injected by the test proxy"}"#,
+                                    )))
+                                    .unwrap(),
+                            );
+                        }
                         let pq = parts
                             .uri
                             .path_and_query()
