@@ -13,7 +13,7 @@ use crate::model::Stack;
 use crate::resource::refs::id_ref;
 use crate::resource::{Attrs, Kind, ResourceId};
 
-/// What the instance runs, rendered for one stack by `crate::bootstrap`.
+/// What the instance runs, rendered for one stack by `src/bootstrap/`.
 #[derive(Debug, Clone)]
 pub struct GatewaySoftware {
     pub user_data: String,

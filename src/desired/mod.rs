@@ -69,7 +69,7 @@ pub enum ReplaceRisk {
 }
 
 /// Every kind and its spec type, in creation order: the one list the `Spec` enum here and the
-/// seam registry in `crate::aws::seam` are generated from. A kind missing here, or missing its
+/// seam registry in `src/aws/seam.rs` are generated from. A kind missing here, or missing its
 /// seam there, does not compile (the matches over `Kind` are exhaustive).
 macro_rules! with_kinds {
     ($then:ident) => {

@@ -23,6 +23,7 @@ mod json_output;
 mod json_shape;
 mod lambda_artifact;
 mod launch;
+mod layers;
 mod logs;
 mod manifest_errors;
 mod outputs;
