@@ -318,6 +318,23 @@ pub async fn update(
     Ok(())
 }
 
+/// DescribeTable, None when there is no such table.
+async fn described(
+    clients: &Clients,
+    name: &str,
+) -> Result<Option<aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput>, AwsError> {
+    absent_if(
+        clients
+            .dynamodb
+            .describe_table()
+            .table_name(name)
+            .send()
+            .await
+            .map_err(on("DescribeTable", res(name))),
+        &["ResourceNotFoundException"],
+    )
+}
+
 /// Waits until the table and its indexes are ACTIVE.
 pub async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> {
     wait_until(
@@ -326,14 +343,9 @@ pub async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> 
         &clients.timing,
         clients.timing.table,
         || async {
-            let out = clients
-                .dynamodb
-                .describe_table()
-                .table_name(name)
-                .send()
-                .await
-                .map_err(on("DescribeTable", res(name)))?;
-            let table = out.table();
+            // Just after CreateTable, DescribeTable may not find it yet: that is waiting too.
+            let out = described(clients, name).await?;
+            let table = out.as_ref().and_then(|o| o.table());
             let status = table.and_then(|t| t.table_status()).cloned();
             let indexes_ready = table
                 .map(|t| {
@@ -382,17 +394,7 @@ pub async fn wait_gone(clients: &Clients, name: &str) -> Result<(), AwsError> {
         &clients.timing,
         clients.timing.table,
         || async {
-            let found = absent_if(
-                clients
-                    .dynamodb
-                    .describe_table()
-                    .table_name(name)
-                    .send()
-                    .await
-                    .map_err(on("DescribeTable", res(name))),
-                &["ResourceNotFoundException"],
-            )?;
-            Ok(match found {
+            Ok(match described(clients, name).await? {
                 None => Poll::Done(()),
                 Some(_) => Poll::Waiting(format!("table {name} to be deleted")),
             })

@@ -150,6 +150,18 @@ impl<'a> StepContext<'a> {
             .cloned()
     }
 
+    /// Runs `delete` with this resource's AWS id; one whose id is not known is already gone.
+    pub async fn delete_known<F, Fut>(&self, delete: F) -> Result<(), AwsError>
+    where
+        F: FnOnce(String) -> Fut,
+        Fut: std::future::Future<Output = Result<(), AwsError>>,
+    {
+        match self.own_id() {
+            Some(id) => delete(id).await,
+            None => Ok(()),
+        }
+    }
+
     pub fn existing_id(&self) -> Result<String, AwsError> {
         self.own_id().ok_or_else(|| self.missing("AWS id"))
     }

@@ -3,10 +3,10 @@
 //! use and deletes the extra, teardown removes all. The copies are made here with the SDK, with
 //! the stack's tags, and the outcome is read back with the SDK.
 
-use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
 
 use crate::harness::{sdk, TestStack};
-use crate::jravan::{assert_no_jravan_resources, deploy_jravan, JRAVAN};
+use crate::jravan::{assert_no_jravan_resources, by_tag, deploy_jravan, JRAVAN};
 
 fn tagged(kind: ResourceType, stack: &str, name: &str) -> TagSpecification {
     let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build();
@@ -18,14 +18,7 @@ fn tagged(kind: ResourceType, stack: &str, name: &str) -> TagSpecification {
         .build()
 }
 
-fn by_tag(stack: &str) -> Filter {
-    Filter::builder()
-        .name("tag:baken:stack")
-        .values(stack)
-        .build()
-}
-
-async fn vpc_ids(ec2: &aws_sdk_ec2::Client, stack: &str) -> Vec<String> {
+pub async fn vpc_ids(ec2: &aws_sdk_ec2::Client, stack: &str) -> Vec<String> {
     let out = ec2
         .describe_vpcs()
         .filters(by_tag(stack))
@@ -38,13 +31,15 @@ async fn vpc_ids(ec2: &aws_sdk_ec2::Client, stack: &str) -> Vec<String> {
         .collect()
 }
 
-/// A second VPC named like the stack's, with a second `private-1` subnet and `lambda-sg` group
-/// in it: what retried creates leave behind. Returns (vpc, subnet, group) ids.
-async fn make_copies(ec2: &aws_sdk_ec2::Client, stack: &str) -> (String, String, String) {
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.0.0.0/16")
-        .tag_specifications(tagged(ResourceType::Vpc, stack, &format!("{stack}-vpc")))
+/// A VPC (tagged when `tags` is given) and its id.
+async fn create_vpc(
+    ec2: &aws_sdk_ec2::Client,
+    cidr: &str,
+    tags: Option<TagSpecification>,
+) -> String {
+    ec2.create_vpc()
+        .cidr_block(cidr)
+        .set_tag_specifications(tags.map(|t| vec![t]))
         .send()
         .await
         .unwrap()
@@ -52,16 +47,19 @@ async fn make_copies(ec2: &aws_sdk_ec2::Client, stack: &str) -> (String, String,
         .unwrap()
         .vpc_id()
         .unwrap()
-        .to_string();
-    let subnet = ec2
-        .create_subnet()
-        .vpc_id(&vpc)
-        .cidr_block("10.0.11.0/24")
-        .tag_specifications(tagged(
-            ResourceType::Subnet,
-            stack,
-            &format!("{stack}-private-1"),
-        ))
+        .to_string()
+}
+
+async fn create_subnet(
+    ec2: &aws_sdk_ec2::Client,
+    vpc: &str,
+    cidr: &str,
+    tags: Option<TagSpecification>,
+) -> String {
+    ec2.create_subnet()
+        .vpc_id(vpc)
+        .cidr_block(cidr)
+        .set_tag_specifications(tags.map(|t| vec![t]))
         .send()
         .await
         .unwrap()
@@ -69,7 +67,26 @@ async fn make_copies(ec2: &aws_sdk_ec2::Client, stack: &str) -> (String, String,
         .unwrap()
         .subnet_id()
         .unwrap()
-        .to_string();
+        .to_string()
+}
+
+/// A second VPC named like the stack's, with a second `private-1` subnet and `lambda-sg` group
+/// in it: what retried creates leave behind. Returns (vpc, subnet, group) ids.
+async fn make_copies(ec2: &aws_sdk_ec2::Client, stack: &str) -> (String, String, String) {
+    let name = |n: &str| format!("{stack}-{n}");
+    let vpc = create_vpc(
+        ec2,
+        "10.0.0.0/16",
+        Some(tagged(ResourceType::Vpc, stack, &name("vpc"))),
+    )
+    .await;
+    let subnet = create_subnet(
+        ec2,
+        &vpc,
+        "10.0.11.0/24",
+        Some(tagged(ResourceType::Subnet, stack, &name("private-1"))),
+    )
+    .await;
     let group = ec2
         .create_security_group()
         .vpc_id(&vpc)
@@ -265,29 +282,8 @@ async fn a_second_rest_api_with_the_name_is_deleted_and_the_first_keeps_serving(
 async fn a_refused_vpc_delete_names_what_still_uses_the_vpc() {
     let config = sdk().await;
     let ec2 = aws_sdk_ec2::Client::new(&config);
-    let vpc = ec2
-        .create_vpc()
-        .cidr_block("10.9.0.0/16")
-        .send()
-        .await
-        .unwrap()
-        .vpc()
-        .unwrap()
-        .vpc_id()
-        .unwrap()
-        .to_string();
-    let subnet = ec2
-        .create_subnet()
-        .vpc_id(&vpc)
-        .cidr_block("10.9.1.0/24")
-        .send()
-        .await
-        .unwrap()
-        .subnet()
-        .unwrap()
-        .subnet_id()
-        .unwrap()
-        .to_string();
+    let vpc = create_vpc(&ec2, "10.9.0.0/16", None).await;
+    let subnet = create_subnet(&ec2, &vpc, "10.9.1.0/24", None).await;
     let mut timing = baken::aws::Timing::fast();
     timing.eni_release = std::time::Duration::from_millis(200);
     let clients = baken::aws::Clients::from_config(&config, timing);

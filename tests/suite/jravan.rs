@@ -25,7 +25,7 @@ pub async fn deploy_jravan(s: &TestStack, extra: &[&str]) -> crate::harness::Run
     s.baken(&args).await
 }
 
-fn by_tag(stack: &str) -> Filter {
+pub fn by_tag(stack: &str) -> Filter {
     Filter::builder()
         .name("tag:baken:stack")
         .values(stack)

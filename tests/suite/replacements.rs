@@ -8,38 +8,16 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType, Tag,
 };
 
+use crate::duplicates::vpc_ids;
 use crate::harness::{sdk, TestStack};
 use crate::jravan::{deploy_jravan, JRAVAN};
-
-async fn vpcs(ec2: &aws_sdk_ec2::Client, stack: &str) -> Vec<(String, String)> {
-    let out = ec2
-        .describe_vpcs()
-        .filters(
-            aws_sdk_ec2::types::Filter::builder()
-                .name("tag:baken:stack")
-                .values(stack)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    out.vpcs()
-        .iter()
-        .map(|v| {
-            (
-                v.vpc_id().unwrap_or_default().to_string(),
-                v.cidr_block().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_vpc_cidr_on_a_deployed_stack_is_refused_at_plan_time_with_what_uses_the_vpc() {
     let s = TestStack::with_manifest("rcidr", JRAVAN).await;
     deploy_jravan(&s, &[]).await.expect_code(0);
     let ec2 = aws_sdk_ec2::Client::new(&sdk().await);
-    let before = vpcs(&ec2, &s.name).await;
+    let before = vpc_ids(&ec2, &s.name).await;
     s.set_manifest(&format!(
         "{JRAVAN}  network:\n    vpc_cidr: 10.1.0.0/16\n    public_subnets: [10.1.0.0/24, 10.1.1.0/24]\n    private_subnets: [10.1.10.0/24, 10.1.11.0/24]\n"
     ));
@@ -88,7 +66,7 @@ async fn a_new_vpc_cidr_on_a_deployed_stack_is_refused_at_plan_time_with_what_us
         refused.stdout
     );
     assert_eq!(s.log.writes(), Vec::<String>::new(), "nothing was changed");
-    assert_eq!(vpcs(&ec2, &s.name).await, before);
+    assert_eq!(vpc_ids(&ec2, &s.name).await, before);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -464,10 +464,8 @@ impl Seam for InstanceSpec {
         update_instance_in_place(cx.clients, &cx.existing_id()?, self, &group, &cx.changed()).await
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
-        match cx.own_id() {
-            Some(id) => terminate_instance(cx.clients, &id, cx.name()).await,
-            None => Ok(()),
-        }
+        cx.delete_known(|id| async move { terminate_instance(cx.clients, &id, cx.name()).await })
+            .await
     }
 }
 
@@ -487,9 +485,7 @@ impl Seam for ElasticIpSpec {
         Ok(())
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
-        match cx.own_id() {
-            Some(id) => delete_address(cx.clients, &id, cx.name()).await,
-            None => Ok(()),
-        }
+        cx.delete_known(|id| async move { delete_address(cx.clients, &id, cx.name()).await })
+            .await
     }
 }

@@ -470,10 +470,8 @@ impl Seam for VpcSpec {
         update_vpc(cx.clients, &cx.existing_id()?, self).await
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
-        match cx.own_id() {
-            Some(id) => delete_vpc(cx.clients, &id, cx.name()).await,
-            None => Ok(()),
-        }
+        cx.delete_known(|id| async move { delete_vpc(cx.clients, &id, cx.name()).await })
+            .await
     }
 }
 
@@ -488,10 +486,10 @@ impl Seam for InternetGatewaySpec {
         update_internet_gateway(cx.clients, &cx.existing_id()?, self, &cx.fill(&self.vpc)?).await
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
-        match cx.own_id() {
-            Some(id) => delete_internet_gateway(cx.clients, &id, cx.name()).await,
-            None => Ok(()),
-        }
+        cx.delete_known(
+            |id| async move { delete_internet_gateway(cx.clients, &id, cx.name()).await },
+        )
+        .await
     }
 }
 
@@ -506,10 +504,8 @@ impl Seam for SubnetSpec {
         Err(in_place_refused(cx))
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
-        match cx.own_id() {
-            Some(id) => delete_subnet(cx.clients, &id, cx.name()).await,
-            None => Ok(()),
-        }
+        cx.delete_known(|id| async move { delete_subnet(cx.clients, &id, cx.name()).await })
+            .await
     }
 }
 
@@ -539,10 +535,8 @@ impl Seam for RouteTableSpec {
         update_route_table(cx.clients, &id, cx.name(), &routes, &subnets, &cx.changed()).await
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
-        match cx.own_id() {
-            Some(id) => delete_route_table(cx.clients, &id, cx.name()).await,
-            None => Ok(()),
-        }
+        cx.delete_known(|id| async move { delete_route_table(cx.clients, &id, cx.name()).await })
+            .await
     }
 }
 
@@ -574,9 +568,7 @@ impl Seam for EndpointSpec {
         update_endpoint(cx.clients, &cx.existing_id()?, self, &tables, &cx.changed()).await
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
-        match cx.own_id() {
-            Some(id) => delete_endpoint(cx.clients, &id, cx.name()).await,
-            None => Ok(()),
-        }
+        cx.delete_known(|id| async move { delete_endpoint(cx.clients, &id, cx.name()).await })
+            .await
     }
 }

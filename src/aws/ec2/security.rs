@@ -305,10 +305,8 @@ impl Seam for SecurityGroupSpec {
         Err(super::network::in_place_refused(cx))
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
-        match cx.own_id() {
-            Some(id) => delete_security_group(cx.clients, &id, cx.name()).await,
-            None => Ok(()),
-        }
+        cx.delete_known(|id| async move { delete_security_group(cx.clients, &id, cx.name()).await })
+            .await
     }
 }
 
@@ -332,10 +330,8 @@ impl Seam for SecurityGroupRulesSpec {
         .await
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
-        match cx.own_id() {
-            Some(id) => revoke_all_rules(cx.clients, &id, cx.name()).await,
-            None => Ok(()),
-        }
+        cx.delete_known(|id| async move { revoke_all_rules(cx.clients, &id, cx.name()).await })
+            .await
     }
 }
 
