@@ -118,16 +118,21 @@ impl LiveState {
         }
     }
 
-    /// Decides, for each resource found more than once, which copy is in use: the one most other
-    /// live resources refer to (its subnets name a VPC, functions and the instance name their
-    /// subnets and groups), the first found on a tie (readers list the oldest first where AWS says
-    /// when it was made). The others stay in the state as copies (`ResourceId::copy`), which a
-    /// plan deletes, and the references point at the one kept.
+    /// Decides, for each resource found more than once, which copy is in use, and keeps that
+    /// one under the resource's id. In order: a copy whose AWS id another kind already kept (a
+    /// security group's rules follow the group); the one most other live resources refer to (its
+    /// subnets name a VPC, functions and the instance their subnets and groups); the one that
+    /// refers to most (the Elastic IP associated with the instance, the gateway attached to the
+    /// VPC); the first found (readers list the oldest first where AWS says when it was made). The
+    /// others stay in the state as copies (`ResourceId::copy`), which a plan deletes, and the
+    /// references point at the one kept.
     pub fn settle_duplicates(&mut self) {
         let pending = std::mem::take(&mut self.pending);
         let mut ids: Vec<ResourceId> = pending.iter().map(|r| r.id.clone()).collect();
+        ids.sort();
         ids.dedup();
         let mut pending: Vec<Option<LiveResource>> = pending.into_iter().map(Some).collect();
+        let mut kept_ids: Vec<String> = Vec::new();
         for id in ids {
             let Some(first) = self.resources.remove(&id) else {
                 continue;
@@ -139,23 +144,31 @@ impl LiveState {
                     .filter(|p| p.as_ref().is_some_and(|p| p.id == id))
                     .filter_map(Option::take),
             );
-            let uses = |c: &LiveResource| {
-                c.aws_id.as_deref().map_or(0, |aws| {
-                    self.resources.values().filter(|r| r.refers_to(aws)).count()
-                })
+            let others: Vec<&LiveResource> = self.resources.values().collect();
+            let score = |i: usize| {
+                let c = &copies[i];
+                let aws = c.aws_id.as_deref().unwrap_or_default();
+                let incoming = others.iter().filter(|r| r.refers_to(aws)).count();
+                let outgoing = others
+                    .iter()
+                    .filter_map(|r| r.aws_id.as_deref())
+                    .filter(|other| c.refers_to(other))
+                    .count();
+                (
+                    kept_ids.iter().any(|k| k == aws),
+                    incoming,
+                    outgoing,
+                    std::cmp::Reverse(i),
+                )
             };
-            let scores: Vec<usize> = copies.iter().map(uses).collect();
-            let best = (0..copies.len())
-                .max_by_key(|i| (scores[*i], std::cmp::Reverse(*i)))
-                .unwrap_or(0);
+            let best = (0..copies.len()).max_by_key(|i| score(*i)).unwrap_or(0);
             let kept = copies.remove(best);
             let kept_id = kept.aws_id.clone().unwrap_or_default();
-            if let Some(aws) = &kept.aws_id {
-                let key = crate::resource::refs::id_key(id.kind, &id.name);
-                if self.refs.contains_key(&key) {
-                    self.refs.insert(key, aws.clone());
-                }
+            let key = crate::resource::refs::id_key(id.kind, &id.name);
+            if self.refs.contains_key(&key) {
+                self.refs.insert(key, kept_id.clone());
             }
+            kept_ids.push(kept_id.clone());
             let mut extra = Vec::new();
             for mut c in copies {
                 let aws = c.aws_id.clone().unwrap_or_default();
@@ -213,4 +226,72 @@ pub struct GatewayAddresses {
     pub instance_id: String,
     pub public_ip: Option<String>,
     pub private_ip: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::Kind;
+
+    fn res(kind: Kind, name: &str, aws: &str, attrs: &[(&str, &str)]) -> LiveResource {
+        let attrs = attrs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        LiveResource::new(ResourceId::new(kind, name), attrs, Owner::Ours).with_aws_id(aws)
+    }
+
+    #[test]
+    fn the_address_associated_with_the_instance_is_kept_whichever_is_found_first() {
+        let mut live = LiveState::default();
+        live.insert(res(Kind::Instance, "t-gateway", "i-1", &[]));
+        live.insert(res(
+            Kind::ElasticIp,
+            "t-eip",
+            "eipalloc-loose",
+            &[("instance", "")],
+        ));
+        live.insert(res(
+            Kind::ElasticIp,
+            "t-eip",
+            "eipalloc-used",
+            &[("instance", "i-1")],
+        ));
+        live.settle_duplicates();
+        assert_eq!(live.duplicates.len(), 1);
+        assert_eq!(live.duplicates[0].kept, "eipalloc-used");
+        assert_eq!(live.duplicates[0].extra, vec!["eipalloc-loose".to_string()]);
+    }
+
+    #[test]
+    fn a_groups_rules_follow_the_group_kept_and_interleaved_finds_are_settled_once() {
+        let mut live = LiveState::default();
+        // The instance uses sg-2; the rules resources share their group's id.
+        live.insert(res(
+            Kind::Instance,
+            "t-gateway",
+            "i-1",
+            &[("security_group", "sg-2")],
+        ));
+        live.insert(res(Kind::SecurityGroup, "t-sg", "sg-1", &[]));
+        live.insert(res(Kind::SecurityGroupRules, "t-sg", "sg-1", &[]));
+        live.insert(res(Kind::SecurityGroup, "t-sg", "sg-2", &[]));
+        live.insert(res(Kind::SecurityGroupRules, "t-sg", "sg-2", &[]));
+        live.insert(res(Kind::SecurityGroup, "t-sg", "sg-3", &[]));
+        live.settle_duplicates();
+        assert_eq!(live.duplicates.len(), 2, "one entry per resource found twice");
+        assert_eq!(live.duplicates[0].extra.len(), 2);
+        let kept: Vec<(Kind, &str)> = live
+            .duplicates
+            .iter()
+            .map(|d| (d.resource.kind, d.kept.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            vec![
+                (Kind::SecurityGroup, "sg-2"),
+                (Kind::SecurityGroupRules, "sg-2")
+            ]
+        );
+    }
 }
