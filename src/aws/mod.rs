@@ -72,8 +72,15 @@ impl Clients {
                     .operation_attempt_timeout(Duration::from_secs(60))
                     .build(),
             );
+        // The default chain reads AWS_ACCESS_KEY_ID before any profile, so `--profile` alone would
+        // be ignored when keys are in the environment; the AWS CLI lets the flag win, and so does
+        // baken: a named profile gets the profile provider and nothing else.
         if let Some(profile) = &target.profile {
-            loader = loader.profile_name(profile);
+            loader = loader.profile_name(profile).credentials_provider(
+                aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(profile)
+                    .build(),
+            );
         }
         if let Some(url) = &target.endpoint_url {
             loader = loader.endpoint_url(url);

@@ -31,7 +31,7 @@ pub async fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
         .await?;
     refuse_conflicts(&planned)?;
     if !global.json() {
-        print!("{}", plan_text(&planned.plan, &session.stack.region));
+        print!("{}", plan_text(&planned.plan, &session.place()));
     }
     refuse_guarded(&planned, args)?;
     let code = execute(
@@ -201,6 +201,7 @@ pub async fn execute(
     if global.json() {
         print_json(&json!({
             "stack": session.stack.name,
+            "account": session.account.id,
             "region": session.stack.region,
             "mode": plan.mode,
             "plan": plan,

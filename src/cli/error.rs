@@ -56,6 +56,7 @@ impl CliError {
         match self {
             CliError::Manifest(_) => "manifest",
             CliError::Engine(EngineError::ModeSwitch { .. }) => "mode-switch",
+            CliError::Engine(EngineError::WrongAccount { .. }) => "wrong-account",
             CliError::Engine(EngineError::Aws(_)) | CliError::Aws(_) => "aws",
             CliError::Package(_) => "package",
             CliError::Bootstrap(_) => "bootstrap",

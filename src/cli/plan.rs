@@ -26,16 +26,17 @@ pub async fn run(args: &PlanArgs) -> Result<ExitCode, CliError> {
     if global.json() {
         print_json(&json!({
             "stack": session.stack.name,
+            "account": session.account.id,
             "region": session.stack.region,
             "mode": mode,
             "plan": planned.plan,
             "aws_requests": counts,
         }));
     } else if global.format.markdown() {
-        print!("{}", render::markdown(&planned.plan, &session.stack.region));
+        print!("{}", render::markdown(&planned.plan, &session.place()));
         eprintln!("{}", requests_line(counts));
     } else {
-        print!("{}", plan_text(&planned.plan, &session.stack.region));
+        print!("{}", plan_text(&planned.plan, &session.place()));
         eprintln!("{}", requests_line(counts));
     }
     let pending = !planned.plan.is_empty() || !planned.plan.conflicts.is_empty();

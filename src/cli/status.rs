@@ -22,6 +22,7 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
     if global.json() {
         print_json(&json!({
             "stack": session.stack.name,
+            "account": session.account.id,
             "region": session.stack.region,
             "mode": mode,
             "in_sync": report.in_sync(),
@@ -35,7 +36,7 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
             "Stack {} ({} mode) in {}:",
             session.stack.name,
             mode.as_str(),
-            session.stack.region
+            session.place()
         );
         print!("{}", status::text(&report));
         if let Some(r) = BootstrapReport::parse(planned.live.bootstrap_report.as_deref()) {

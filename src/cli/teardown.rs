@@ -30,7 +30,7 @@ pub async fn run(args: &TeardownArgs) -> Result<ExitCode, CliError> {
         question = format!("Remove these resources? The tables {} hold data that will be lost (--keep-data keeps them).", holding.join(", "));
     }
     if !global.json() {
-        print!("{}", plan_text(&planned.plan, &session.stack.region));
+        print!("{}", plan_text(&planned.plan, &session.place()));
     }
     execute(
         global,

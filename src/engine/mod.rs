@@ -33,6 +33,14 @@ pub enum EngineError {
         deployed: &'static str,
         wanted: &'static str,
     },
+    #[error(
+        "the credentials are for account {actual}, but the manifest pins stack {stack} to account {pinned}; nothing was changed\n  hint: choose the profile of account {pinned} (--profile, AWS_PROFILE), or correct account_id in the manifest"
+    )]
+    WrongAccount {
+        stack: String,
+        pinned: String,
+        actual: String,
+    },
 }
 
 /// One stack in one account: the clients and the facts names are derived from.
@@ -50,8 +58,16 @@ pub struct Planned {
 }
 
 impl Session {
-    pub async fn open(clients: Clients, stack: Stack) -> Result<Session, AwsError> {
+    /// Looks up the account the credentials are for; refuses one the manifest does not pin.
+    pub async fn open(clients: Clients, stack: Stack) -> Result<Session, EngineError> {
         let id = sts::account_id(&clients).await?;
+        if let Some(pinned) = stack.account_id.as_ref().filter(|p| **p != id) {
+            return Err(EngineError::WrongAccount {
+                stack: stack.name.clone(),
+                pinned: pinned.clone(),
+                actual: id,
+            });
+        }
         let account = Account {
             id,
             region: stack.region.clone(),
@@ -61,6 +77,11 @@ impl Session {
             stack,
             account,
         })
+    }
+
+    /// Where the commands act, as their text output says it: `account 123456789012, ap-northeast-1`.
+    pub fn place(&self) -> String {
+        format!("account {}, {}", self.account.id, self.account.region)
     }
 
     /// What a deploy in `mode` would do. `explicit_mode`: the mode came from `--mode`, so a switch

@@ -279,7 +279,11 @@ mod tests {
         live.insert(res(Kind::SecurityGroupRules, "t-sg", "sg-2", &[]));
         live.insert(res(Kind::SecurityGroup, "t-sg", "sg-3", &[]));
         live.settle_duplicates();
-        assert_eq!(live.duplicates.len(), 2, "one entry per resource found twice");
+        assert_eq!(
+            live.duplicates.len(),
+            2,
+            "one entry per resource found twice"
+        );
         assert_eq!(live.duplicates[0].extra.len(), 2);
         let kept: Vec<(Kind, &str)> = live
             .duplicates

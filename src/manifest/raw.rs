@@ -10,6 +10,7 @@ use serde::Deserialize;
 pub struct RawManifest {
     pub stack: Option<String>,
     pub region: Option<String>,
+    pub account_id: Option<String>,
     pub mode: Option<RawMode>,
     #[serde(default)]
     pub tables: RawTables,

@@ -105,6 +105,18 @@ pub fn resolve(raw: RawManifest, locator: &Locator) -> Result<Stack, Vec<Problem
         }
     } as i32;
 
+    let account_id = raw.account_id.filter(|id| {
+        let ok = id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit());
+        if !ok {
+            c.problem(
+                "account_id",
+                format!(
+                    "`{id}` is not an AWS account id (12 digits; quote one that starts with 0)"
+                ),
+            );
+        }
+        ok
+    });
     let api = resolve_api(&mut c, raw.api, &stack);
     let handlers = resolve_handlers(&mut c, raw.handlers);
     let jravan = resolve_jravan(&mut c, raw.jravan, &stack);
@@ -113,6 +125,7 @@ pub fn resolve(raw: RawManifest, locator: &Locator) -> Result<Stack, Vec<Problem
         Ok(Stack {
             name: stack,
             region,
+            account_id,
             mode,
             cart_table,
             session_table,

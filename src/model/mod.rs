@@ -55,6 +55,9 @@ impl Architecture {
 pub struct Stack {
     pub name: String,
     pub region: String,
+    /// The account the stack belongs in: a run against another refuses before any request but
+    /// the identity lookup.
+    pub account_id: Option<String>,
     /// The manifest's mode; `--mode` may override it before planning.
     pub mode: Mode,
     pub cart_table: String,

@@ -53,11 +53,12 @@ pub fn owner_text(owner: &Owner) -> String {
 }
 
 /// Terraform-like text: one line per step, attribute lines under updates, a summary line.
-pub fn text(plan: &Plan, region: &str) -> String {
+/// `place` is where the plan acts: `account 123456789012, ap-northeast-1`.
+pub fn text(plan: &Plan, place: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Plan for stack {} ({} mode) in {region}:",
+        "Plan for stack {} ({} mode) in {place}:",
         plan.stack,
         plan.mode.as_str()
     );
@@ -159,11 +160,11 @@ fn cell(text: &str) -> String {
 
 /// For a pull request's job summary (`$GITHUB_STEP_SUMMARY`): a heading, the summary line, one
 /// table row per step with its changes, and the conflicts.
-pub fn markdown(plan: &Plan, region: &str) -> String {
+pub fn markdown(plan: &Plan, place: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "### baken plan: stack `{}` ({} mode, {region})\n",
+        "### baken plan: stack `{}` ({} mode, {place})\n",
         plan.stack,
         plan.mode.as_str()
     );

@@ -53,12 +53,18 @@ fn eventful_plan() -> Plan {
 
 #[test]
 fn plan_text() {
-    insta::assert_snapshot!(render::text(&eventful_plan(), "ap-northeast-1"));
+    insta::assert_snapshot!(render::text(
+        &eventful_plan(),
+        "account 123456789012, ap-northeast-1"
+    ));
 }
 
 #[test]
 fn plan_markdown() {
-    insta::assert_snapshot!(render::markdown(&eventful_plan(), "ap-northeast-1"));
+    insta::assert_snapshot!(render::markdown(
+        &eventful_plan(),
+        "account 123456789012, ap-northeast-1"
+    ));
 }
 
 #[test]

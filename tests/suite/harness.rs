@@ -132,15 +132,33 @@ impl TestStack {
 }
 
 pub async fn run_baken(args: &[&str], manifest: &std::path::Path, endpoint: &str) -> Run {
-    run_with(args, manifest, &["--endpoint-url", endpoint]).await
+    run_with(args, manifest, &["--endpoint-url", endpoint], &[]).await
 }
 
 /// A command that makes no AWS call (`cost`): the manifest only, no endpoint flag.
 pub async fn run_offline(args: &[&str], manifest: &std::path::Path) -> Run {
-    run_with(args, manifest, &[]).await
+    run_with(args, manifest, &[], &[]).await
 }
 
-async fn run_with(args: &[&str], manifest: &std::path::Path, extra: &[&str]) -> Run {
+impl TestStack {
+    /// `baken <args>` against the stack's proxy with `envs` added to the test credentials.
+    pub async fn baken_env(&self, args: &[&str], envs: &[(&str, &str)]) -> Run {
+        run_with(
+            args,
+            &self.manifest,
+            &["--endpoint-url", &self.endpoint],
+            envs,
+        )
+        .await
+    }
+}
+
+async fn run_with(
+    args: &[&str],
+    manifest: &std::path::Path,
+    extra: &[&str],
+    envs: &[(&str, &str)],
+) -> Run {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_baken"))
         .args(args)
         .arg("--manifest")
@@ -150,6 +168,7 @@ async fn run_with(args: &[&str], manifest: &std::path::Path, extra: &[&str]) -> 
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
+        .envs(envs.iter().copied())
         .stdin(std::process::Stdio::null())
         .output()
         .await

@@ -7,6 +7,7 @@ mod moto;
 mod proxy;
 mod runtime_api;
 
+mod account;
 mod advisor;
 mod api;
 mod bootstrap;
