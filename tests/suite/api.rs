@@ -572,3 +572,46 @@ async fn a_consultation_gives_feedback_in_the_bets_own_order_and_chats() {
         "Cart is empty",
     );
 }
+
+/// Every number a client sends is bounded where it enters: out-of-range, oversized and
+/// non-integral values are a 400 naming the field, never a 500 or a wrapped value.
+#[tokio::test(flavor = "multi_thread")]
+async fn numbers_at_and_beyond_the_integer_limits_are_400s() {
+    let dev = Dev::start(&[], &[]).await;
+    let id = races(&dev, FUTURE).await[0]["race_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let item = |numbers: &str, amount: &str| {
+        format!(
+            r#"{{"race_id": "{id}", "bet_type": "win", "horse_numbers": [{numbers}], "amount": {amount}}}"#
+        )
+    };
+    for (body, message) in [
+        (item("1", "9223372036854775807"), "金額は"),
+        (
+            item("1", "18446744073709551616"),
+            "amount must be a whole number",
+        ),
+        (item("1", "-9223372036854775808"), "金額は100円以上"),
+        (item("1", "100.5"), "amount must be a whole number"),
+        (item("1", "1e400"), "Invalid JSON"),
+        (
+            item("99999999999999999999", "100"),
+            "horse_numbers must be a list of whole numbers",
+        ),
+        (item("-9223372036854775808", "100"), "馬番は1〜18"),
+        (item("4294967297", "100"), "馬番は1〜18"),
+    ] {
+        bad_request(&dev.post("/cart/items", &body).await, message);
+    }
+    for limit in ["-1", "1000000000001", "18446744073709551616"] {
+        let r = dev
+            .post(
+                "/consultations",
+                &format!(r#"{{"cart_id": "c", "loss_limit": {limit}}}"#),
+            )
+            .await;
+        assert_eq!(r.status, 400, "loss_limit {limit}: {}", r.body);
+    }
+}
