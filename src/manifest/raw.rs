@@ -5,11 +5,16 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::text::{digits, text, text_list};
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawManifest {
+    #[serde(default, deserialize_with = "text")]
     pub stack: Option<String>,
+    #[serde(default, deserialize_with = "text")]
     pub region: Option<String>,
+    #[serde(default, deserialize_with = "digits")]
     pub account_id: Option<String>,
     pub mode: Option<RawMode>,
     #[serde(default)]
@@ -41,6 +46,7 @@ pub struct RawTables {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTable {
+    #[serde(default, deserialize_with = "text")]
     pub name: Option<String>,
 }
 
@@ -74,7 +80,9 @@ pub struct RawFunctionOverride {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawApi {
+    #[serde(default, deserialize_with = "text")]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "text")]
     pub stage: Option<String>,
     #[serde(default)]
     pub cors: RawCors,
@@ -85,8 +93,11 @@ pub struct RawApi {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCors {
+    #[serde(default, deserialize_with = "text")]
     pub allow_origin: Option<String>,
+    #[serde(default, deserialize_with = "text_list")]
     pub allow_headers: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "text_list")]
     pub allow_methods: Option<Vec<String>>,
 }
 
@@ -102,6 +113,7 @@ pub struct RawThrottling {
 pub struct RawHandlers {
     pub max_bet_amount: Option<i64>,
     pub advisor: Option<RawAdvisor>,
+    #[serde(default, deserialize_with = "text")]
     pub bedrock_model_id: Option<String>,
 }
 
@@ -126,10 +138,14 @@ pub struct RawJravan {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawNetwork {
+    #[serde(default, deserialize_with = "text")]
     pub vpc_cidr: Option<String>,
+    #[serde(default, deserialize_with = "text_list")]
     pub availability_zones: Option<Vec<String>>,
     pub az_count: Option<i64>,
+    #[serde(default, deserialize_with = "text_list")]
     pub public_subnets: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "text_list")]
     pub private_subnets: Option<Vec<String>>,
 }
 
@@ -137,9 +153,12 @@ pub struct RawNetwork {
 #[serde(deny_unknown_fields)]
 pub struct RawInstance {
     #[serde(rename = "type")]
+    #[serde(default, deserialize_with = "text")]
     pub instance_type: Option<String>,
     pub disk_gb: Option<i64>,
+    #[serde(default, deserialize_with = "text")]
     pub ami: Option<String>,
+    #[serde(default, deserialize_with = "text")]
     pub key_pair: Option<String>,
 }
 
@@ -147,8 +166,12 @@ pub struct RawInstance {
 #[serde(deny_unknown_fields)]
 pub struct RawGateway {
     pub port: Option<i64>,
+    #[serde(default, deserialize_with = "text")]
     pub service_key_parameter: Option<String>,
+    #[serde(default, deserialize_with = "text")]
     pub python_version: Option<String>,
+    #[serde(default, deserialize_with = "text")]
     pub python_sha256: Option<String>,
+    #[serde(default, deserialize_with = "text")]
     pub source: Option<String>,
 }

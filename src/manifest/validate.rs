@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
-use super::error::Problem;
+use super::error::{Location, Problem};
 use super::locate::Locator;
 use super::raw::*;
 use crate::model::names::{self, FUNCTION_NAME_MAX, IAM_ROLE_NAME_MAX};
@@ -55,14 +55,31 @@ impl Checker<'_> {
     }
 }
 
+/// CORS values become response headers of every preflight: bounded far above real use.
+const MAX_CORS_VALUE: usize = 256;
+const MAX_CORS_HEADERS: usize = 50;
+
 pub fn resolve(raw: RawManifest, locator: &Locator) -> Result<Stack, Vec<Problem>> {
     let mut c = Checker {
         locator,
         problems: Vec::new(),
     };
 
-    let stack = raw.stack.unwrap_or_else(|| "baken-kaigi".to_string());
-    check_stack_name(&mut c, &stack);
+    // No default: a manifest that lost its `stack:` must not reconcile some other stack.
+    let stack = match raw.stack {
+        Some(s) => {
+            check_stack_name(&mut c, &s);
+            s
+        }
+        None => {
+            c.problems.push(Problem {
+                key: "stack".into(),
+                location: Some(Location { line: 1, column: 1 }),
+                message: "`stack` is required: the name of the stack this manifest deploys (e.g. `stack: baken-kaigi`)".into(),
+            });
+            "baken-kaigi".to_string()
+        }
+    };
 
     let region = raw.region.unwrap_or_else(|| "ap-northeast-1".to_string());
     if !is_region(&region) {
@@ -293,15 +310,30 @@ fn resolve_api(c: &mut Checker, raw: RawApi, stack: &str) -> Api {
         );
     }
     let allow_origin = raw.cors.allow_origin.unwrap_or_else(|| "*".to_string());
-    if allow_origin.is_empty() || allow_origin.contains(['\'', ' ']) {
+    if allow_origin.is_empty()
+        || allow_origin.len() > MAX_CORS_VALUE
+        || allow_origin.contains(['\'', ' '])
+    {
         c.problem("api.cors.allow_origin", format!("`{allow_origin}` is not an origin: `*` or a scheme://host[:port] without quotes or spaces"));
     }
     let allow_headers = raw
         .cors
         .allow_headers
         .unwrap_or_else(|| vec!["Content-Type".into(), "Authorization".into()]);
+    if allow_headers.len() > MAX_CORS_HEADERS {
+        c.problem(
+            "api.cors.allow_headers",
+            format!(
+                "at most {MAX_CORS_HEADERS} headers, got {}",
+                allow_headers.len()
+            ),
+        );
+    }
     for (i, h) in allow_headers.iter().enumerate() {
-        if h.is_empty() || !h.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-') {
+        if h.is_empty()
+            || h.len() > MAX_CORS_VALUE
+            || !h.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+        {
             c.problem(
                 &format!("api.cors.allow_headers.{i}"),
                 format!("`{h}` is not an HTTP header name"),
@@ -441,14 +473,14 @@ fn resolve_jravan(c: &mut Checker, raw: RawJravan, stack: &str) -> Jravan {
         ),
         _ => {}
     }
-    let az_count = match (&n.availability_zones, n.az_count) {
-        (Some(azs), _) => azs.len() as i64,
-        (None, Some(k)) => k,
-        (None, None) => 2,
+    let (az_count, az_key) = match (&n.availability_zones, n.az_count) {
+        (Some(azs), _) => (azs.len() as i64, "jravan.network.availability_zones"),
+        (None, Some(k)) => (k, "jravan.network.az_count"),
+        (None, None) => (2, "jravan.network.az_count"),
     };
     if !(1..=4).contains(&az_count) {
         c.problem(
-            "jravan.network.az_count",
+            az_key,
             format!("between 1 and 4 availability zones are supported, got {az_count}"),
         );
     }

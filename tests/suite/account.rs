@@ -62,7 +62,7 @@ async fn a_manifest_pinned_to_another_account_is_refused_before_any_other_reques
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_account_id_that_is_not_twelve_digits_is_a_manifest_error_at_its_line() {
-    let s = TestStack::with_manifest("abad", "account_id: 12345\n").await;
+    let s = TestStack::with_manifest("abad", "account_id: \"12345\"\n").await;
     let run = s.baken(&["status"]).await;
     run.expect_code(1);
     assert!(

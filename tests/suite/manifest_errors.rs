@@ -33,6 +33,18 @@ const CASES: &[(&str, &str, &str)] = &[
     ("stack: sg-prod\n", "EC2 reserves names starting with `sg-`", ":1:8"),
     ("stack: ok\nfunctions: [1, 2]\n", "invalid type: sequence, expected struct RawFunctions", ":2:12"),
     ("stack: ok\n  bad: indentation\n", "mapping values are not allowed", ":2:6"),
+    // Regressions: each of these was accepted or mislocated.
+    ("", "the manifest is empty", ":1:1"),
+    ("# only a comment\n\n", "the manifest is empty", ":1:1"),
+    ("region: ap-northeast-1\n", "`stack` is required", ":1:1"),
+    ("stack: true\n", "invalid type: boolean `true`, expected text", ":1:8"),
+    ("stack: ok\ntables:\n  cart:\n    name: 12\n", "invalid type: integer `12`, expected text", ":4:11"),
+    ("stack: ok\n---\nstack: other\n", "a second YAML document", ":2:1"),
+    ("stack: ok\nregion: ap-northeast-1\nregion: us-east-1\n", "`region` is given twice in this mapping (first at line 2, column 1)", ":3:1"),
+    ("stack: ok\njravan:\n  network:\n    availability_zones: []\n", "between 1 and 4 availability zones are supported, got 0", ":4:25"),
+    ("stack: ok\naccount_id: \"12345\"\n", "`12345` is not an AWS account id", ":2:13"),
+    ("stack: ok\naccount_id: 12345\n", "`12345` is not an AWS account id", ":2:13"),
+    ("stack: ok\naccount_id: true\n", "invalid type: boolean `true`, expected digits", ":2:13"),
 ];
 
 #[tokio::test(flavor = "multi_thread")]
@@ -105,4 +117,63 @@ async fn a_wrong_flag_exits_1_not_2() {
         "{}",
         run.stderr
     );
+}
+
+/// Files no editor shows as a manifest, and a manifest that would cost the machine: each is
+/// refused at its place, before serde_yaml expands anything and before any request.
+#[tokio::test(flavor = "multi_thread")]
+async fn bytes_that_are_not_a_manifest_are_refused_at_their_place_within_bounds() {
+    let (endpoint, log) = proxy::start(moto::url()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let stack = format!("stack: {}\n", unique("bytes"));
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(stack.encode_utf16().flat_map(|u| u.to_le_bytes()))
+        .collect();
+    let big = format!("{stack}# {}\n", "x".repeat(300 * 1024));
+    // One 200 KB string named once and repeated through aliases: 1.4 MB expanded.
+    let heavy = format!(
+        "{stack}handlers:\n  bedrock_model_id: &m {}\napi:\n  cors:\n    allow_headers: [*m, *m, *m, *m, *m, *m]\n",
+        "a".repeat(200 * 1024)
+    );
+    // Nine levels of ten aliases each (the billion laughs): 10^9 nodes expanded, 90 aliases.
+    let mut laughs = format!("{stack}x0: &a0 [lol]\n");
+    for level in 1..10 {
+        let refs = vec![format!("*a{}", level - 1); 10].join(", ");
+        laughs.push_str(&format!("x{level}: &a{level} [{refs}]\n"));
+    }
+    let cases: Vec<(Vec<u8>, &str, &str)> = vec![
+        (utf16, "the file is UTF-16", ":1:1"),
+        (
+            format!("{stack}region: ap-\u{0}\n").into_bytes(),
+            "a NUL byte",
+            ":2:12",
+        ),
+        (
+            [stack.as_bytes(), b"region: \xff\n"].concat(),
+            "the file is not UTF-8 (byte 0xFF)",
+            ":2:9",
+        ),
+        (big.into_bytes(), "a manifest is at most 262144", ""),
+        (heavy.into_bytes(), "aliases expand it beyond", ":6:"),
+        (laughs.into_bytes(), "aliases expand it beyond", ""),
+    ];
+    for (i, (bytes, message, place)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("bytes-{i}.yaml"));
+        std::fs::write(&path, bytes).unwrap();
+        let run = run_baken(&["status"], &path, &endpoint).await;
+        assert_eq!(run.code, 1, "case {i}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(message),
+            "case {i}: `{message}` not in:\n{}",
+            run.stderr
+        );
+        let at = format!("bytes-{i}.yaml{place}");
+        assert!(
+            run.stderr.contains(&at),
+            "case {i}: `{at}` not in:\n{}",
+            run.stderr
+        );
+    }
+    assert_eq!(log.count(), 0, "a request reached the emulator");
 }
