@@ -41,12 +41,12 @@ run "baseline plan" plan --artifact "$work/bootstrap"
 run "fresh deploy" deploy --yes --artifact "$work/bootstrap"
 run "no-op deploy" deploy --yes --artifact "$work/bootstrap"
 run "status" status
-run "teardown" teardown --yes
+run "teardown" teardown --yes --allow-data-loss
 manifest="$work/jravan.yaml"
 run "jravan deploy" deploy --yes --mode jravan --artifact "$work/bootstrap"
 run "jravan no-op" deploy --yes --mode jravan --artifact "$work/bootstrap"
 run "jravan status" status
-run "jravan → mock" deploy --yes --mode mock --artifact "$work/bootstrap"
+run "jravan → mock" deploy --yes --allow-data-loss --mode mock --artifact "$work/bootstrap"
 run "mock → jravan" deploy --yes --mode jravan --artifact "$work/bootstrap"
-run "jravan teardown" teardown --yes
+run "jravan teardown" teardown --yes --allow-data-loss
 rm -rf "$work"

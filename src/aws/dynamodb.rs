@@ -137,7 +137,13 @@ async fn read_one(
         };
         attrs.insert(TableAttr::Ttl.key(), text);
     }
+    attrs.insert(
+        TableAttr::DeletionProtection.key(),
+        on_off(table.deletion_protection_enabled() == Some(true)).into(),
+    );
     let mut live = LiveResource::new(ResourceId::new(Kind::Table, name), attrs, owner);
+    // DynamoDB refreshes ItemCount about every six hours: an estimate, shown, never relied on.
+    live.item_count = table.item_count();
     if let Some(status) = table.table_status() {
         if !matches!(status, TableStatus::Active | TableStatus::Updating) {
             live.health = Health::Unhealthy(format!("table status {}", status.as_str()));
@@ -204,6 +210,7 @@ pub async fn create(clients: &Clients, spec: &TableSpec) -> Result<(), AwsError>
         )
         .billing_mode(BillingMode::PayPerRequest)
         .sse_specification(kms())
+        .deletion_protection_enabled(true)
         .set_tags(Some(tags))
         .send()
         .await
@@ -312,6 +319,12 @@ pub async fn update(
             .map_err(on("UpdateTable", res(name)))?;
         wait_active(clients, name).await?;
     }
+    if changed
+        .iter()
+        .any(|a| a == TableAttr::DeletionProtection.name())
+    {
+        set_deletion_protection(clients, name, true).await?;
+    }
     if changed.iter().any(|a| a == TableAttr::Ttl.name()) {
         enable_ttl(clients, spec).await?;
     }
@@ -372,7 +385,41 @@ pub async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> 
     .await
 }
 
+fn on_off(on: bool) -> &'static str {
+    if on {
+        "enabled"
+    } else {
+        "disabled"
+    }
+}
+
+/// Tables are created with deletion protection, so that nothing but baken's own delete (which
+/// turns it off first, as a step the plan listed as destructive) removes one with its items.
+async fn set_deletion_protection(
+    clients: &Clients,
+    name: &str,
+    enabled: bool,
+) -> Result<(), AwsError> {
+    clients
+        .dynamodb
+        .update_table()
+        .table_name(name)
+        .deletion_protection_enabled(enabled)
+        .send()
+        .await
+        .map_err(on("UpdateTable", res(name)))?;
+    // The table is UPDATING for a moment; DeleteTable and other updates wait for ACTIVE.
+    wait_active(clients, name).await
+}
+
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    let protected = described(clients, name)
+        .await?
+        .and_then(|d| d.table)
+        .is_some_and(|t| t.deletion_protection_enabled() == Some(true));
+    if protected {
+        set_deletion_protection(clients, name, false).await?;
+    }
     absent_if(
         clients
             .dynamodb
@@ -403,19 +450,6 @@ pub async fn wait_gone(clients: &Clients, name: &str) -> Result<(), AwsError> {
     .await
 }
 
-/// Whether the table holds at least one item (one Scan with a limit of 1).
-pub async fn has_items(clients: &Clients, name: &str) -> Result<bool, AwsError> {
-    let out = clients
-        .dynamodb
-        .scan()
-        .table_name(name)
-        .limit(1)
-        .send()
-        .await
-        .map_err(on("Scan", res(name)))?;
-    Ok(out.count() > 0)
-}
-
 /// The two tables and their indexes; ListTables cannot be scoped. Tags in CreateTable need
 /// TagResource too.
 pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions::Statement> {
@@ -441,11 +475,11 @@ pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions:
                 "CreateTable",
                 "DescribeTable",
                 "DeleteTable",
+                "UpdateTable",
                 "UpdateTimeToLive",
                 "DescribeTimeToLive",
                 "ListTagsOfResource",
                 "TagResource",
-                "Scan",
             ],
             tables,
         ),

@@ -3,6 +3,9 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use baken::plan::render::destructive_line;
+use baken::plan::Plan;
+
 use super::error::CliError;
 
 pub fn confirm(question: &str, yes: bool, flag_hint: &str) -> Result<bool, CliError> {
@@ -22,4 +25,33 @@ pub fn confirm(question: &str, yes: bool, flag_hint: &str) -> Result<bool, CliEr
         .read_line(&mut answer)
         .map_err(|e| CliError::Refused(format!("cannot read the answer: {e}")))?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+}
+
+/// A plan that deletes data: `--yes` is not enough. Without a terminal it is refused unless
+/// `--allow-data-loss` was given (the caller checks); at one, the stack's name must be typed, as
+/// other tools ask for a name before destroying.
+pub fn confirm_destruction(plan: &Plan, stack: &str) -> Result<bool, CliError> {
+    let list: Vec<String> = plan
+        .destructive
+        .iter()
+        .map(|d| format!("  {}", destructive_line(d)))
+        .collect();
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Refused(format!(
+            "this plan deletes what deploying again does not bring back; nothing was changed:\n{}\n  hint: run again with --allow-data-loss (and --yes) to go ahead; `teardown --keep-data` keeps the tables",
+            list.join("\n")
+        )));
+    }
+    eprintln!(
+        "This deletes what deploying again does not bring back:\n{}",
+        list.join("\n")
+    );
+    eprint!("Type the stack name ({stack}) to confirm: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| CliError::Refused(format!("cannot read the answer: {e}")))?;
+    Ok(answer.trim() == stack)
 }

@@ -191,6 +191,10 @@ pub struct DeployArgs {
     /// its items are deleted before the new one is created, so baken never does it unasked.
     #[arg(long)]
     pub replace_table: bool,
+    /// Allow deleting tables (with their items) and terminating the gateway instance (with
+    /// JV-Link's data): `--yes` alone does not. At a terminal, typing the stack name does too.
+    #[arg(long)]
+    pub allow_data_loss: bool,
     /// After a successful deploy, write the stack's outputs to this file as JSON (the document
     /// `baken output --json` prints).
     #[arg(long, value_name = "PATH")]
@@ -209,12 +213,17 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct TeardownArgs {
-    /// Remove without asking, tables and their data included. Required without a terminal.
+    /// Remove without asking. Required without a terminal; deleting the tables and the gateway
+    /// instance also needs --allow-data-loss.
     #[arg(long, short = 'y')]
     pub yes: bool,
     /// Keep the DynamoDB tables and their items.
     #[arg(long)]
     pub keep_data: bool,
+    /// Allow deleting tables (with their items) and terminating the gateway instance (with
+    /// JV-Link's data): `--yes` alone does not. At a terminal, typing the stack name does too.
+    #[arg(long)]
+    pub allow_data_loss: bool,
     #[command(flatten)]
     pub global: Global,
 }

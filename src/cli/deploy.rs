@@ -7,7 +7,7 @@ use baken::package::Package;
 use baken::plan::render::owner_text;
 use serde_json::json;
 
-use super::approve::confirm;
+use super::approve::{confirm, confirm_destruction};
 use super::args::{DeployArgs, Global};
 use super::context::{code_of, gateway_software, load_stack, mode, open_session, package};
 use super::error::{CliError, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL};
@@ -41,6 +41,7 @@ pub async fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
         Execution {
             package: Some(&pkg),
             yes: args.yes,
+            allow_data_loss: args.allow_data_loss,
             question: "Apply these changes?",
             flag: "--yes",
             outputs_file: args.outputs_file.as_deref(),
@@ -75,6 +76,8 @@ fn check_writable(path: &Path) -> Result<(), CliError> {
 pub struct Execution<'a> {
     pub package: Option<&'a Package>,
     pub yes: bool,
+    /// `--allow-data-loss`: the plan's destructive steps may run without the typed name.
+    pub allow_data_loss: bool,
     pub question: &'a str,
     pub flag: &'a str,
     pub outputs_file: Option<&'a Path>,
@@ -148,7 +151,12 @@ pub async fn execute(
     let report = if plan.is_empty() {
         None
     } else {
-        if !confirm(how.question, how.yes, how.flag)? {
+        let approved = if plan.destructive.is_empty() || how.allow_data_loss {
+            confirm(how.question, how.yes, how.flag)?
+        } else {
+            confirm_destruction(plan, &session.stack.name)?
+        };
+        if !approved {
             eprintln!("Nothing was changed.");
             return Ok(ExitCode::from(EXIT_ERROR));
         }

@@ -133,6 +133,7 @@ crate::attribute_keys! {
         KeyPair = "key_pair",
         UserDataSha256 = "user_data_sha256",
         GatewayCode = "gateway_code",
+        TerminationProtection = "termination_protection",
     }
 }
 
@@ -156,6 +157,7 @@ impl Wanted for InstanceSpec {
                 Self::root_volume(self.disk_gb),
             ),
             (InstanceAttr::MetadataTokens.key(), "required".into()),
+            (InstanceAttr::TerminationProtection.key(), "enabled".into()),
             (
                 InstanceAttr::InstanceProfile.key(),
                 self.instance_profile.clone(),

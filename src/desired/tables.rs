@@ -22,7 +22,8 @@ crate::attribute_keys! {
         PartitionKey = "partition_key",
         BillingMode = "billing_mode",
         Encryption = "encryption",
-        Ttl = "ttl";
+        Ttl = "ttl",
+        DeletionProtection = "deletion_protection";
         Index = "index.",
     }
 }
@@ -52,6 +53,7 @@ impl Wanted for TableSpec {
                 TableAttr::Ttl.key(),
                 format!("{} enabled", self.ttl_attribute),
             ),
+            (TableAttr::DeletionProtection.key(), "enabled".into()),
         ])
     }
 }

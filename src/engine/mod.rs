@@ -208,6 +208,7 @@ impl Session {
             for s in &mut plan.steps {
                 s.after.retain(|a| a.kind != Kind::Table);
             }
+            plan.destructive.retain(|d| d.resource.kind != Kind::Table);
         }
         Ok(Planned {
             desired: Vec::new(),

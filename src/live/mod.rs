@@ -47,6 +47,8 @@ pub struct LiveResource {
     /// The id AWS assigned (`vpc-…`, a REST API's id), for kinds whose name AWS does not keep
     /// unique: two live resources with one name are told apart by it.
     pub aws_id: Option<String>,
+    /// A table's item count as AWS last estimated it.
+    pub item_count: Option<i64>,
 }
 
 impl LiveResource {
@@ -57,6 +59,7 @@ impl LiveResource {
             owner,
             health: Health::Ok,
             aws_id: None,
+            item_count: None,
         }
     }
 

@@ -96,6 +96,19 @@ pub struct Plan {
     pub duplicates: Vec<Duplicate>,
     /// Replacements deploy does not do unasked: they lose data, or AWS would refuse the delete.
     pub guarded_replacements: Vec<Guarded>,
+    /// Deletions that lose what deploying again does not bring back: they need
+    /// `--allow-data-loss`, or the stack's name typed at a terminal.
+    pub destructive: Vec<Destructive>,
+}
+
+/// A step that deletes a table (and its items) or terminates the gateway instance (and the
+/// JV-Link data on it).
+#[derive(Debug, Clone, Serialize)]
+pub struct Destructive {
+    pub resource: ResourceId,
+    pub loses: &'static str,
+    /// A table's item count as DynamoDB last estimated it (it refreshes it about every six hours).
+    pub items: Option<i64>,
 }
 
 /// A replacement that needs a flag (`flag`), or that deploy refuses (`flag` None).
@@ -167,7 +180,29 @@ pub fn diff(wanted: &Attrs, live: &Attrs) -> Vec<Change> {
 pub fn compute(stack: &str, mode: Mode, desired: &[Desired], live: &LiveState) -> Plan {
     let mut plan = compute_replacing(stack, mode, desired, live);
     plan.guarded_replacements = guarded(&plan.steps, desired, live);
+    plan.destructive = destructive(&plan.steps, live);
     plan
+}
+
+/// The deletions of tables and of the gateway instance. (Their replacements are guarded by their
+/// own flags, `--replace-table` and `--replace-instance`.)
+fn destructive(steps: &[Step], live: &LiveState) -> Vec<Destructive> {
+    steps
+        .iter()
+        .filter(|s| matches!(s.action, Action::Delete { .. }))
+        .filter_map(|s| {
+            let loses = match s.resource.kind {
+                Kind::Table => "the table and every item in it",
+                Kind::Instance => "the gateway instance and the JV-Link data downloaded to it",
+                _ => return None,
+            };
+            Some(Destructive {
+                resource: s.resource.clone(),
+                loses,
+                items: live.get(&s.resource).and_then(|l| l.item_count),
+            })
+        })
+        .collect()
 }
 
 /// The replacements of `steps` that lose something or that AWS would refuse: a VPC, subnet, route
@@ -253,6 +288,7 @@ fn compute_with(
         unhealthy: Vec::new(),
         duplicates: live.duplicates.clone(),
         guarded_replacements: Vec::new(),
+        destructive: Vec::new(),
     };
     let mut actions: BTreeMap<ResourceId, Action> = BTreeMap::new();
     for d in desired {

@@ -92,6 +92,9 @@ pub fn text(plan: &Plan, place: &str) -> String {
     for d in &plan.duplicates {
         let _ = writeln!(out, "  ! {}", duplicate_line(d));
     }
+    for d in &plan.destructive {
+        let _ = writeln!(out, "  ! destroys: {}", destructive_line(d));
+    }
     let _ = writeln!(out, "{}", summary(plan));
     if plan.is_empty() && plan.conflicts.is_empty() {
         let _ = writeln!(out, "No changes.");
@@ -109,6 +112,15 @@ fn guard_line(plan: &Plan, step: &super::Step) -> Option<String> {
         Some(flag) => format!("{}; deploy needs {flag}", g.reason),
         None => format!("{}; deploy refuses this replacement", g.reason),
     })
+}
+
+/// What a destructive step loses, with the table's item count when AWS gave one.
+pub fn destructive_line(d: &super::Destructive) -> String {
+    let items = match d.items {
+        Some(n) => format!(" (about {n} items)"),
+        None => String::new(),
+    };
+    format!("{}{items}: {} is lost", d.resource, d.loses)
 }
 
 /// Both ids of a resource found twice, and which one stays.
@@ -198,6 +210,9 @@ pub fn markdown(plan: &Plan, place: &str) -> String {
     for d in &plan.duplicates {
         let _ = writeln!(out, "> **Duplicate:** {}\n", duplicate_line(d));
     }
+    for d in &plan.destructive {
+        let _ = writeln!(out, "> **Destroys:** {}\n", destructive_line(d));
+    }
     for c in &plan.conflicts {
         let _ = writeln!(
             out,
@@ -253,6 +268,7 @@ mod tests {
             unhealthy: vec![],
             duplicates: vec![],
             guarded_replacements: vec![],
+            destructive: vec![],
         };
         let md = markdown(&plan, "ap-northeast-1");
         let rows: Vec<&str> = md

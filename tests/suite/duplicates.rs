@@ -210,7 +210,7 @@ async fn a_second_vpc_subnet_and_group_are_shown_then_deleted_keeping_the_ones_i
 
     // Teardown removes every copy too.
     make_copies(&ec2, &s.name).await;
-    s.baken(&["teardown", "--yes", "--json"])
+    s.baken(&["teardown", "--yes", "--allow-data-loss", "--json"])
         .await
         .expect_code(0);
     assert_no_jravan_resources(&config, &s.name, &original[0]).await;
@@ -272,7 +272,9 @@ async fn a_second_rest_api_with_the_name_is_deleted_and_the_first_keeps_serving(
     s.baken(&["status"]).await.expect_code(0);
 
     copy(api.clone(), name.clone(), s.name.clone()).await;
-    s.baken(&["teardown", "--yes"]).await.expect_code(0);
+    s.baken(&["teardown", "--yes", "--allow-data-loss"])
+        .await
+        .expect_code(0);
     assert!(api_ids(&api, &name).await.is_empty());
 }
 

@@ -96,7 +96,9 @@ async fn every_request_of_a_mock_stacks_life_is_allowed_by_its_policy() {
     s.baken(&["status"]).await.expect_code(0);
     s.baken(&["output"]).await.expect_code(0);
     s.baken(&["logs"]).await.expect_code(0);
-    s.baken(&["teardown", "--yes"]).await.expect_code(0);
+    s.baken(&["teardown", "--yes", "--allow-data-loss"])
+        .await
+        .expect_code(0);
     check(&s.log.take(), &mock, "mock");
 }
 
@@ -113,8 +115,12 @@ async fn every_request_of_a_jravan_stack_and_its_switch_back_is_allowed_by_the_j
         .await
         .expect_code(0);
     s.baken(&["logs", "gateway"]).await;
-    s.deploy_with(&["--mode", "mock"]).await.expect_code(0);
+    s.deploy_with(&["--mode", "mock", "--allow-data-loss"])
+        .await
+        .expect_code(0);
     deploy_jravan(&s, &[]).await.expect_code(0);
-    s.baken(&["teardown", "--yes"]).await.expect_code(0);
+    s.baken(&["teardown", "--yes", "--allow-data-loss"])
+        .await
+        .expect_code(0);
     check(&s.log.take(), &jravan, "jravan");
 }

@@ -32,7 +32,7 @@ pub fn by_tag(stack: &str) -> Filter {
         .build()
 }
 
-async fn running_instances(
+pub async fn running_instances(
     ec2: &aws_sdk_ec2::Client,
     stack: &str,
 ) -> Vec<aws_sdk_ec2::types::Instance> {
@@ -785,6 +785,7 @@ async fn mock_to_jravan_to_mock_keeps_the_data_and_teardown_leaves_nothing() {
         .baken(&[
             "deploy",
             "--yes",
+            "--allow-data-loss",
             "--mode",
             "mock",
             "--artifact",
@@ -819,7 +820,9 @@ async fn mock_to_jravan_to_mock_keeps_the_data_and_teardown_leaves_nothing() {
     deploy_jravan(&s, &[]).await.expect_code(0);
     let second_vpc = stack_vpc(&config, &s.name).await;
     s.log.take();
-    s.baken(&["teardown", "--yes"]).await.expect_code(0);
+    s.baken(&["teardown", "--yes", "--allow-data-loss"])
+        .await
+        .expect_code(0);
     assert_no_jravan_resources(&config, &s.name, &second_vpc).await;
     assert_removal_order(&operations(&s.log));
     assert!(lambda
@@ -828,7 +831,7 @@ async fn mock_to_jravan_to_mock_keeps_the_data_and_teardown_leaves_nothing() {
         .send()
         .await
         .is_err());
-    let second = s.baken(&["teardown", "--yes"]).await;
+    let second = s.baken(&["teardown", "--yes", "--allow-data-loss"]).await;
     second.expect_code(0);
 }
 

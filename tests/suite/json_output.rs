@@ -123,7 +123,9 @@ async fn every_commands_json_matches_its_documented_shape() {
         doc.check("baken cost --json", &cost.json());
     }
 
-    let teardown = s.baken(&["teardown", "--yes", "--json"]).await;
+    let teardown = s
+        .baken(&["teardown", "--yes", "--allow-data-loss", "--json"])
+        .await;
     teardown.expect_code(0);
     doc.check("baken teardown --json", &teardown.json());
 

@@ -4,8 +4,10 @@
 
 use std::sync::{Arc, Mutex};
 
+use aws_sdk_ec2::operation::describe_instance_attribute::DescribeInstanceAttributeOutput;
 use aws_sdk_ec2::operation::describe_instances::DescribeInstancesOutput;
 use aws_sdk_ec2::operation::run_instances::{RunInstancesError, RunInstancesOutput};
+use aws_sdk_ec2::types::AttributeBooleanValue;
 use aws_sdk_ec2::types::{Instance, InstanceState, InstanceStateName, Reservation};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
@@ -82,6 +84,7 @@ async fn a_profile_not_yet_usable_and_a_slow_start_are_waited_for_with_one_clien
                 .and_then(|m| m.http_tokens())
                 .map(|t| t.as_str())
                 == Some("required")
+                && r.disable_api_termination() == Some(true)
                 && r.tag_specifications()
                     .iter()
                     .any(|t| t.tags().iter().any(|t| t.key() == Some("Name")))
@@ -101,8 +104,18 @@ async fn a_profile_not_yet_usable_and_a_slow_start_are_waited_for_with_one_clien
         .times(3)
         .output(|| described(InstanceStateName::Running))
         .build();
+    // AWS honours DisableApiTermination at launch, so the check finds it set and nothing is modified.
+    let protected = mock!(aws_sdk_ec2::Client::describe_instance_attribute).then_output(|| {
+        DescribeInstanceAttributeOutput::builder()
+            .disable_api_termination(AttributeBooleanValue::builder().value(true).build())
+            .build()
+    });
     let mut c = clients();
-    c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&run, &describe]);
+    c.ec2 = mock_client!(
+        aws_sdk_ec2,
+        RuleMode::MatchAny,
+        [&run, &describe, &protected]
+    );
     let (id, ip) = ec2::launch_instance(
         &c,
         &spec(),
@@ -117,6 +130,7 @@ async fn a_profile_not_yet_usable_and_a_slow_start_are_waited_for_with_one_clien
     assert_eq!((id.as_str(), ip.as_str()), ("i-0gateway", "10.0.0.12"));
     assert_eq!(run.num_calls(), 3);
     assert_eq!(describe.num_calls(), 4, "waited through pending");
+    assert_eq!(protected.num_calls(), 1);
     let tokens = tokens.lock().unwrap();
     assert!(
         tokens.len() >= 3 && tokens.iter().all(|t| t == "s-gateway-18c2f0"),

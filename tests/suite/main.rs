@@ -28,6 +28,7 @@ mod layers;
 mod logs;
 mod manifest_errors;
 mod outputs;
+mod protection;
 mod removal;
 mod replacements;
 mod retries;

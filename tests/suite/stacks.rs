@@ -29,7 +29,7 @@ async fn tearing_one_stack_down_leaves_the_other_whole_and_a_second_teardown_is_
     a.deploy().await.expect_code(0);
     b.deploy().await.expect_code(0);
 
-    let down = a.baken(&["teardown", "--yes"]).await;
+    let down = a.baken(&["teardown", "--yes", "--allow-data-loss"]).await;
     down.expect_code(0);
     let cfg = sdk().await;
     assert!(!function_exists(&cfg, &a.function("get-races")).await);
@@ -63,7 +63,7 @@ async fn tearing_one_stack_down_leaves_the_other_whole_and_a_second_teardown_is_
     b.baken(&["status"]).await.expect_code(0);
 
     a.log.take();
-    let again = a.baken(&["teardown", "--yes"]).await;
+    let again = a.baken(&["teardown", "--yes", "--allow-data-loss"]).await;
     again.expect_code(0);
     assert_eq!(a.log.writes(), Vec::<String>::new());
 }
@@ -157,6 +157,8 @@ async fn a_name_taken_by_something_not_ours_is_in_the_way_and_deploy_refuses() {
     );
     assert_eq!(s.log.writes(), Vec::<String>::new(), "nothing was written");
     // Teardown never touches what is not ours.
-    s.baken(&["teardown", "--yes"]).await.expect_code(0);
+    s.baken(&["teardown", "--yes", "--allow-data-loss"])
+        .await
+        .expect_code(0);
     assert!(table_exists(&cfg, &s.table("cart")).await);
 }

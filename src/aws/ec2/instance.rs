@@ -195,6 +195,7 @@ pub async fn launch_instance(
                     .build(),
             )
             .set_key_name(spec.key_pair.clone())
+            .disable_api_termination(true)
             .user_data(&user_data)
             .client_token(launch.client_token)
             .tag_specifications(instance_tags.clone())
@@ -221,7 +222,50 @@ pub async fn launch_instance(
         .unwrap_or_default()
         .to_string();
     let ip = wait_state(clients, &id, &spec.name, "running").await?;
+    // AWS protects the instance from its launch (DisableApiTermination above); moto ignores the
+    // launch parameter and keeps only what ModifyInstanceAttribute sets. One read confirms it,
+    // and sets it where it did not take.
+    if !termination_protected(clients, &id, &res).await? {
+        set_termination_protection(clients, &id, &res, true).await?;
+    }
     Ok((id, ip.unwrap_or_default()))
+}
+
+async fn termination_protected(clients: &Clients, id: &str, res: &str) -> Result<bool, AwsError> {
+    Ok(clients
+        .ec2
+        .describe_instance_attribute()
+        .instance_id(id)
+        .attribute(aws_sdk_ec2::types::InstanceAttributeName::DisableApiTermination)
+        .send()
+        .await
+        .map_err(on("DescribeInstanceAttribute", res))?
+        .disable_api_termination()
+        .and_then(|v| v.value())
+        == Some(true))
+}
+
+/// The gateway is created with termination protection: only baken's own terminate, a step the
+/// plan listed as destructive, turns it off and ends the instance (and JV-Link's data on it).
+async fn set_termination_protection(
+    clients: &Clients,
+    id: &str,
+    res: &str,
+    enabled: bool,
+) -> Result<(), AwsError> {
+    clients
+        .ec2
+        .modify_instance_attribute()
+        .instance_id(id)
+        .disable_api_termination(
+            aws_sdk_ec2::types::AttributeBooleanValue::builder()
+                .value(enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(on("ModifyInstanceAttribute", res))?;
+    Ok(())
 }
 
 /// Waits for the instance to reach `wanted` (lower case); returns its private IP. A missing
@@ -309,6 +353,12 @@ pub async fn update_instance_in_place(
     }
     if changed
         .iter()
+        .any(|c| c == InstanceAttr::TerminationProtection.name())
+    {
+        set_termination_protection(clients, id, &res, true).await?;
+    }
+    if changed
+        .iter()
         .any(|c| c == InstanceAttr::MetadataTokens.name())
     {
         clients
@@ -348,6 +398,13 @@ pub async fn update_instance_in_place(
 /// security group until then).
 pub async fn terminate_instance(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
     let res = format!("instance {name} ({id})");
+    let lifted = absent_if(
+        set_termination_protection(clients, id, &res, false).await,
+        GONE,
+    )?;
+    if lifted.is_none() {
+        return Ok(());
+    }
     let out = absent_if(
         clients
             .ec2

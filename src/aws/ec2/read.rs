@@ -402,6 +402,24 @@ async fn read_instance(
             attrs.insert(attr.key(), v.to_string());
         }
     }
+    let protected = clients
+        .ec2
+        .describe_instance_attribute()
+        .instance_id(id)
+        .attribute(aws_sdk_ec2::types::InstanceAttributeName::DisableApiTermination)
+        .send()
+        .await
+        .map_err(on(
+            "DescribeInstanceAttribute",
+            format!("instance {name} ({id})"),
+        ))?
+        .disable_api_termination()
+        .and_then(|v| v.value())
+        == Some(true);
+    attrs.insert(
+        InstanceAttr::TerminationProtection.key(),
+        if protected { "enabled" } else { "disabled" }.into(),
+    );
     let root = i.root_device_name();
     let volume = i
         .block_device_mappings()
