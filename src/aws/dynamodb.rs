@@ -38,6 +38,8 @@ pub async fn read(
             page.table_names()
                 .iter()
                 .filter(|n| n.starts_with(&format!("{stack}-")) || wanted.contains(n))
+                // The deploy lock's table is not one of the stack's resources.
+                .filter(|n| **n != super::lock::table_name(stack))
                 .cloned(),
         );
     }

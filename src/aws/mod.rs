@@ -8,6 +8,7 @@ pub mod ec2;
 pub mod error;
 pub mod iam;
 pub mod lambda;
+pub mod lock;
 pub mod logs;
 pub mod permissions;
 pub mod retry;

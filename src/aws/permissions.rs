@@ -65,6 +65,7 @@ pub fn policy(scope: &Scope) -> serde_json::Value {
     let statements: Vec<Statement> = [
         super::sts::permissions(scope),
         super::dynamodb::permissions(scope),
+        super::lock::permissions(scope),
         super::iam::permissions(scope),
         super::logs::permissions(scope),
         super::lambda::permissions(scope),

@@ -8,14 +8,53 @@ use baken::plan::Plan;
 
 use super::error::CliError;
 
+fn no_terminal(flag_hint: &str) -> CliError {
+    CliError::Refused(format!(
+        "no terminal to ask for approval and {flag_hint} was not given; nothing was changed\n  hint: review the plan, then run again with {flag_hint}"
+    ))
+}
+
+/// Refuses at once what `confirm` or `confirm_destruction` would refuse for want of a terminal,
+/// so that the run refuses before it takes the deploy lock (and writes nothing).
+pub fn precheck(
+    plan: &Plan,
+    yes: bool,
+    allow_data_loss: bool,
+    flag_hint: &str,
+) -> Result<(), CliError> {
+    if plan.is_empty() || std::io::stdin().is_terminal() {
+        return Ok(());
+    }
+    if !plan.destructive.is_empty() && !allow_data_loss {
+        return Err(destruction_refused(plan));
+    }
+    if !yes {
+        return Err(no_terminal(flag_hint));
+    }
+    Ok(())
+}
+
+fn destruction_list(plan: &Plan) -> String {
+    plan.destructive
+        .iter()
+        .map(|d| format!("  {}", destructive_line(d)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn destruction_refused(plan: &Plan) -> CliError {
+    CliError::Refused(format!(
+        "this plan deletes what deploying again does not bring back; nothing was changed:\n{}\n  hint: run again with --allow-data-loss (and --yes) to go ahead; `teardown --keep-data` keeps the tables",
+        destruction_list(plan)
+    ))
+}
+
 pub fn confirm(question: &str, yes: bool, flag_hint: &str) -> Result<bool, CliError> {
     if yes {
         return Ok(true);
     }
     if !std::io::stdin().is_terminal() {
-        return Err(CliError::Refused(format!(
-            "no terminal to ask for approval and {flag_hint} was not given; nothing was changed\n  hint: review the plan, then run again with {flag_hint}"
-        )));
+        return Err(no_terminal(flag_hint));
     }
     eprint!("{question} [y/N] ");
     let _ = std::io::stderr().flush();
@@ -31,20 +70,12 @@ pub fn confirm(question: &str, yes: bool, flag_hint: &str) -> Result<bool, CliEr
 /// `--allow-data-loss` was given (the caller checks); at one, the stack's name must be typed, as
 /// other tools ask for a name before destroying.
 pub fn confirm_destruction(plan: &Plan, stack: &str) -> Result<bool, CliError> {
-    let list: Vec<String> = plan
-        .destructive
-        .iter()
-        .map(|d| format!("  {}", destructive_line(d)))
-        .collect();
     if !std::io::stdin().is_terminal() {
-        return Err(CliError::Refused(format!(
-            "this plan deletes what deploying again does not bring back; nothing was changed:\n{}\n  hint: run again with --allow-data-loss (and --yes) to go ahead; `teardown --keep-data` keeps the tables",
-            list.join("\n")
-        )));
+        return Err(destruction_refused(plan));
     }
     eprintln!(
         "This deletes what deploying again does not bring back:\n{}",
-        list.join("\n")
+        destruction_list(plan)
     );
     eprint!("Type the stack name ({stack}) to confirm: ");
     let _ = std::io::stderr().flush();

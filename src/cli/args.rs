@@ -101,6 +101,8 @@ pub enum Command {
     Status(StatusArgs),
     /// Remove everything the stack owns, in a safe order. Running it twice is harmless.
     Teardown(TeardownArgs),
+    /// Clear the stack's deploy lock, left by a run that died. Asks first, or takes --yes.
+    Unlock(UnlockArgs),
     /// Print the deployed stack's outputs (API URL, table and function names, gateway
     /// addresses), read from the account.
     Output(OutputArgs),
@@ -127,6 +129,7 @@ impl Command {
             Command::Deploy(a) => a.global.format.markdown(),
             Command::Status(a) => a.global.format.markdown(),
             Command::Teardown(a) => a.global.format.markdown(),
+            Command::Unlock(a) => a.global.format.markdown(),
             Command::Output(a) => a.global.format.markdown(),
             Command::Logs(a) => a.global.format.markdown(),
             Command::Cost(a) => a.format.markdown(),
@@ -143,6 +146,7 @@ impl Command {
             Command::Deploy(a) => a.global.json(),
             Command::Status(a) => a.global.json(),
             Command::Teardown(a) => a.global.json(),
+            Command::Unlock(a) => a.global.json(),
             Command::Output(a) => a.global.json(),
             Command::Logs(a) => a.global.json(),
             Command::Cost(a) => a.format.json(),
@@ -191,6 +195,10 @@ pub struct DeployArgs {
     /// its items are deleted before the new one is created, so baken never does it unasked.
     #[arg(long)]
     pub replace_table: bool,
+    /// How long to wait for another run's deploy lock on the stack (`30s`, `10m`); 0, the
+    /// default, refuses at once and names the holder.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0s")]
+    pub lock_timeout: Duration,
     /// Allow deleting tables (with their items) and terminating the gateway instance (with
     /// JV-Link's data): `--yes` alone does not. At a terminal, typing the stack name does too.
     #[arg(long)]
@@ -220,6 +228,10 @@ pub struct TeardownArgs {
     /// Keep the DynamoDB tables and their items.
     #[arg(long)]
     pub keep_data: bool,
+    /// How long to wait for another run's deploy lock on the stack (`30s`, `10m`); 0, the
+    /// default, refuses at once and names the holder.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0s")]
+    pub lock_timeout: Duration,
     /// Allow deleting tables (with their items) and terminating the gateway instance (with
     /// JV-Link's data): `--yes` alone does not. At a terminal, typing the stack name does too.
     #[arg(long)]
@@ -310,6 +322,15 @@ pub struct PackageArgs {
     pub source: ManifestArgs,
     #[command(flatten)]
     pub format: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// Clear without asking. Required without a terminal.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[command(flatten)]
+    pub global: Global,
 }
 
 #[derive(Debug, Args)]

@@ -1,13 +1,15 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use baken::engine::lock::{self, Lease};
 use baken::engine::progress::{Progress, Silent};
 use baken::engine::{apply, Planned, Session};
 use baken::package::Package;
 use baken::plan::render::owner_text;
 use serde_json::json;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::approve::{confirm, confirm_destruction};
+use super::approve::{confirm, confirm_destruction, precheck};
 use super::args::{DeployArgs, Global};
 use super::context::{code_of, gateway_software, load_stack, mode, open_session, package};
 use super::error::{CliError, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL};
@@ -26,29 +28,119 @@ pub async fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
     let software = gateway_software(global, &stack, mode)?;
     let pkg = package(global, &stack, &args.artefact, global.json())?;
     let session = open_session(global, stack).await?;
-    let planned = session
-        .plan_deploy(mode, explicit, &code_of(Some(&pkg)), software)
-        .await?;
-    refuse_conflicts(&planned)?;
-    if !global.json() {
-        print!("{}", plan_text(&planned.plan, &session.place()));
-    }
-    refuse_guarded(&planned, args)?;
-    let code = execute(
-        global,
+    let code = code_of(Some(&pkg));
+    let plan_now = || session.plan_deploy(mode, explicit, &code, software.clone());
+    let seen = lock::version(&session.clients, &session.stack.name).await?;
+    let planned = plan_now().await?;
+    // Everything that refuses is checked before the lock is taken: a refused run writes nothing.
+    check_deploy(args, &session, &planned)?;
+    let (planned, lease, replanned) = lock_if_writing(
         &session,
-        &planned,
+        "deploy",
+        args.lock_timeout,
+        seen,
+        planned,
+        || async { Ok(plan_now().await?) },
+    )
+    .await?;
+    let checked = match replanned {
+        true => check_deploy(args, &session, &planned),
+        false => Ok(()),
+    };
+    let result = match checked {
+        Ok(()) => deploy_locked(args, &session, &planned, &pkg, lease.as_ref()).await,
+        Err(e) => Err(e),
+    };
+    if let Some(lease) = lease {
+        release(lease, false).await;
+    }
+    result.map(|(code, _)| code)
+}
+
+async fn deploy_locked(
+    args: &DeployArgs,
+    session: &Session,
+    planned: &Planned,
+    pkg: &Package,
+    lease: Option<&Lease>,
+) -> Result<(ExitCode, bool), CliError> {
+    let global = &args.global;
+    execute(
+        global,
+        session,
+        planned,
         Execution {
-            package: Some(&pkg),
+            package: Some(pkg),
             yes: args.yes,
             allow_data_loss: args.allow_data_loss,
             question: "Apply these changes?",
             flag: "--yes",
             outputs_file: args.outputs_file.as_deref(),
+            lease,
         },
     )
-    .await?;
-    Ok(code)
+    .await
+}
+
+/// Prints the plan (text output) and refuses what deploy will not do: names taken by others,
+/// guarded replacements, and an approval that cannot be given here.
+fn check_deploy(args: &DeployArgs, session: &Session, planned: &Planned) -> Result<(), CliError> {
+    refuse_conflicts(planned)?;
+    if !args.global.json() {
+        print!("{}", plan_text(&planned.plan, &session.place()));
+    }
+    refuse_guarded(planned, args)?;
+    precheck(&planned.plan, args.yes, args.allow_data_loss, "--yes")
+}
+
+/// Takes the deploy lock when the plan writes anything (a no-op run writes nothing, so it takes
+/// none). A run that had to wait, or that finds the lock's version moved since it read the stack,
+/// plans again under the lock: what it planned may be stale.
+pub async fn lock_if_writing<F, Fut>(
+    session: &Session,
+    command: &str,
+    timeout: std::time::Duration,
+    seen: i64,
+    planned: Planned,
+    replan: F,
+) -> Result<(Planned, Option<Lease>, bool), CliError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Planned, CliError>>,
+{
+    if planned.plan.is_empty() {
+        return Ok((planned, None, false));
+    }
+    let lease = lock::acquire(&session.clients, &session.stack.name, command, timeout).await?;
+    if lease.version == seen {
+        return Ok((planned, Some(lease), false));
+    }
+    eprintln!(
+        "note: another run changed the stack since it was read; planning again under the lock"
+    );
+    match replan().await {
+        Ok(planned) => Ok((planned, Some(lease), true)),
+        Err(e) => {
+            release(lease, false).await;
+            Err(e)
+        }
+    }
+}
+
+/// Gives the lock up; teardown's complete run also removes the lock's table. A failed release
+/// is only a warning: the lease expires by itself.
+pub async fn release(lease: Lease, remove: bool) {
+    let done = if remove {
+        lease.release_and_remove().await
+    } else {
+        lease.release().await
+    };
+    if let Err(e) = done {
+        eprintln!(
+            "warning: the deploy lock was not released ({e}); it expires by itself within {}s",
+            lock::LEASE.as_secs()
+        );
+    }
 }
 
 /// `--outputs-file` is checked before anything is changed: a deploy that applied and then could
@@ -81,6 +173,8 @@ pub struct Execution<'a> {
     pub question: &'a str,
     pub flag: &'a str,
     pub outputs_file: Option<&'a Path>,
+    /// The deploy lock this run holds, if its plan writes.
+    pub lease: Option<&'a Lease>,
 }
 
 /// Replacements that lose data need their flag (`--replace-instance`, `--replace-table`); one
@@ -140,13 +234,14 @@ fn refuse_conflicts(planned: &Planned) -> Result<(), CliError> {
     )))
 }
 
-/// Approves and applies a plan, then prints the result; shared by deploy and teardown.
+/// Approves and applies a plan, then prints the result; shared by deploy and teardown. The flag:
+/// the plan was applied in full (or had nothing to do).
 pub async fn execute(
     global: &Global,
     session: &Session,
     planned: &Planned,
     how: Execution<'_>,
-) -> Result<ExitCode, CliError> {
+) -> Result<(ExitCode, bool), CliError> {
     let plan = &planned.plan;
     let report = if plan.is_empty() {
         None
@@ -158,7 +253,7 @@ pub async fn execute(
         };
         if !approved {
             eprintln!("Nothing was changed.");
-            return Ok(ExitCode::from(EXIT_ERROR));
+            return Ok((ExitCode::from(EXIT_ERROR), false));
         }
         let progress: Box<dyn Progress> = if global.json() {
             Box::new(Silent)
@@ -167,16 +262,21 @@ pub async fn execute(
         } else {
             Box::new(Lines)
         };
-        Some(
-            apply(
-                &session.clients,
-                plan,
-                &planned.desired,
-                &planned.live,
-                progress.as_ref(),
-            )
-            .await,
+        let never = AtomicBool::new(false);
+        let stop = how.lease.map_or(&never, |l| l.lost());
+        let report = apply(
+            &session.clients,
+            plan,
+            &planned.desired,
+            &planned.live,
+            progress.as_ref(),
+            stop,
         )
+        .await;
+        if stop.load(Ordering::SeqCst) {
+            eprintln!("warning: the deploy lock's lease expired and another run took it; no new step was started after that");
+        }
+        Some(report)
     };
     // Teardown wants nothing, so it has no outputs.
     let outputs = if planned.desired.is_empty() {
@@ -235,9 +335,10 @@ pub async fn execute(
         }
         eprintln!("{}", requests_line(counts));
     }
-    Ok(ExitCode::from(match &report {
+    let code = ExitCode::from(match &report {
         Some(r) if !r.failed.is_empty() && !r.done.is_empty() => EXIT_PARTIAL,
         Some(r) if !r.failed.is_empty() => EXIT_ERROR,
         _ => EXIT_OK,
-    }))
+    });
+    Ok((code, succeeded))
 }

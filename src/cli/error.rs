@@ -44,6 +44,8 @@ pub enum CliError {
     },
     #[error("{0}")]
     Dev(String),
+    #[error(transparent)]
+    Lock(#[from] baken::engine::lock::LockError),
 }
 
 impl CliError {
@@ -66,12 +68,16 @@ impl CliError {
             CliError::NotFound(_) => "not-found",
             CliError::Write { .. } => "write",
             CliError::Dev(_) => "dev",
+            CliError::Lock(baken::engine::lock::LockError::Held { .. }) => "locked",
+            CliError::Lock(baken::engine::lock::LockError::Aws(_)) => "aws",
         }
     }
 
     fn aws(&self) -> Option<&AwsError> {
         match self {
-            CliError::Engine(EngineError::Aws(e)) | CliError::Aws(e) => Some(e),
+            CliError::Engine(EngineError::Aws(e))
+            | CliError::Aws(e)
+            | CliError::Lock(baken::engine::lock::LockError::Aws(e)) => Some(e),
             _ => None,
         }
     }

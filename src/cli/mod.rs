@@ -17,6 +17,7 @@ mod plan;
 mod progress;
 mod status;
 mod teardown;
+mod unlock;
 
 use std::process::ExitCode;
 
@@ -50,6 +51,7 @@ async fn dispatch(command: &Command) -> Result<ExitCode, CliError> {
         Command::Deploy(a) => deploy::run(a).await,
         Command::Status(a) => status::run(&a.global).await,
         Command::Teardown(a) => teardown::run(a).await,
+        Command::Unlock(a) => unlock::run(a).await,
         Command::Output(a) => outputs::run(a).await,
         Command::Logs(a) => logs::run(a).await,
         Command::Cost(a) => cost::run(a),

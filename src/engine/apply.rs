@@ -3,6 +3,7 @@
 //! report says what was done, what failed and what was left for a re-run.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -50,6 +51,7 @@ pub async fn apply(
     desired: &[Desired],
     live: &LiveState,
     progress: &dyn Progress,
+    stop: &AtomicBool,
 ) -> ApplyReport {
     let learnt = Mutex::new(Learnt {
         api_id: live.api_id.clone(),
@@ -66,7 +68,8 @@ pub async fn apply(
     ticker.tick().await;
 
     loop {
-        if !failed {
+        // A lost deploy lock stops new steps as a failure does.
+        if !failed && !stop.load(Ordering::SeqCst) {
             for step in &plan.steps {
                 if running.len() >= MAX_CONCURRENT_STEPS {
                     break;
@@ -170,8 +173,39 @@ async fn run_step(
 
 #[cfg(test)]
 mod tests {
-    use super::names;
-    use crate::resource::{Kind, ResourceId};
+    use super::*;
+    use crate::engine::progress::Silent;
+
+    /// A lost deploy lock (`stop` set by the lease's renewal) starts no step: all are skipped,
+    /// and no request is sent (the clients point nowhere).
+    #[tokio::test]
+    async fn a_lost_lock_starts_nothing_and_reports_every_step_skipped() {
+        let config = aws_config::SdkConfig::builder()
+            .region(aws_config::Region::new("ap-northeast-1"))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let clients = Clients::from_config(&config, crate::aws::Timing::fast());
+        let desired = crate::plan::tests::desired();
+        let live = LiveState::default();
+        let plan = crate::plan::compute("t", crate::model::Mode::Mock, &desired, &live);
+        let report = apply(
+            &clients,
+            &plan,
+            &desired,
+            &live,
+            &Silent,
+            &AtomicBool::new(true),
+        )
+        .await;
+        assert!(report.done.is_empty() && report.failed.is_empty());
+        assert_eq!(report.skipped.len(), plan.steps.len());
+        assert_eq!(
+            clients.counter.counts().reads + clients.counter.counts().writes,
+            0
+        );
+    }
+
+    use crate::resource::Kind;
 
     /// Regression: the progress board matched waits by substring.
     #[test]

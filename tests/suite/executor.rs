@@ -8,14 +8,15 @@ use crate::harness::{sdk, TestStack};
 #[tokio::test(flavor = "multi_thread")]
 async fn after_a_failed_step_nothing_new_starts_and_a_second_deploy_finishes_the_rest() {
     let s = TestStack::new("exec").await;
-    s.log.fail_next("CreateTable");
+    // The first log group (the lock table and the tables come before it).
+    s.log.fail_next("CreateLogGroup");
     let first = s.deploy_with(&["--json"]).await;
     first.expect_code(3);
     let out = first.json();
     let result = &out["result"];
     let failed = result["failed"].as_array().unwrap();
     assert_eq!(failed.len(), 1, "{result:#}");
-    assert_eq!(failed[0]["resource"]["kind"], "table");
+    assert_eq!(failed[0]["resource"]["kind"], "log-group");
     assert_eq!(failed[0]["error"]["code"], "ValidationException");
     let done = result["done"].as_array().unwrap();
     let skipped = result["skipped"].as_array().unwrap();
@@ -49,11 +50,20 @@ async fn after_a_failed_step_nothing_new_starts_and_a_second_deploy_finishes_the
         .send()
         .await
         .expect("the second deploy created it");
-    let ddb = aws_sdk_dynamodb::Client::new(&sdk().await);
-    ddb.describe_table()
-        .table_name(failed[0]["resource"]["name"].as_str().unwrap())
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk().await);
+    let name = failed[0]["resource"]["name"].as_str().unwrap();
+    let groups = logs
+        .describe_log_groups()
+        .log_group_name_prefix(name)
         .send()
         .await
-        .expect("the failed table was created on the second run");
+        .unwrap();
+    assert!(
+        groups
+            .log_groups()
+            .iter()
+            .any(|g| g.log_group_name() == Some(name)),
+        "the failed log group was created on the second run"
+    );
     s.baken(&["status"]).await.expect_code(0);
 }

@@ -25,6 +25,7 @@ mod json_shape;
 mod lambda_artifact;
 mod launch;
 mod layers;
+mod lock;
 mod logs;
 mod manifest_errors;
 mod outputs;

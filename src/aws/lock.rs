@@ -1,0 +1,285 @@
+//! The deploy lock's storage: one item in a small DynamoDB table of the stack's own
+//! (`<stack>-baken-lock`), written with conditional writes, so that of two runs only one holds
+//! it. The table is made by the first run that takes the lock and deleted by teardown as its last
+//! step. It carries no `baken:stack` tag: it is not a resource of the stack's plan.
+//!
+//! AWS: a conditional PutItem is atomic, and a failed condition is ConditionalCheckFailedException.
+//! moto's DynamoDB is not safe under concurrent updates (two conditional writes at the same
+//! instant may both pass), so the losing side is covered with aws-smithy-mocks as AWS answers it.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
+    ScalarAttributeType, Tag,
+};
+use serde::Serialize;
+
+use super::error::{absent_if, on};
+use super::{dynamodb, AwsError, Clients};
+
+/// The key of the one item.
+const ITEM: &str = "deploy";
+
+pub fn table_name(stack: &str) -> String {
+    format!("{stack}-baken-lock")
+}
+
+fn res(stack: &str) -> String {
+    format!("lock of stack {stack}")
+}
+
+/// Who holds the lock, as the item records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Holder {
+    /// `user@host pid N`, with the CI run when there is one.
+    pub holder: String,
+    pub command: String,
+    /// Seconds since the epoch.
+    pub started_at: i64,
+    pub expires_at: i64,
+}
+
+/// The item: its holder when held, and a version that every release increments, so a run can
+/// tell whether someone changed the stack since it read it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LockItem {
+    pub held: Option<Holder>,
+    pub version: i64,
+}
+
+fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.to_string())
+}
+
+fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn item_of(map: &HashMap<String, AttributeValue>) -> LockItem {
+    let text = |k: &str| map.get(k).and_then(|v| v.as_s().ok()).cloned();
+    let num = |k: &str| {
+        map.get(k)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+    };
+    let held = match (text("holder"), num("expires_at")) {
+        (Some(holder), Some(expires_at)) => Some(Holder {
+            holder,
+            command: text("command").unwrap_or_default(),
+            started_at: num("started_at").unwrap_or_default(),
+            expires_at,
+        }),
+        _ => None,
+    };
+    LockItem {
+        held,
+        version: num("version").unwrap_or_default(),
+    }
+}
+
+fn is_condition_failed(e: &AwsError) -> bool {
+    e.code_is("ConditionalCheckFailedException")
+}
+
+/// The lock item; None when the stack has no lock table (nothing ever took the lock).
+pub async fn read(clients: &Clients, stack: &str) -> Result<Option<LockItem>, AwsError> {
+    let got = absent_if(
+        clients
+            .dynamodb
+            .get_item()
+            .table_name(table_name(stack))
+            .key("id", s(ITEM))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(on("GetItem", res(stack))),
+        &["ResourceNotFoundException"],
+    )?;
+    Ok(got.map(|g| g.item.as_ref().map(item_of).unwrap_or_default()))
+}
+
+/// Creates the lock table (on-demand, one string key) unless it exists.
+pub async fn ensure_table(clients: &Clients, stack: &str) -> Result<(), AwsError> {
+    let name = table_name(stack);
+    let created = clients
+        .dynamodb
+        .create_table()
+        .table_name(&name)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("name and type set"),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("name and type set"),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .tags(
+            Tag::builder()
+                .key("baken:lock-for")
+                .value(stack)
+                .build()
+                .expect("key and value set"),
+        )
+        .send()
+        .await
+        .map_err(on("CreateTable", res(stack)));
+    match created {
+        // Another run made it at the same moment.
+        Err(e) if e.code_is("ResourceInUseException") => {}
+        other => {
+            other?;
+        }
+    }
+    dynamodb::wait_active(clients, &name).await
+}
+
+/// Takes the lock if it is free or its lease has expired. Ok(Err(holder)): someone holds it.
+/// Ok(Ok(version)): taken; `version` is the item's version before this run took it.
+pub async fn try_acquire(
+    clients: &Clients,
+    stack: &str,
+    me: &Holder,
+    now: i64,
+) -> Result<Result<i64, Holder>, AwsError> {
+    // UpdateItem, not PutItem: it keeps the version, and makes the item on first use.
+    let put = clients
+        .dynamodb
+        .update_item()
+        .table_name(table_name(stack))
+        .key("id", s(ITEM))
+        .update_expression("SET holder = :h, command = :c, started_at = :s, expires_at = :e")
+        .condition_expression("attribute_not_exists(holder) OR expires_at < :now")
+        .expression_attribute_values(":h", s(&me.holder))
+        .expression_attribute_values(":c", s(&me.command))
+        .expression_attribute_values(":s", n(me.started_at))
+        .expression_attribute_values(":e", n(me.expires_at))
+        .expression_attribute_values(":now", n(now))
+        .return_values(ReturnValue::AllOld)
+        .send()
+        .await
+        .map_err(on("UpdateItem", res(stack)));
+    match put {
+        Ok(out) => Ok(Ok(out
+            .attributes
+            .as_ref()
+            .map(item_of)
+            .unwrap_or_default()
+            .version)),
+        Err(e) if is_condition_failed(&e) => {
+            let current = read(clients, stack).await?.unwrap_or_default();
+            match current.held {
+                Some(h) => Ok(Err(h)),
+                // Released between the two calls: try again on the next poll.
+                None => Ok(Err(Holder {
+                    holder: "(released a moment ago)".into(),
+                    command: String::new(),
+                    started_at: now,
+                    expires_at: now,
+                })),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Extends the lease. Ok(false): the lease was lost (it expired and another run took it).
+pub async fn renew(
+    clients: &Clients,
+    stack: &str,
+    holder: &str,
+    expires_at: i64,
+) -> Result<bool, AwsError> {
+    let out = clients
+        .dynamodb
+        .update_item()
+        .table_name(table_name(stack))
+        .key("id", s(ITEM))
+        .update_expression("SET expires_at = :e")
+        .condition_expression("holder = :me")
+        .expression_attribute_values(":e", n(expires_at))
+        .expression_attribute_values(":me", s(holder))
+        .send()
+        .await
+        .map_err(on("UpdateItem", res(stack)));
+    match out {
+        Ok(_) => Ok(true),
+        Err(e) if is_condition_failed(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Gives the lock up and counts the version on, so that a run waiting for it knows the stack
+/// changed. A lock someone else holds now is left alone.
+pub async fn release(clients: &Clients, stack: &str, holder: &str) -> Result<(), AwsError> {
+    let out = clients
+        .dynamodb
+        .update_item()
+        .table_name(table_name(stack))
+        .key("id", s(ITEM))
+        .update_expression(
+            "REMOVE holder, command, started_at, expires_at SET version = if_not_exists(version, :zero) + :one",
+        )
+        .condition_expression("holder = :me")
+        .expression_attribute_values(":me", s(holder))
+        .expression_attribute_values(":zero", n(0))
+        .expression_attribute_values(":one", n(1))
+        .send()
+        .await
+        .map_err(on("UpdateItem", res(stack)));
+    match out {
+        Err(e) if is_condition_failed(&e) => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+/// Removes the lock whoever holds it (`baken unlock`).
+pub async fn clear(clients: &Clients, stack: &str) -> Result<(), AwsError> {
+    clients
+        .dynamodb
+        .update_item()
+        .table_name(table_name(stack))
+        .key("id", s(ITEM))
+        .update_expression(
+            "REMOVE holder, command, started_at, expires_at SET version = if_not_exists(version, :zero) + :one",
+        )
+        .expression_attribute_values(":zero", n(0))
+        .expression_attribute_values(":one", n(1))
+        .send()
+        .await
+        .map_err(on("UpdateItem", res(stack)))?;
+    Ok(())
+}
+
+/// Deletes the lock table: teardown's last step, once the stack is gone.
+pub async fn delete_table(clients: &Clients, stack: &str) -> Result<(), AwsError> {
+    dynamodb::delete(clients, &table_name(stack)).await
+}
+
+/// The lock table's own actions, on its name only.
+pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions::Statement> {
+    let table = scope.arn(
+        "dynamodb",
+        &format!("table/{}", table_name(&scope.stack.name)),
+    );
+    vec![super::permissions::allow(
+        "DeployLock",
+        "dynamodb",
+        &[
+            "CreateTable",
+            "DescribeTable",
+            "DeleteTable",
+            "TagResource",
+            "GetItem",
+            "UpdateItem",
+        ],
+        vec![table],
+    )]
+}

@@ -1,0 +1,212 @@
+//! The deploy lock as a command uses it: a lease taken before the first write of `deploy` or
+//! `teardown`, renewed in the background while the plan is carried out, released at the end. A
+//! second run waits up to its `--lock-timeout`, or refuses at once, naming the holder. A holder
+//! that died stops renewing, and its lease expires after `LEASE`.
+//!
+//! No-op runs never take it: they write nothing to protect. Reads (`plan`, `status`) never do.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::aws::lock::{self, Holder};
+use crate::aws::{AwsError, Clients};
+
+/// How long a lease lasts without renewal: a killed run blocks the stack at most this long.
+pub const LEASE: Duration = Duration::from_secs(120);
+/// Renewed three times per lease, so one lost renewal does not lose it.
+const RENEW_EVERY: Duration = Duration::from_secs(40);
+/// How often a waiting run tries again.
+const POLL: Duration = Duration::from_secs(2);
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error(
+        "stack {stack} is locked by {} (`{}`, since {}, lease until {}){}; nothing was changed\n  hint: wait for it to finish, or run again with --lock-timeout 10m to wait; if that run is dead, its lease expires by itself, or `baken unlock` clears it now",
+        holder.holder, holder.command, when(holder.started_at), when(holder.expires_at),
+        if waited.is_zero() { String::new() } else { format!(" after waiting {}s", waited.as_secs()) }
+    )]
+    Held {
+        stack: String,
+        holder: Holder,
+        waited: Duration,
+    },
+}
+
+/// Seconds since the epoch as UTC `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn when(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rest = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// `user@host pid N`, and the CI run when the environment names one.
+pub fn who() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "someone".into());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "a machine".into());
+    let mut who = format!("{user}@{host} pid {}", std::process::id());
+    if let (Ok(repo), Ok(run)) = (
+        std::env::var("GITHUB_REPOSITORY"),
+        std::env::var("GITHUB_RUN_ID"),
+    ) {
+        who.push_str(&format!(" (GitHub Actions {repo} run {run})"));
+    }
+    who
+}
+
+/// The lock item's version now (0 when there is no lock table yet): read before planning, so a
+/// run that gets the lock later can tell whether another run changed the stack meanwhile.
+pub async fn version(clients: &Clients, stack: &str) -> Result<i64, AwsError> {
+    Ok(lock::read(clients, stack)
+        .await?
+        .unwrap_or_default()
+        .version)
+}
+
+/// A held lock. Dropping it without `release` leaves the lease to expire.
+pub struct Lease {
+    clients: Clients,
+    stack: String,
+    holder: String,
+    lost: Arc<AtomicBool>,
+    renewal: tokio::task::JoinHandle<()>,
+    /// The version when it was taken: another run released the lock since the caller's read
+    /// when this differs from the version read before planning.
+    pub version: i64,
+}
+
+impl Lease {
+    /// The lease expired and another run took the lock: start nothing new.
+    pub fn lost(&self) -> &AtomicBool {
+        &self.lost
+    }
+
+    pub async fn release(self) -> Result<(), AwsError> {
+        self.renewal.abort();
+        lock::release(&self.clients, &self.stack, &self.holder).await
+    }
+
+    /// Teardown's end: the stack is gone, and the lock table goes with it.
+    pub async fn release_and_remove(self) -> Result<(), AwsError> {
+        self.renewal.abort();
+        lock::delete_table(&self.clients, &self.stack).await
+    }
+}
+
+/// Takes the lock for `command`, trying again every 2 s for up to `timeout`.
+pub async fn acquire(
+    clients: &Clients,
+    stack: &str,
+    command: &str,
+    timeout: Duration,
+) -> Result<Lease, LockError> {
+    let holder = who();
+    let started = std::time::Instant::now();
+    loop {
+        let t = now();
+        let me = Holder {
+            holder: holder.clone(),
+            command: command.to_string(),
+            started_at: t,
+            expires_at: t + LEASE.as_secs() as i64,
+        };
+        let tried = match lock::try_acquire(clients, stack, &me, t).await {
+            // No lock table yet (the stack's first writing run), or teardown removed it while
+            // this run waited: make it, then try again.
+            Err(e) if e.code_is("ResourceNotFoundException") => {
+                lock::ensure_table(clients, stack).await?;
+                continue;
+            }
+            other => other?,
+        };
+        match tried {
+            Ok(version) => {
+                let lost = Arc::new(AtomicBool::new(false));
+                let renewal = tokio::spawn(renew(
+                    clients.clone(),
+                    stack.to_string(),
+                    holder.clone(),
+                    lost.clone(),
+                ));
+                return Ok(Lease {
+                    clients: clients.clone(),
+                    stack: stack.to_string(),
+                    holder,
+                    lost,
+                    renewal,
+                    version,
+                });
+            }
+            Err(other) if started.elapsed() >= timeout => {
+                return Err(LockError::Held {
+                    stack: stack.to_string(),
+                    holder: other,
+                    waited: started.elapsed(),
+                });
+            }
+            Err(_) => tokio::time::sleep(POLL.min(timeout)).await,
+        }
+    }
+}
+
+async fn renew(clients: Clients, stack: String, holder: String, lost: Arc<AtomicBool>) {
+    let mut tick = tokio::time::interval(RENEW_EVERY);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let until = now() + LEASE.as_secs() as i64;
+        match lock::renew(&clients, &stack, &holder, until).await {
+            Ok(true) => {}
+            // Taken by another run after it expired: this run must stop starting steps.
+            Ok(false) => {
+                lost.store(true, Ordering::SeqCst);
+                return;
+            }
+            // A failed renewal is tried again at the next tick; the lease outlasts two.
+            Err(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::when;
+
+    #[test]
+    fn epoch_seconds_render_as_utc_dates() {
+        assert_eq!(when(0), "1970-01-01T00:00:00Z");
+        assert_eq!(when(1_796_134_989), "2026-12-01T14:23:09Z");
+        assert_eq!(when(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}

@@ -1,0 +1,244 @@
+//! The deploy lock, with real processes against moto: two deploys at once end with one REST API;
+//! a run finding the lock held refuses at once and names the holder, or waits with
+//! `--lock-timeout`; an expired lease (a killed holder) is taken over; `baken unlock` clears a
+//! stale one; teardown removes the lock's table with the stack. The lock item is written and read
+//! with the SDK.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::harness::{sdk, TestStack};
+
+fn lock_table(s: &TestStack) -> String {
+    format!("{}-baken-lock", s.name)
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Writes the lock item as another run would hold it, its lease ending at `expires_at`.
+async fn hold(s: &TestStack, expires_at: i64) {
+    let n = |v: i64| AttributeValue::N(v.to_string());
+    let t = |v: &str| AttributeValue::S(v.to_string());
+    aws_sdk_dynamodb::Client::new(&sdk().await)
+        .put_item()
+        .table_name(lock_table(s))
+        .item("id", t("deploy"))
+        .item("holder", t("ci@runner-7 pid 4242"))
+        .item("command", t("deploy"))
+        .item("started_at", n(expires_at - 120))
+        .item("expires_at", n(expires_at))
+        .item("version", n(5))
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn api_count(name: &str) -> usize {
+    let api = aws_sdk_apigateway::Client::new(&sdk().await);
+    let out = api.get_rest_apis().limit(500).send().await.unwrap();
+    out.items()
+        .iter()
+        .filter(|a| a.name() == Some(name))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_deploys_at_once_end_with_one_rest_api_the_second_waiting_for_the_first() {
+    let s = TestStack::new("lock2").await;
+    let (a, b) = tokio::join!(
+        s.deploy_with(&["--lock-timeout", "60s"]),
+        s.deploy_with(&["--lock-timeout", "60s"])
+    );
+    a.expect_code(0);
+    b.expect_code(0);
+    assert_eq!(api_count(&format!("{}-api", s.name)).await, 1);
+    s.baken(&["status"]).await.expect_code(0);
+    // Released: nobody holds it.
+    let item = aws_sdk_dynamodb::Client::new(&sdk().await)
+        .get_item()
+        .table_name(lock_table(&s))
+        .key("id", AttributeValue::S("deploy".into()))
+        .send()
+        .await
+        .unwrap();
+    assert!(item.item().unwrap().get("holder").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_held_lock_is_refused_naming_its_holder_an_expired_one_is_taken_and_unlock_clears() {
+    let s = TestStack::new("lockh").await;
+    s.deploy().await.expect_code(0);
+    // A change to apply, so the next deploys need the lock.
+    s.set_manifest("functions:\n  memory: 256\n");
+
+    hold(&s, now() + 600).await;
+    s.log.take();
+    let refused = s.deploy_with(&["--json"]).await;
+    refused.expect_code(1);
+    let error = &refused.json()["error"];
+    assert_eq!(error["code"], "locked", "{}", refused.stdout);
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("locked by ci@runner-7 pid 4242 (`deploy`"),
+        "{error}"
+    );
+    let writes = s.log.writes();
+    assert!(
+        writes
+            .iter()
+            .all(|w| w == "CreateTable" || w == "UpdateItem"),
+        "nothing but the lock was written: {writes:?}"
+    );
+
+    // A bounded wait ends with the same refusal.
+    let waited = s.deploy_with(&["--lock-timeout", "3s"]).await;
+    waited.expect_code(1);
+    assert!(waited.stderr.contains("after waiting"), "{}", waited.stderr);
+
+    // `unlock` shows the holder, then clears it; a second `unlock` finds nothing.
+    let unlocked = s.baken(&["unlock", "--yes"]).await;
+    unlocked.expect_code(0);
+    assert!(
+        unlocked.stdout.contains("locked by ci@runner-7 pid 4242"),
+        "{}",
+        unlocked.stdout
+    );
+    let again = s.baken(&["unlock", "--yes", "--json"]).await;
+    again.expect_code(1);
+    assert_eq!(again.json()["error"]["code"], "not-found");
+
+    // A holder that died: its lease ran out, and the next deploy takes the lock over.
+    hold(&s, now() - 1).await;
+    s.deploy().await.expect_code(0);
+    s.baken(&["status"]).await.expect_code(0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_no_op_deploy_takes_no_lock_and_teardown_removes_the_lock_table() {
+    let s = TestStack::new("lockn").await;
+    s.deploy().await.expect_code(0);
+    s.log.take();
+    s.deploy().await.expect_code(0);
+    assert_eq!(
+        s.log.writes(),
+        Vec::<String>::new(),
+        "a no-op deploy writes nothing"
+    );
+    s.baken(&["teardown", "--yes", "--allow-data-loss"])
+        .await
+        .expect_code(0);
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk().await);
+    assert!(ddb
+        .describe_table()
+        .table_name(lock_table(&s))
+        .send()
+        .await
+        .is_err());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_teardown_and_a_deploy_at_once_run_one_after_the_other() {
+    let s = TestStack::new("lockt").await;
+    s.deploy().await.expect_code(0);
+    s.set_manifest("functions:\n  memory: 256\n");
+    let (down, up) = tokio::join!(
+        s.baken(&[
+            "teardown",
+            "--yes",
+            "--allow-data-loss",
+            "--lock-timeout",
+            "60s"
+        ]),
+        s.deploy_with(&["--lock-timeout", "60s"])
+    );
+    down.expect_code(0);
+    up.expect_code(0);
+    // Whichever ran second decided the end: a whole stack in sync, or nothing.
+    let apis = api_count(&format!("{}-api", s.name)).await;
+    let status = s.baken(&["status", "--json"]).await;
+    if apis == 1 {
+        status.expect_code(0);
+    } else {
+        assert_eq!(apis, 0);
+        let missing = status.json()["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "missing");
+        assert!(missing, "{}", status.stdout);
+    }
+}
+
+mod as_aws_answers {
+    //! The losing side of a conditional write, as AWS answers it (moto may let two concurrent
+    //! conditional writes both pass): aws-smithy-mocks.
+    use std::collections::HashMap;
+
+    use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
+    use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+    use aws_sdk_dynamodb::types::error::ConditionalCheckFailedException;
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use aws_smithy_types::error::ErrorMetadata;
+    use baken::aws::lock::{self, Holder};
+
+    use crate::retries::clients;
+
+    fn condition_failed() -> UpdateItemError {
+        UpdateItemError::ConditionalCheckFailedException(
+            ConditionalCheckFailedException::builder()
+                .message("The conditional request failed")
+                .meta(
+                    ErrorMetadata::builder()
+                        .code("ConditionalCheckFailedException")
+                        .build(),
+                )
+                .build(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_failed_condition_names_the_holder_and_takes_nothing() {
+        let update = mock!(aws_sdk_dynamodb::Client::update_item).then_error(condition_failed);
+        let get = mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| {
+            let s = |v: &str| AttributeValue::S(v.into());
+            let n = |v: i64| AttributeValue::N(v.to_string());
+            GetItemOutput::builder()
+                .set_item(Some(HashMap::from([
+                    ("id".to_string(), s("deploy")),
+                    ("holder".to_string(), s("ci@other pid 1")),
+                    ("command".to_string(), s("teardown")),
+                    ("started_at".to_string(), n(100)),
+                    ("expires_at".to_string(), n(220)),
+                ])))
+                .build()
+        });
+        let mut c = clients();
+        c.dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&update, &get]);
+        let me = Holder {
+            holder: "me".into(),
+            command: "deploy".into(),
+            started_at: 150,
+            expires_at: 270,
+        };
+        let got = lock::try_acquire(&c, "s", &me, 150).await.unwrap();
+        let held = got.expect_err("the lock is someone else's");
+        assert_eq!(held.holder, "ci@other pid 1");
+        assert_eq!(held.command, "teardown");
+        assert_eq!(update.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_renewal_after_the_lease_was_taken_over_says_it_is_lost() {
+        let update = mock!(aws_sdk_dynamodb::Client::update_item).then_error(condition_failed);
+        let mut c = clients();
+        c.dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&update]);
+        assert!(!lock::renew(&c, "s", "me", 400).await.unwrap());
+    }
+}
