@@ -62,7 +62,6 @@ pub async fn read(
     clients: &Clients,
     stack: &str,
     wanted: &[String],
-    policy_name: &str,
 ) -> Result<Vec<LiveResource>, AwsError> {
     let mut names = Vec::new();
     let mut pages = clients
@@ -76,12 +75,7 @@ pub async fn read(
         names.extend(page.roles.into_iter().map(|r| r.role_name));
     }
     add_wanted(&mut names, wanted);
-    let found = try_join_all(
-        names
-            .iter()
-            .map(|n| read_one(clients, stack, n, policy_name)),
-    )
-    .await?;
+    let found = try_join_all(names.iter().map(|n| read_one(clients, stack, n))).await?;
     Ok(found.into_iter().flatten().collect())
 }
 
@@ -89,7 +83,6 @@ async fn read_one(
     clients: &Clients,
     stack: &str,
     name: &str,
-    policy_name: &str,
 ) -> Result<Option<LiveResource>, AwsError> {
     let role = absent_if(
         clients
@@ -110,22 +103,31 @@ async fn read_one(
         attrs.insert(RoleAttr::AssumeRolePolicy.key(), parse_doc(doc));
     }
     if owner == Owner::Ours {
-        let policy = absent_if(
-            clients
-                .iam
-                .get_role_policy()
-                .role_name(name)
-                .policy_name(policy_name)
-                .send()
-                .await
-                .map_err(err("GetRolePolicy", name)),
-            &["NoSuchEntity", "NoSuchEntityException"],
-        )?;
-        if let Some(p) = policy {
-            attrs.insert(
-                RoleAttr::Policy(policy_name).key(),
-                parse_doc(p.policy_document()),
-            );
+        // Every inline policy, not only baken's: one added by hand (`Action: *`) is drift.
+        let names = clients
+            .iam
+            .list_role_policies()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(err("ListRolePolicies", name))?;
+        let docs = try_join_all(names.policy_names().iter().map(|p| async move {
+            let got = absent_if(
+                clients
+                    .iam
+                    .get_role_policy()
+                    .role_name(name)
+                    .policy_name(p)
+                    .send()
+                    .await
+                    .map_err(err("GetRolePolicy", name)),
+                &["NoSuchEntity", "NoSuchEntityException"],
+            )?;
+            Ok::<_, AwsError>(got.map(|g| (p.clone(), parse_doc(g.policy_document()))))
+        }))
+        .await?;
+        for (p, doc) in docs.into_iter().flatten() {
+            attrs.insert(RoleAttr::Policy(&p).key(), doc);
         }
         let attached = clients
             .iam
@@ -207,8 +209,26 @@ pub async fn update(
             .await
             .map_err(err("UpdateAssumeRolePolicy", &spec.name))?;
     }
-    if changed.iter().any(|a| matches!(a, RoleAttr::Policy(_))) {
-        put_policy(clients, spec).await?;
+    for policy in changed.iter().filter_map(|a| match a {
+        RoleAttr::Policy(p) => Some(*p),
+        _ => None,
+    }) {
+        if policy == spec.policy_name {
+            put_policy(clients, spec).await?;
+        } else {
+            // An inline policy baken did not write: the manifest does not grant it.
+            absent_if(
+                clients
+                    .iam
+                    .delete_role_policy()
+                    .role_name(&spec.name)
+                    .policy_name(policy)
+                    .send()
+                    .await
+                    .map_err(err("DeleteRolePolicy", &spec.name)),
+                &["NoSuchEntity", "NoSuchEntityException"],
+            )?;
+        }
     }
     for arn in changed.iter().filter_map(|a| match a {
         RoleAttr::ManagedPolicy(arn) => Some(*arn),
@@ -452,9 +472,9 @@ pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions:
                 "TagRole",
                 "UpdateAssumeRolePolicy",
                 "GetRolePolicy",
+                "ListRolePolicies",
                 "PutRolePolicy",
                 "DeleteRolePolicy",
-                "ListRolePolicies",
                 "ListAttachedRolePolicies",
                 "ListInstanceProfilesForRole",
             ],

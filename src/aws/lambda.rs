@@ -40,7 +40,8 @@ pub fn is_conflict(e: &AwsError) -> bool {
 pub struct LiveFunctions {
     pub functions: Vec<LiveResource>,
     pub permissions: Vec<LiveResource>,
-    pub deployed_mode: Option<Mode>,
+    /// Each of our functions' data provider (`RACE_DATA_PROVIDER`), by function name.
+    pub modes: Vec<(String, Mode)>,
 }
 
 /// Functions named `<stack>-...` or in `wanted`, and their API Gateway invoke permissions.
@@ -71,11 +72,11 @@ pub async fn read(
     let mut out = LiveFunctions {
         functions: vec![],
         permissions: vec![],
-        deployed_mode: None,
+        modes: vec![],
     };
     for (function, permission, mode) in found.into_iter().flatten() {
-        if function.owner == Owner::Ours {
-            out.deployed_mode = out.deployed_mode.or(mode);
+        if let (Owner::Ours, Some(mode)) = (&function.owner, mode) {
+            out.modes.push((function.id.name.clone(), mode));
         }
         out.functions.push(function);
         out.permissions.extend(permission);
@@ -201,27 +202,35 @@ async fn read_permission(
     };
     let doc: serde_json::Value = serde_json::from_str(&doc).unwrap_or_default();
     let statements = doc["Statement"].as_array().cloned().unwrap_or_default();
-    let Some(s) = statements.iter().find(|s| s["Sid"] == statement_id) else {
-        return Ok(None);
-    };
-    let principal = s["Principal"]["Service"]
-        .as_str()
-        .or(s["Principal"].as_str())
-        .unwrap_or_default();
-    let attrs = Attrs::from([
-        (PermissionAttr::Principal.key(), principal.to_string()),
-        (
+    let mut attrs = Attrs::new();
+    for other in statements.iter().filter(|s| s["Sid"] != statement_id) {
+        let sid = other["Sid"].as_str().unwrap_or("(no id)");
+        attrs.insert(
+            PermissionAttr::OtherStatement(sid).key(),
+            crate::resource::json::canonical_json(other),
+        );
+    }
+    if let Some(s) = statements.iter().find(|s| s["Sid"] == statement_id) {
+        let principal = s["Principal"]["Service"]
+            .as_str()
+            .or(s["Principal"].as_str())
+            .unwrap_or_default();
+        attrs.insert(PermissionAttr::Principal.key(), principal.to_string());
+        attrs.insert(
             PermissionAttr::Action.key(),
             s["Action"].as_str().unwrap_or_default().to_string(),
-        ),
-        (
+        );
+        attrs.insert(
             PermissionAttr::SourceArn.key(),
             s["Condition"]["ArnLike"]["AWS:SourceArn"]
                 .as_str()
                 .unwrap_or_default()
                 .to_string(),
-        ),
-    ]);
+        );
+    }
+    if attrs.is_empty() {
+        return Ok(None);
+    }
     Ok(Some(LiveResource::new(
         ResourceId::new(Kind::Permission, function),
         attrs,
@@ -598,11 +607,24 @@ impl Seam for PermissionSpec {
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         add_permission(cx.clients, self, &cx.api_id()?).await
     }
-    /// A statement cannot be edited: it is removed and added again.
+    /// A statement added by hand is removed; baken's own cannot be edited, so it is removed and
+    /// added again.
     async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
-        let api = cx.api_id()?;
-        remove_permission(cx.clients, &self.function_name, &self.statement_id).await?;
-        add_permission(cx.clients, self, &api).await
+        let mut ours = false;
+        for c in cx.changes {
+            match PermissionAttr::parse(&c.attribute) {
+                Some(PermissionAttr::OtherStatement(sid)) => {
+                    remove_permission(cx.clients, &self.function_name, sid).await?;
+                }
+                _ => ours = true,
+            }
+        }
+        if ours {
+            let api = cx.api_id()?;
+            remove_permission(cx.clients, &self.function_name, &self.statement_id).await?;
+            add_permission(cx.clients, self, &api).await?;
+        }
+        Ok(())
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
         remove_permission(

@@ -59,6 +59,7 @@ impl CliError {
             CliError::Manifest(_) => "manifest",
             CliError::Engine(EngineError::ModeSwitch { .. }) => "mode-switch",
             CliError::Engine(EngineError::WrongAccount { .. }) => "wrong-account",
+            CliError::Engine(EngineError::ModeUnclear { .. }) => "mode-unclear",
             CliError::Engine(EngineError::Aws(_)) | CliError::Aws(_) => "aws",
             CliError::Package(_) => "package",
             CliError::Bootstrap(_) => "bootstrap",

@@ -25,6 +25,7 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
             "account": session.account.id,
             "region": session.stack.region,
             "mode": mode,
+            "mode_conflict": planned.live.mode_conflict,
             "in_sync": report.in_sync(),
             "resources": report.entries,
             "gateway_bootstrap": BootstrapReport::parse(planned.live.bootstrap_report.as_deref()),
@@ -38,6 +39,12 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
             mode.as_str(),
             session.place()
         );
+        if let Some(conflict) = &planned.live.mode_conflict {
+            println!(
+                "  ! the deployed mode cannot be told: {conflict}; compared against the manifest's mode ({})",
+                mode.as_str()
+            );
+        }
         print!("{}", status::text(&report));
         if let Some(r) = BootstrapReport::parse(planned.live.bootstrap_report.as_deref()) {
             println!("Gateway bootstrap ({} at {}): {}", r.state, r.at, r.step);

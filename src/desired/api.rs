@@ -207,11 +207,13 @@ impl PermissionSpec {
 }
 
 crate::attribute_keys! {
-    /// The invoke permission statement's fields.
-    pub enum PermissionAttr {
+    /// The invoke permission statement's fields, and every other statement of the function's
+    /// resource policy by its id (none is wanted: one added by hand is drift).
+    pub enum PermissionAttr<'a> {
         Principal = "principal",
         Action = "action",
-        SourceArn = "source_arn",
+        SourceArn = "source_arn";
+        OtherStatement = "statement ",
     }
 }
 

@@ -35,6 +35,10 @@ pub enum EngineError {
         wanted: &'static str,
     },
     #[error(
+        "the deployed mode of stack {stack} cannot be told: {conflict}; nothing was changed\n  hint: say which mode to reconcile to: --mode mock or --mode jravan"
+    )]
+    ModeUnclear { stack: String, conflict: String },
+    #[error(
         "the credentials are for account {actual}, but the manifest pins stack {stack} to account {pinned}; nothing was changed\n  hint: choose the profile of account {pinned} (--profile, AWS_PROFILE), or correct account_id in the manifest"
     )]
     WrongAccount {
@@ -96,6 +100,12 @@ impl Session {
     ) -> Result<Planned, EngineError> {
         // The names read do not depend on the facts, so one read serves both.
         let live = read_live(&self.clients, &self.stack, &self.names(mode)).await?;
+        if let (Some(conflict), false) = (&live.mode_conflict, explicit_mode) {
+            return Err(EngineError::ModeUnclear {
+                stack: self.stack.name.clone(),
+                conflict: conflict.clone(),
+            });
+        }
         if let Some(deployed) = live.deployed_mode {
             if deployed != mode && !explicit_mode {
                 return Err(EngineError::ModeSwitch {

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use crate::aws::seam::{self, Reader};
 use crate::aws::{apigateway, dynamodb, ec2, iam, lambda, logs, ssm, AwsError, Clients};
 use crate::desired::gateway::instance_name;
-use crate::desired::{Desired, PERMISSION_STATEMENT_ID, ROLE_POLICY_NAME};
+use crate::desired::{Desired, PERMISSION_STATEMENT_ID};
 use crate::live::{BootstrapReport, Health, LiveState};
 use crate::model::names::{bootstrap_status_parameter, gateway_document_name};
 use crate::model::Stack;
@@ -48,6 +48,7 @@ pub async fn read_live(
         live.merge(part);
     }
     live.settle_duplicates();
+    live.decide_mode();
     // The bootstrap reports only once there is an instance to report.
     if live.resources.keys().any(|id| id.kind == Kind::Instance) {
         let name = &stack.name;
@@ -87,7 +88,7 @@ async fn read(
         }
         Reader::Roles => {
             let roles = with(wanted_names(desired, Kind::Role), &[&gateway]);
-            iam::read(clients, name, &roles, ROLE_POLICY_NAME).await?
+            iam::read(clients, name, &roles).await?
         }
         Reader::InstanceProfiles => {
             let profiles = with(wanted_names(desired, Kind::InstanceProfile), &[&gateway]);
@@ -97,7 +98,7 @@ async fn read(
         Reader::Functions => {
             let functions = wanted_names(desired, Kind::Function);
             let found = lambda::read(clients, name, &functions, PERMISSION_STATEMENT_ID).await?;
-            part.deployed_mode = found.deployed_mode;
+            part.function_modes = found.modes;
             found
                 .functions
                 .into_iter()

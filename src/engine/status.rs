@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use crate::desired::FunctionAttr;
 use crate::live::Owner;
-use crate::plan::render::{change_line, owner_text};
+use crate::plan::render::{change_line, indented, owner_text};
 use crate::plan::{Action, Change, Plan};
 use crate::resource::ResourceId;
 
@@ -151,7 +151,8 @@ pub fn text(report: &Report) -> String {
             State::Drifted { changes } => {
                 let _ = writeln!(out, "  drifted     {r}");
                 for c in changes {
-                    let _ = writeln!(out, "                {}", change_line(c));
+                    let line = indented(&change_line(c), "                ");
+                    let _ = writeln!(out, "                {line}");
                 }
                 Ok(())
             }

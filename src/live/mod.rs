@@ -95,8 +95,12 @@ pub struct LiveState {
     pub api_id: Option<String>,
     /// API Gateway resource path → resource id, for the REST API above.
     pub api_resource_ids: BTreeMap<String, String>,
-    /// The mode the stack was last deployed in, read from its functions' environment.
+    /// The mode the stack is deployed in, when the evidence agrees (`decide_mode`).
     pub deployed_mode: Option<Mode>,
+    /// What contradicts itself about the deployed mode, when something does.
+    pub mode_conflict: Option<String>,
+    /// Each of our functions' data provider, by function name.
+    pub function_modes: Vec<(String, Mode)>,
     /// AWS-assigned ids (and the instance's private IP) of what exists, by reference key.
     pub refs: crate::resource::refs::Refs,
     /// The image the live gateway instance runs: the pinned AMI.
@@ -188,6 +192,54 @@ impl LiveState {
         }
     }
 
+    /// Decides the deployed mode from all the evidence: every function's data provider and
+    /// whether the jravan network exists. A single function set to another provider by hand does
+    /// not make the stack that mode: disagreement is reported (`mode_conflict`), never guessed.
+    pub fn decide_mode(&mut self) {
+        let network = self
+            .resources
+            .values()
+            .any(|r| r.id.kind == crate::resource::Kind::Vpc && r.owner == Owner::Ours);
+        let of = |m: Mode| -> Vec<&str> {
+            self.function_modes
+                .iter()
+                .filter(|(_, fm)| *fm == m)
+                .map(|(n, _)| n.as_str())
+                .collect()
+        };
+        let (mock, jravan) = (of(Mode::Mock), of(Mode::Jravan));
+        let list = |names: &[&str]| names.join(", ");
+        let network_text = if network {
+            "the jravan network exists"
+        } else {
+            "there is no jravan network"
+        };
+        self.mode_conflict = None;
+        self.deployed_mode = match (mock.is_empty(), jravan.is_empty()) {
+            (true, true) => network.then_some(Mode::Jravan),
+            (false, true) => Some(Mode::Mock),
+            (true, false) if network => Some(Mode::Jravan),
+            (true, false) => {
+                self.mode_conflict = Some(format!(
+                    "every function is set to jravan ({}), but {network_text}",
+                    list(&jravan)
+                ));
+                None
+            }
+            (false, false) => {
+                self.mode_conflict = Some(format!(
+                    "{} function{} in mock mode ({}) and {} in jravan mode ({}); {network_text}",
+                    mock.len(),
+                    if mock.len() == 1 { " is" } else { "s are" },
+                    list(&mock),
+                    jravan.len(),
+                    list(&jravan)
+                ));
+                None
+            }
+        };
+    }
+
     /// Adds what another service read found.
     pub fn merge(&mut self, part: LiveState) {
         for r in part.resources.into_values().chain(part.pending) {
@@ -197,6 +249,7 @@ impl LiveState {
         self.api_id = self.api_id.take().or(part.api_id);
         self.api_resource_ids.extend(part.api_resource_ids);
         self.deployed_mode = self.deployed_mode.or(part.deployed_mode);
+        self.function_modes.extend(part.function_modes);
         self.instance_ami = self.instance_ami.take().or(part.instance_ami);
         self.gateway = self.gateway.take().or(part.gateway);
         self.bootstrap_report = self.bootstrap_report.take().or(part.bootstrap_report);

@@ -2,6 +2,7 @@
 //! which order. Computed from the desired and the live state without any AWS call; rendered by
 //! `render.rs`, carried out by `crate::engine::apply`.
 
+mod policy_diff;
 pub mod render;
 #[cfg(test)]
 mod rendered;

@@ -5,25 +5,42 @@ use std::fmt::Write;
 use super::{Action, Change, Plan};
 use crate::live::{Duplicate, Owner};
 
+/// A value in full: a plan never cuts what it shows.
 fn value(v: &Option<String>) -> String {
     match v {
         None => "(absent)".into(),
-        Some(s) if s.len() > 120 => format!(
-            "{}… ({} chars)",
-            &s[..s.char_indices().nth(100).map(|(i, _)| i).unwrap_or(s.len())],
-            s.len()
-        ),
         Some(s) => s.clone(),
     }
 }
 
+/// One change: `attribute: live → wanted`; a policy document statement by statement, one line
+/// each under the attribute (`\n` then four spaces, for the caller to indent further).
 pub fn change_line(c: &Change) -> String {
+    if let Some(lines) =
+        super::policy_diff::diff(c.live.as_deref(), c.wanted.as_deref()).filter(|l| !l.is_empty())
+    {
+        let what = match (&c.live, &c.wanted) {
+            (None, _) => "added",
+            (_, None) => "removed",
+            _ => "statements changed",
+        };
+        return format!(
+            "{}: {what}\n    {}",
+            known_after_apply(&c.attribute),
+            lines.join("\n    ")
+        );
+    }
     format!(
         "{}: {} → {}",
         known_after_apply(&c.attribute),
         value(&c.live),
         known_after_apply(&value(&c.wanted))
     )
+}
+
+/// `text` with every line after the first indented by `indent` more.
+pub fn indented(text: &str, indent: &str) -> String {
+    text.replace('\n', &format!("\n{indent}"))
 }
 
 /// A reference to something not created yet, as Terraform shows it: `(known after apply: …)`.
@@ -78,7 +95,7 @@ pub fn text(plan: &Plan, place: &str) -> String {
             step.resource
         );
         for c in step.action.changes() {
-            let _ = writeln!(out, "      {}", change_line(c));
+            let _ = writeln!(out, "      {}", indented(&change_line(c), "      "));
         }
     }
     for c in &plan.conflicts {

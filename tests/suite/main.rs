@@ -17,6 +17,7 @@ mod dev;
 mod drift;
 mod duplicates;
 mod executor;
+mod extra_drift;
 mod iam_policy;
 mod jravan;
 mod jravan_e2e;
