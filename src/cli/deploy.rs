@@ -325,7 +325,12 @@ pub async fn execute(
                 println!("Applied: {} changes.", r.done.len());
             }
         } else {
-            println!("Nothing to do; no write request was sent.");
+            if counts.writes == 0 {
+                println!("Nothing to do; no write request was sent.");
+            } else {
+                // Planned again under the lock after another run had applied the changes.
+                println!("Nothing to do; only the deploy lock was written.");
+            }
         }
         if let Some(o) = &outputs {
             let text = outputs_text(o);

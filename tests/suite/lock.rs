@@ -242,3 +242,17 @@ mod as_aws_answers {
         assert!(!lock::renew(&c, "s", "me", 400).await.unwrap());
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lock_timeout_that_is_not_a_duration_is_a_usage_error() {
+    let s = TestStack::new("lockd").await;
+    let run = s.deploy_with(&["--lock-timeout", "soon"]).await;
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .contains("invalid value 'soon' for '--lock-timeout"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(s.log.count(), 0);
+}
