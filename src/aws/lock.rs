@@ -219,30 +219,20 @@ pub async fn renew(
 /// Gives the lock up and counts the version on, so that a run waiting for it knows the stack
 /// changed. A lock someone else holds now is left alone.
 pub async fn release(clients: &Clients, stack: &str, holder: &str) -> Result<(), AwsError> {
-    let out = clients
-        .dynamodb
-        .update_item()
-        .table_name(table_name(stack))
-        .key("id", s(ITEM))
-        .update_expression(
-            "REMOVE holder, command, started_at, expires_at SET version = if_not_exists(version, :zero) + :one",
-        )
-        .condition_expression("holder = :me")
-        .expression_attribute_values(":me", s(holder))
-        .expression_attribute_values(":zero", n(0))
-        .expression_attribute_values(":one", n(1))
-        .send()
-        .await
-        .map_err(on("UpdateItem", res(stack)));
-    match out {
+    match emptied(clients, stack, Some(holder)).await {
         Err(e) if is_condition_failed(&e) => Ok(()),
-        other => other.map(|_| ()),
+        other => other,
     }
 }
 
 /// Removes the lock whoever holds it (`baken unlock`).
 pub async fn clear(clients: &Clients, stack: &str) -> Result<(), AwsError> {
-    clients
+    emptied(clients, stack, None).await
+}
+
+/// Removes the holder's fields and counts the version on; with `holder`, only if it holds it.
+async fn emptied(clients: &Clients, stack: &str, holder: Option<&str>) -> Result<(), AwsError> {
+    let mut call = clients
         .dynamodb
         .update_item()
         .table_name(table_name(stack))
@@ -251,10 +241,13 @@ pub async fn clear(clients: &Clients, stack: &str) -> Result<(), AwsError> {
             "REMOVE holder, command, started_at, expires_at SET version = if_not_exists(version, :zero) + :one",
         )
         .expression_attribute_values(":zero", n(0))
-        .expression_attribute_values(":one", n(1))
-        .send()
-        .await
-        .map_err(on("UpdateItem", res(stack)))?;
+        .expression_attribute_values(":one", n(1));
+    if let Some(h) = holder {
+        call = call
+            .condition_expression("holder = :me")
+            .expression_attribute_values(":me", s(h));
+    }
+    call.send().await.map_err(on("UpdateItem", res(stack)))?;
     Ok(())
 }
 

@@ -56,14 +56,20 @@ pub fn confirm(question: &str, yes: bool, flag_hint: &str) -> Result<bool, CliEr
     if !std::io::stdin().is_terminal() {
         return Err(no_terminal(flag_hint));
     }
-    eprint!("{question} [y/N] ");
+    let answer = ask(&format!("{question} [y/N] "))?;
+    Ok(matches!(answer.as_str(), "y" | "Y" | "yes" | "Yes"))
+}
+
+/// Prints `prompt` on stderr and reads one line from the terminal, trimmed.
+fn ask(prompt: &str) -> Result<String, CliError> {
+    eprint!("{prompt}");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut answer)
         .map_err(|e| CliError::Refused(format!("cannot read the answer: {e}")))?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+    Ok(answer.trim().to_string())
 }
 
 /// A plan that deletes data: `--yes` is not enough. Without a terminal it is refused unless
@@ -77,12 +83,5 @@ pub fn confirm_destruction(plan: &Plan, stack: &str) -> Result<bool, CliError> {
         "This deletes what deploying again does not bring back:\n{}",
         destruction_list(plan)
     );
-    eprint!("Type the stack name ({stack}) to confirm: ");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| CliError::Refused(format!("cannot read the answer: {e}")))?;
-    Ok(answer.trim() == stack)
+    Ok(ask(&format!("Type the stack name ({stack}) to confirm: "))? == stack)
 }

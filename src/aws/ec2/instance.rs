@@ -231,7 +231,12 @@ pub async fn launch_instance(
     Ok((id, ip.unwrap_or_default()))
 }
 
-async fn termination_protected(clients: &Clients, id: &str, res: &str) -> Result<bool, AwsError> {
+/// Whether EC2 refuses to terminate the instance (DisableApiTermination).
+pub(super) async fn termination_protected(
+    clients: &Clients,
+    id: &str,
+    res: &str,
+) -> Result<bool, AwsError> {
     Ok(clients
         .ec2
         .describe_instance_attribute()

@@ -402,20 +402,9 @@ async fn read_instance(
             attrs.insert(attr.key(), v.to_string());
         }
     }
-    let protected = clients
-        .ec2
-        .describe_instance_attribute()
-        .instance_id(id)
-        .attribute(aws_sdk_ec2::types::InstanceAttributeName::DisableApiTermination)
-        .send()
-        .await
-        .map_err(on(
-            "DescribeInstanceAttribute",
-            format!("instance {name} ({id})"),
-        ))?
-        .disable_api_termination()
-        .and_then(|v| v.value())
-        == Some(true);
+    let protected =
+        super::instance::termination_protected(clients, id, &format!("instance {name} ({id})"))
+            .await?;
     attrs.insert(
         InstanceAttr::TerminationProtection.key(),
         if protected { "enabled" } else { "disabled" }.into(),
