@@ -1,4 +1,5 @@
-//! Lambda: the nine functions and the permissions that let API Gateway invoke them.
+//! Lambda: the nine functions; the permissions that let API Gateway invoke them are in
+//! `permission.rs`.
 //!
 //! AWS quirks handled here:
 //! - A role created seconds ago may not be assumable yet: CreateFunction then fails with
@@ -14,12 +15,16 @@ use aws_sdk_lambda::types::{
     Architecture, Environment, FunctionCode, LastUpdateStatus, Runtime, State, VpcConfig,
 };
 
-use super::error::{absent_if, on};
-use super::retry::{retry_while, wait_until, Poll};
-use super::seam::{Reader, Seam, StepContext};
-use super::{AwsError, Clients};
-use crate::desired::api::PermissionAttr;
-use crate::desired::{Code, FunctionAttr, FunctionSpec, PermissionSpec};
+mod permission;
+
+use permission::read_permission;
+pub use permission::{add_permission, remove_permission};
+
+use crate::aws::error::{absent_if, on};
+use crate::aws::retry::{retry_while, wait_until, Poll};
+use crate::aws::seam::{Reader, Seam, StepContext};
+use crate::aws::{AwsError, Clients};
+use crate::desired::{Code, FunctionAttr, FunctionSpec};
 use crate::live::{Health, LiveResource, Owner};
 use crate::model::Mode;
 use crate::resource::PRESENT;
@@ -180,62 +185,6 @@ async fn read_one(
         None
     };
     Ok(Some((function, permission, mode)))
-}
-
-async fn read_permission(
-    clients: &Clients,
-    function: &str,
-    statement_id: &str,
-) -> Result<Option<LiveResource>, AwsError> {
-    let policy = absent_if(
-        clients
-            .lambda
-            .get_policy()
-            .function_name(function)
-            .send()
-            .await
-            .map_err(on("GetPolicy", res(function))),
-        &["ResourceNotFoundException"],
-    )?;
-    let Some(doc) = policy.and_then(|p| p.policy) else {
-        return Ok(None);
-    };
-    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap_or_default();
-    let statements = doc["Statement"].as_array().cloned().unwrap_or_default();
-    let mut attrs = Attrs::new();
-    for other in statements.iter().filter(|s| s["Sid"] != statement_id) {
-        let sid = other["Sid"].as_str().unwrap_or("(no id)");
-        attrs.insert(
-            PermissionAttr::OtherStatement(sid).key(),
-            crate::resource::json::canonical_json(other),
-        );
-    }
-    if let Some(s) = statements.iter().find(|s| s["Sid"] == statement_id) {
-        let principal = s["Principal"]["Service"]
-            .as_str()
-            .or(s["Principal"].as_str())
-            .unwrap_or_default();
-        attrs.insert(PermissionAttr::Principal.key(), principal.to_string());
-        attrs.insert(
-            PermissionAttr::Action.key(),
-            s["Action"].as_str().unwrap_or_default().to_string(),
-        );
-        attrs.insert(
-            PermissionAttr::SourceArn.key(),
-            s["Condition"]["ArnLike"]["AWS:SourceArn"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-        );
-    }
-    if attrs.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(LiveResource::new(
-        ResourceId::new(Kind::Permission, function),
-        attrs,
-        Owner::Ours,
-    )))
 }
 
 fn zip_bytes(spec: &FunctionSpec) -> Result<Blob, AwsError> {
@@ -477,55 +426,12 @@ pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
     Ok(())
 }
 
-pub async fn add_permission(
-    clients: &Clients,
-    spec: &PermissionSpec,
-    api_id: &str,
-) -> Result<(), AwsError> {
-    let timing = clients.timing;
-    retry_while(&timing, timing.conflict, is_conflict, || async {
-        clients
-            .lambda
-            .add_permission()
-            .function_name(&spec.function_name)
-            .statement_id(&spec.statement_id)
-            .action("lambda:InvokeFunction")
-            .principal("apigateway.amazonaws.com")
-            .source_arn(spec.source_arn(api_id))
-            .send()
-            .await
-            .map_err(on(
-                "AddPermission",
-                format!("permission of {}", spec.function_name),
-            ))
-    })
-    .await?;
-    Ok(())
-}
-
-pub async fn remove_permission(
-    clients: &Clients,
-    function: &str,
-    statement_id: &str,
-) -> Result<(), AwsError> {
-    absent_if(
-        clients
-            .lambda
-            .remove_permission()
-            .function_name(function)
-            .statement_id(statement_id)
-            .send()
-            .await
-            .map_err(on("RemovePermission", format!("permission of {function}"))),
-        &["ResourceNotFoundException"],
-    )?;
-    Ok(())
-}
-
 /// The nine functions by name, and handing them their roles (PassRole to Lambda only). A
 /// function in a VPC also needs the caller to be able to describe the network (Lambda checks).
-pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions::Statement> {
-    use super::permissions::allow;
+pub fn permissions(
+    scope: &crate::aws::permissions::Scope,
+) -> Vec<crate::aws::permissions::Statement> {
+    use crate::aws::permissions::allow;
     let functions: Vec<String> = scope
         .stack
         .functions
@@ -599,39 +505,5 @@ impl Seam for FunctionSpec {
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
         delete(cx.clients, cx.name()).await
-    }
-}
-
-impl Seam for PermissionSpec {
-    const READ_BY: Reader = Reader::Functions;
-    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
-        add_permission(cx.clients, self, &cx.api_id()?).await
-    }
-    /// A statement added by hand is removed; baken's own cannot be edited, so it is removed and
-    /// added again.
-    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
-        let mut ours = false;
-        for c in cx.changes {
-            match PermissionAttr::parse(&c.attribute) {
-                Some(PermissionAttr::OtherStatement(sid)) => {
-                    remove_permission(cx.clients, &self.function_name, sid).await?;
-                }
-                _ => ours = true,
-            }
-        }
-        if ours {
-            let api = cx.api_id()?;
-            remove_permission(cx.clients, &self.function_name, &self.statement_id).await?;
-            add_permission(cx.clients, self, &api).await?;
-        }
-        Ok(())
-    }
-    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
-        remove_permission(
-            cx.clients,
-            cx.name(),
-            crate::desired::PERMISSION_STATEMENT_ID,
-        )
-        .await
     }
 }
