@@ -1,6 +1,7 @@
 //! The manifest: YAML → raw types (serde) → resolved model (validation). A bad manifest stops
 //! everything before any AWS request.
 
+mod cidr;
 mod error;
 mod locate;
 pub mod raw;

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
+pub use super::cidr::Cidr;
 use super::error::{Location, Problem};
 use super::locate::Locator;
 use super::raw::*;
@@ -416,45 +417,6 @@ fn resolve_handlers(c: &mut Checker, raw: RawHandlers) -> HandlerSettings {
         max_bet_amount,
         advisor: advisor.to_string(),
         bedrock_model_id: raw.bedrock_model_id,
-    }
-}
-
-/// A parsed IPv4 CIDR block.
-#[derive(Debug, Clone, Copy)]
-pub struct Cidr {
-    pub addr: u32,
-    pub prefix: u8,
-}
-
-impl Cidr {
-    pub fn parse(s: &str) -> Option<Cidr> {
-        let (addr, prefix) = s.split_once('/')?;
-        let addr: Ipv4Addr = addr.parse().ok()?;
-        let prefix: u8 = prefix.parse().ok()?;
-        if prefix > 32 {
-            return None;
-        }
-        let addr = u32::from(addr);
-        let mask = if prefix == 0 {
-            0
-        } else {
-            u32::MAX << (32 - prefix)
-        };
-        // Host bits set (10.0.0.1/16) is a typo AWS refuses.
-        (addr & !mask == 0).then_some(Cidr { addr, prefix })
-    }
-
-    fn contains(&self, other: &Cidr) -> bool {
-        let mask = if self.prefix == 0 {
-            0
-        } else {
-            u32::MAX << (32 - self.prefix)
-        };
-        other.prefix >= self.prefix && other.addr & mask == self.addr
-    }
-
-    fn overlaps(&self, other: &Cidr) -> bool {
-        self.contains(other) || other.contains(self)
     }
 }
 
