@@ -19,6 +19,7 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
     let report = report(&planned.plan);
     let outputs = Outputs::of_live(&session.stack, &planned.live);
     let counts = session.clients.counter.counts();
+    let protection = status::Protection::of(&planned.live);
     if global.json() {
         print_json(&json!({
             "stack": session.stack.name,
@@ -28,6 +29,7 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
             "mode_conflict": planned.live.mode_conflict,
             "in_sync": report.in_sync(),
             "resources": report.entries,
+            "protection": protection,
             "gateway_bootstrap": BootstrapReport::parse(planned.live.bootstrap_report.as_deref()),
             "outputs": outputs,
             "aws_requests": counts,
@@ -46,6 +48,9 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
             );
         }
         print!("{}", status::text(&report));
+        if let Some(line) = protection.line() {
+            println!("{line}");
+        }
         if let Some(r) = BootstrapReport::parse(planned.live.bootstrap_report.as_deref()) {
             println!("Gateway bootstrap ({} at {}): {}", r.state, r.at, r.step);
         }

@@ -160,3 +160,73 @@ pub fn text(report: &Report) -> String {
     }
     out
 }
+
+/// Whether each live table has deletion protection and the gateway instance termination
+/// protection, by resource name: what keeps data from a delete baken did not plan.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Protection {
+    pub tables: Vec<TableProtection>,
+    pub gateway: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TableProtection {
+    pub name: String,
+    pub deletion_protection: bool,
+}
+
+impl Protection {
+    pub fn of(live: &crate::live::LiveState) -> Protection {
+        use crate::desired::gateway::InstanceAttr;
+        use crate::desired::TableAttr;
+        use crate::resource::Kind;
+        let on = |v: Option<&String>| v.is_some_and(|v| v == "enabled");
+        let mut out = Protection::default();
+        for r in live
+            .resources
+            .values()
+            .filter(|r| r.owner == Owner::Ours && r.id.copy.is_none())
+        {
+            match r.id.kind {
+                Kind::Table => {
+                    out.tables.push(TableProtection {
+                        name: r.id.name.clone(),
+                        deletion_protection: on(r.attrs.get(TableAttr::DeletionProtection.name())),
+                    });
+                }
+                Kind::Instance => {
+                    out.gateway = Some(on(r.attrs.get(InstanceAttr::TerminationProtection.name())));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// `Protection: tables t-cart, t-session deletion-protected; gateway termination-protected`.
+    pub fn line(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        for t in &self.tables {
+            parts.push(format!(
+                "table {} {}",
+                t.name,
+                if t.deletion_protection {
+                    "deletion-protected"
+                } else {
+                    "NOT deletion-protected"
+                }
+            ));
+        }
+        if let Some(on) = self.gateway {
+            parts.push(format!(
+                "gateway {}",
+                if on {
+                    "termination-protected"
+                } else {
+                    "NOT termination-protected"
+                }
+            ));
+        }
+        (!parts.is_empty()).then(|| format!("Protection: {}", parts.join("; ")))
+    }
+}

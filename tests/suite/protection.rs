@@ -41,8 +41,28 @@ async fn tables_are_deletion_protected_and_teardown_needs_allow_data_loss_beyond
         .send()
         .await
         .unwrap();
+    let json = s.baken(&["status", "--json"]).await.json();
+    let tables = json["protection"]["tables"].as_array().unwrap();
+    let protected_in_status = |name: &str| {
+        tables
+            .iter()
+            .find(|t| t["name"] == name)
+            .map(|t| t["deletion_protection"].clone())
+    };
+    assert_eq!(protected_in_status(&cart), Some(false.into()));
+    assert_eq!(
+        protected_in_status(&s.table("consultation-session")),
+        Some(true.into())
+    );
     let status = s.baken(&["status"]).await;
     status.expect_code(2);
+    assert!(
+        status
+            .stdout
+            .contains(&format!("table {cart} NOT deletion-protected")),
+        "{}",
+        status.stdout
+    );
     assert!(
         status
             .stdout
@@ -101,6 +121,8 @@ async fn the_gateway_is_termination_protected_and_leaving_jravan_needs_allow_dat
         attr.disable_api_termination().and_then(|v| v.value()),
         Some(true)
     );
+    let status = s.baken(&["status", "--json"]).await.json();
+    assert_eq!(status["protection"]["gateway"], true);
     let artifact = s.artifact.to_str().unwrap();
     let plan = s
         .baken(&["plan", "--mode", "mock", "--artifact", artifact])
