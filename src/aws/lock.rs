@@ -141,14 +141,15 @@ pub async fn ensure_table(clients: &Clients, stack: &str) -> Result<(), AwsError
     dynamodb::wait_active(clients, &name).await
 }
 
-/// Takes the lock if it is free or its lease has expired. Ok(Err(holder)): someone holds it.
-/// Ok(Ok(version)): taken; `version` is the item's version before this run took it.
+/// Takes the lock if it is free or its lease has expired. Ok(Ok(version)): taken; `version` is
+/// the item's version before this run took it. Ok(Err(Some(holder))): someone holds it.
+/// Ok(Err(None)): it was released between the write and the read; try again.
 pub async fn try_acquire(
     clients: &Clients,
     stack: &str,
     me: &Holder,
     now: i64,
-) -> Result<Result<i64, Holder>, AwsError> {
+) -> Result<Result<i64, Option<Holder>>, AwsError> {
     // UpdateItem, not PutItem: it keeps the version, and makes the item on first use.
     let put = clients
         .dynamodb
@@ -175,16 +176,7 @@ pub async fn try_acquire(
             .version)),
         Err(e) if is_condition_failed(&e) => {
             let current = read(clients, stack).await?.unwrap_or_default();
-            match current.held {
-                Some(h) => Ok(Err(h)),
-                // Released between the two calls: try again on the next poll.
-                None => Ok(Err(Holder {
-                    holder: "(released a moment ago)".into(),
-                    command: String::new(),
-                    started_at: now,
-                    expires_at: now,
-                })),
-            }
+            Ok(Err(current.held))
         }
         Err(e) => Err(e),
     }

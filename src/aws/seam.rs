@@ -126,10 +126,6 @@ impl<'a> StepContext<'a> {
         texts.into_iter().map(|t| self.fill(t)).collect()
     }
 
-    pub fn known_refs(&self) -> Refs {
-        self.learnt().refs.clone()
-    }
-
     pub fn learn(&self, key: String, value: String) {
         self.learnt().refs.insert(key, value);
     }

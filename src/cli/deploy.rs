@@ -33,7 +33,7 @@ pub async fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
     let seen = lock::version(&session.clients, &session.stack.name).await?;
     let planned = plan_now().await?;
     // Everything that refuses is checked before the lock is taken: a refused run writes nothing.
-    check_deploy(args, &session, &planned)?;
+    show_and_check(args, &session, &planned)?;
     let (planned, lease, replanned) = lock_if_writing(
         &session,
         "deploy",
@@ -44,7 +44,7 @@ pub async fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
     )
     .await?;
     let checked = match replanned {
-        true => check_deploy(args, &session, &planned),
+        true => show_and_check(args, &session, &planned),
         false => Ok(()),
     };
     let result = match checked {
@@ -84,7 +84,7 @@ async fn deploy_locked(
 
 /// Prints the plan (text output) and refuses what deploy will not do: names taken by others,
 /// guarded replacements, and an approval that cannot be given here.
-fn check_deploy(args: &DeployArgs, session: &Session, planned: &Planned) -> Result<(), CliError> {
+fn show_and_check(args: &DeployArgs, session: &Session, planned: &Planned) -> Result<(), CliError> {
     refuse_conflicts(planned)?;
     if !args.global.json() {
         print!("{}", plan_text(&planned.plan, &session.place()));

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::network::NetworkNames;
 use super::{ownership_tags, Account, Desired, Replace, Spec, Target, Wanted};
 use crate::model::names::{log_group_name, role_name, role_path};
-use crate::model::{Access, Function, Mode, Stack};
+use crate::model::{Access, Function, Stack};
 use crate::resource::json::canonical_json;
 use crate::resource::refs::{id_ref, private_ip_ref};
 use crate::resource::PRESENT;
@@ -200,7 +200,12 @@ const WRITE_ACTIONS: [&str; 4] = [
 ];
 
 /// Only what the function's row in docs/design.md allows: its tables (and their indexes) and its logs.
-fn access_policy(account: &Account, stack: &Stack, mode: Mode, f: &Function) -> serde_json::Value {
+fn access_policy(
+    account: &Account,
+    stack: &Stack,
+    vpc_access: bool,
+    f: &Function,
+) -> serde_json::Value {
     let log_group = account.log_group_arn(&log_group_name(&f.name));
     let mut statements = vec![json!({
         "Sid": "OwnLogs",
@@ -246,7 +251,7 @@ fn access_policy(account: &Account, stack: &Stack, mode: Mode, f: &Function) -> 
     // In the VPC, Lambda creates and removes the functions' network interfaces with the
     // execution role (what AWSLambdaVPCAccessExecutionRole grants; EC2 has no resource scoping
     // for these actions).
-    if mode == Mode::Jravan {
+    if vpc_access {
         statements.push(json!({
             "Sid": "VpcNetworkInterfaces",
             "Effect": "Allow",
@@ -271,6 +276,8 @@ pub(super) fn add(
     code: &Code,
 ) {
     let mode = target.mode();
+    // In the VPC, Lambda manages the functions' network interfaces with their roles.
+    let vpc_access = matches!(target, Target::Jravan(_));
     let tags = ownership_tags(&stack.name);
     let mut env = stack.function_environment(mode);
     // In the VPC: the private subnets, the Lambda security group, and the gateway's private IP.
@@ -314,11 +321,11 @@ pub(super) fn add(
                 path: role_path(&stack.name),
                 assume_role_policy: assume_role_policy("lambda.amazonaws.com"),
                 policy_name: ROLE_POLICY_NAME.into(),
-                policy: access_policy(account, stack, mode, f),
+                policy: access_policy(account, stack, vpc_access, f),
                 managed_policies: vec![],
                 description: "Lambda execution role managed by baken",
                 tags: tags.clone(),
-                vpc_access: mode == Mode::Jravan,
+                vpc_access,
             }),
             // The policy names the tables' ARNs; they need not exist, but creating tables first
             // keeps the order a reader expects.

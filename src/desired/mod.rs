@@ -28,7 +28,7 @@ pub use tables::{TableAttr, TableSpec};
 
 use crate::model::names::{MANAGED_BY, TAG_MANAGED_BY, TAG_STACK};
 use crate::model::{Mode, Stack};
-use crate::resource::{Attrs, Kind, ResourceId};
+use crate::resource::{Attrs, ResourceId};
 
 /// What every kind's spec says about itself: the attributes compared with the live resource,
 /// and which of their changes AWS cannot make in place.
@@ -108,12 +108,6 @@ macro_rules! spec_enum {
         }
 
         impl Spec {
-            pub fn kind(&self) -> Kind {
-                match self {
-                    $(Spec::$kind(_) => Kind::$kind,)*
-                }
-            }
-
             pub fn attrs(&self) -> Attrs {
                 match self {
                     $(Spec::$kind(s) => s.attrs(),)*
@@ -211,13 +205,6 @@ impl<'a> Target<'a> {
         match self {
             Target::Mock => Mode::Mock,
             Target::Jravan(_) => Mode::Jravan,
-        }
-    }
-
-    pub fn jravan(&self) -> Option<&JravanFacts> {
-        match self {
-            Target::Mock => None,
-            Target::Jravan(facts) => Some(facts),
         }
     }
 }

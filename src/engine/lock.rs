@@ -168,14 +168,16 @@ pub async fn acquire(
                     version,
                 });
             }
-            Err(other) if started.elapsed() >= timeout => {
+            // Released between the failed write and the read: free again, so try at once.
+            Err(None) => {}
+            Err(Some(other)) if started.elapsed() >= timeout => {
                 return Err(LockError::Held {
                     stack: stack.to_string(),
                     holder: other,
                     waited: started.elapsed(),
                 });
             }
-            Err(_) => tokio::time::sleep(POLL.min(timeout)).await,
+            Err(Some(_)) => tokio::time::sleep(POLL.min(timeout)).await,
         }
     }
 }

@@ -97,15 +97,3 @@ impl fmt::Display for ResourceId {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_kinds_label_is_its_json_name() {
-        for k in Kind::ALL {
-            assert_eq!(serde_json::to_value(k).unwrap(), k.label());
-        }
-    }
-}

@@ -228,7 +228,9 @@ mod as_aws_answers {
             expires_at: 270,
         };
         let got = lock::try_acquire(&c, "s", &me, 150).await.unwrap();
-        let held = got.expect_err("the lock is someone else's");
+        let held = got
+            .expect_err("the lock is someone else's")
+            .expect("the read names the holder");
         assert_eq!(held.holder, "ci@other pid 1");
         assert_eq!(held.command, "teardown");
         assert_eq!(update.num_calls(), 1);
