@@ -7,6 +7,7 @@ import re
 
 from fastapi import FastAPI, HTTPException, Query
 
+from . import health as reports
 from .worker import Worker
 
 RACE_ID = re.compile(r"^\d{16}$")
@@ -26,14 +27,7 @@ def create_app(worker: Worker) -> FastAPI:
 
     @app.get("/health")
     def health():
-        return {
-            "jvlink": worker.state,
-            "syncing": worker.syncing,
-            "last_sync": store.get_meta("last_sync"),
-            "last_file_timestamp": store.get_meta("last_file_timestamp"),
-            "counts": store.counts(),
-            "last_error": worker.last_error,
-        }
+        return reports.report(worker, reports.jvlink_installed())
 
     @app.get("/races")
     def races(date: str = Query(..., description="YYYY-MM-DD")):
@@ -71,10 +65,13 @@ def create_app(worker: Worker) -> FastAPI:
         }
 
     @app.get("/horses/{horse_id}/records")
-    def horse_records(horse_id: str, limit: int = Query(5, ge=1, le=50)):
+    def horse_records(horse_id: str, limit: int = Query(5, ge=1, le=50), before: str = Query(None)):
+        """The horse's runs with a finishing position, newest first, before race `before`."""
         if not HORSE_ID.match(horse_id):
             raise HTTPException(400, "horse_id must be the 10-digit 血統登録番号")
-        return {"horse_id": horse_id, "se": [b64(r) for r in store.horse_records(horse_id, limit)]}
+        if before is not None and not RACE_ID.match(before):
+            raise HTTPException(400, "before must be the 16-digit JV-Data race key")
+        return {"horse_id": horse_id, "se": [b64(r) for r in store.horse_records(horse_id, limit, before)]}
 
     @app.get("/jockeys/{code}/summary")
     def jockey(code: str):

@@ -1,7 +1,8 @@
 """The gateway as a Windows service (pywin32), so it starts at boot and the service manager
 restarts it when it fails: `python -m baken_gateway.service --startup auto install`.
 
-The service runs the same server as `python -m baken_gateway`; stopping it asks uvicorn to exit.
+The service runs the same gateway as `python -m baken_gateway`; stopping it asks uvicorn to exit,
+then JV-Link is closed (JVClose) before the process ends.
 Its environment (region, port, service-key parameter) is set on the service by the installer.
 """
 import sys
@@ -9,7 +10,7 @@ import sys
 import servicemanager  # type: ignore[import-not-found]  # pywin32, Windows only
 import win32serviceutil  # type: ignore[import-not-found]
 
-from .__main__ import build_server
+from .__main__ import build_gateway
 
 
 class GatewayService(win32serviceutil.ServiceFramework):
@@ -19,16 +20,16 @@ class GatewayService(win32serviceutil.ServiceFramework):
 
     def __init__(self, args):
         super().__init__(args)
-        self.server = None
+        self.gateway = None
 
     def SvcStop(self):
-        if self.server is not None:
-            self.server.should_exit = True
+        if self.gateway is not None:
+            self.gateway.stop()
 
     def SvcDoRun(self):
         servicemanager.LogInfoMsg("baken gateway starting")
-        self.server = build_server()
-        self.server.run()
+        self.gateway = build_gateway()
+        self.gateway.run()
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ SETUP_FROM = "19860101000000"
 class Worker:
     def __init__(self, jvlink_factory: Callable, store: Store, software_id: str,
                  service_key: Optional[str] = None, download_poll: float = 0.5,
-                 download_timeout: float = 3600.0, reopen_attempts: int = 3, odds_ttl: float = 30.0):
+                 download_timeout: float = 3600.0, reopen_attempts: int = 3, odds_ttl: float = 30.0,
+                 batch_size: int = 2000, realtime_timeout: float = 4.0):
         if not software_id or software_id.startswith(" ") or len(software_id.encode()) > 64:
             raise ValueError("JV-Link needs a software id of 1 to 64 bytes not starting with a space")
         self._factory = jvlink_factory
@@ -35,11 +36,17 @@ class Worker:
         self._download_timeout = download_timeout
         self._reopen_attempts = reopen_attempts
         self._odds_ttl = odds_ttl
+        self._batch_size = max(1, batch_size)
+        self._realtime_timeout = realtime_timeout
         self._odds_cache: dict = {}
         self._jobs: "queue.Queue" = queue.Queue()
         self._jv = None
         self.state = "starting"
         self.last_error: Optional[str] = None
+        # JV-Link's last return code (0 after a good call) and the last sync's error, for the
+        # health report; a realtime-odds error does not make the stored data unhealthy.
+        self.last_rc: Optional[int] = None
+        self.sync_error: Optional[str] = None
         self.syncing = False
         self._thread = threading.Thread(target=self._run, name="jvlink", daemon=True)
 
@@ -49,6 +56,8 @@ class Worker:
         self._thread.start()
 
     def stop(self) -> None:
+        """Ends the thread after the queued jobs; JV-Link is closed on its own thread (a service
+        stop must not leave a download open)."""
         self._jobs.put(None)
         self._thread.join(timeout=10)
 
@@ -64,12 +73,18 @@ class Worker:
                 if rc not in (codes.OK, -101):
                     raise JVLinkError("JVSetServiceKey", rc)
             self.state = "ready"
+            self.last_rc = codes.OK
         except Exception as e:  # the gateway keeps serving what it has and says why
             self.state = "error"
             self._fail(e)
         while True:
             job = self._jobs.get()
             if job is None:
+                if self._jv is not None:
+                    try:
+                        self._jv.close()
+                    except Exception as e:  # stopping anyway
+                        log.warning("JVClose on stop: %s", e)
                 return
             fn, future = job
             if not future.set_running_or_notify_cancel():
@@ -82,6 +97,8 @@ class Worker:
 
     def _fail(self, e: Exception) -> None:
         self.last_error = str(e)
+        if isinstance(e, JVLinkError):
+            self.last_rc = e.rc
         log.error("%s", e)
 
     def submit(self, fn: Callable) -> concurrent.futures.Future:
@@ -98,6 +115,9 @@ class Worker:
         self.syncing = True
         try:
             return self._sync()
+        except Exception as e:
+            self.sync_error = str(e)
+            raise
         finally:
             self.syncing = False
 
@@ -128,35 +148,51 @@ class Worker:
         raise JVLinkError("JVGets", outcome["retry"])
 
     def _read_all(self) -> dict:
+        """Reads until EOF, storing records in batches: one commit per batch, not per record
+        (a first setup sync is years of records). Whatever was read is stored on every exit."""
+        batch: list = []
         stored = 0
+
+        def flush() -> int:
+            n = self.store.put_batch(batch) if batch else 0
+            batch.clear()
+            return n
+
         waited = 0.0
-        while True:
-            rc, buff, filename = self._jv.gets()
-            if rc > 0:
-                stored += int(self.store.put(bytes(buff[:rc])))
-            elif rc == 0:
-                return {"stored": stored, "retry": None}
-            elif rc == codes.NO_DATA:
-                continue  # end of one file; the next follows
-            elif rc == codes.DOWNLOADING:
-                if waited >= self._download_timeout:
-                    raise JVLinkError("JVGets (download did not finish)", rc)
-                time.sleep(self._poll)
-                waited += self._poll
-            elif rc in codes.BROKEN_FILE:
-                self._jv.file_delete(filename)
-                return {"stored": stored, "retry": rc}
-            elif rc in codes.REOPEN:
-                return {"stored": stored, "retry": rc}
-            else:
-                self._jv.close()
-                raise JVLinkError("JVGets", rc)
+        try:
+            while True:
+                rc, buff, filename = self._jv.gets()
+                if rc > 0:
+                    batch.append(bytes(buff[:rc]))
+                    if len(batch) >= self._batch_size:
+                        stored += flush()
+                elif rc == 0:
+                    return {"stored": stored + flush(), "retry": None}
+                elif rc == codes.NO_DATA:
+                    continue  # end of one file; the next follows
+                elif rc == codes.DOWNLOADING:
+                    if waited >= self._download_timeout:
+                        raise JVLinkError("JVGets (download did not finish)", rc)
+                    time.sleep(self._poll)
+                    waited += self._poll
+                elif rc in codes.BROKEN_FILE:
+                    self._jv.file_delete(filename)
+                    return {"stored": stored + flush(), "retry": rc}
+                elif rc in codes.REOPEN:
+                    return {"stored": stored + flush(), "retry": rc}
+                else:
+                    self._jv.close()
+                    raise JVLinkError("JVGets", rc)
+        finally:
+            flush()
 
     def _finish(self, last_file_timestamp: str) -> None:
         self.store.set_meta("last_file_timestamp", last_file_timestamp)
         self.store.set_meta("setup_done", "1")
         self.store.set_meta("last_sync", datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"))
         self.last_error = None
+        self.sync_error = None
+        self.last_rc = codes.OK
 
     # -- realtime odds ----------------------------------------------------------------------
 
@@ -174,13 +210,22 @@ class Worker:
             self._jv.close()
             raise JVLinkError("JVRTOpen", rc)
         else:
+            # The record is usually there at once; while JV-Link answers "downloading", sleep
+            # and give up at the deadline, so the one JV-Link thread is never held for long.
+            deadline = time.monotonic() + self._realtime_timeout
             while True:
                 rc, buff, _ = self._jv.gets()
                 if rc > 0 and bytes(buff[:2]) == b"O1":
                     record = bytes(buff[:rc])
                 elif rc == 0:
                     break
-                elif rc < 0 and rc not in (codes.NO_DATA, codes.DOWNLOADING):
+                elif rc in (codes.NO_DATA, codes.DOWNLOADING):
+                    if time.monotonic() >= deadline:
+                        self._jv.close()
+                        raise JVLinkError("JVGets (realtime odds did not arrive in time)", rc)
+                    if rc == codes.DOWNLOADING:
+                        time.sleep(self._poll)
+                elif rc < 0:
                     self._jv.close()
                     raise JVLinkError("JVGets", rc)
             self._jv.close()

@@ -17,15 +17,19 @@ def split_records(data: bytes) -> list:
 
 
 class FakeJVLink:
-    def __init__(self, downloading_polls: int = 2, fail_at: dict = None, init_rc: int = 0):
-        # One file per fixture, each with its own (ascending) timestamp.
+    def __init__(self, downloading_polls: int = 2, fail_at: dict = None, init_rc: int = 0, files: list = None,
+                 rt_downloading_polls: int = 0):
+        # One file per fixture (or per list of records given), each with its own ascending timestamp.
+        if files is None:
+            files = [split_records(p.read_bytes()) for p in sorted(FIXTURES.glob("*.jvd"))]
         self.files = [
-            (f"RAVM{20261227000000 + k:014d}.jvd", f"{20261227000000 + k:014d}", split_records(p.read_bytes()))
-            for k, p in enumerate(sorted(FIXTURES.glob("*.jvd")), start=1)
+            (f"RAVM{20261227000000 + k:014d}.jvd", f"{20261227000000 + k:014d}", records)
+            for k, records in enumerate(files, start=1)
         ]
         self.downloading_polls = downloading_polls
         self.fail_at = dict(fail_at or {})  # read number → return code
         self.init_rc = init_rc
+        self.rt_downloading_polls = rt_downloading_polls
         self.calls = []
         self.opened = False
         self.reads = 0
@@ -62,7 +66,7 @@ class FakeJVLink:
         if not records:
             return -1
         self.opened = True
-        self.queue = [("RT0B31", records, 0)]
+        self.queue = [("RT0B31", records, self.rt_downloading_polls)]
         return 0
 
     def status(self):

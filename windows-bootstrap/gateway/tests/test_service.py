@@ -1,5 +1,6 @@
 """The Windows service wrapper, with pywin32 stood in for (it exists only on Windows): the service
-runs the same server as `python -m baken_gateway`, and a stop from the service manager ends it."""
+runs the same gateway as `python -m baken_gateway`, and a stop from the service manager ends it
+and closes JV-Link."""
 import importlib
 import sys
 import threading
@@ -18,7 +19,7 @@ class FakeServer:
             time.sleep(0.01)
 
 
-def load_service(monkeypatch, server):
+def load_service(monkeypatch, gateway):
     util = types.ModuleType("win32serviceutil")
 
     class ServiceFramework:
@@ -33,15 +34,23 @@ def load_service(monkeypatch, server):
     monkeypatch.setitem(sys.modules, "servicemanager", manager)
     monkeypatch.delitem(sys.modules, "baken_gateway.service", raising=False)
     main = importlib.import_module("baken_gateway.__main__")
-    monkeypatch.setattr(main, "build_server", lambda: server)
+    monkeypatch.setattr(main, "build_gateway", lambda: gateway)
     service = importlib.import_module("baken_gateway.service")
-    monkeypatch.setattr(service, "build_server", lambda: server)
+    monkeypatch.setattr(service, "build_gateway", lambda: gateway)
     return service
 
 
-def test_the_service_runs_the_gateway_and_stops_when_asked(monkeypatch):
+def test_the_service_runs_the_gateway_and_stops_when_asked(monkeypatch, tmp_path):
+    from baken_gateway.__main__ import Gateway
+    from baken_gateway.store import Store
+    from baken_gateway.worker import Worker
+    from fake_jvlink import FakeJVLink
+
     server = FakeServer()
-    service = load_service(monkeypatch, server)
+    fake = FakeJVLink()
+    worker = Worker(lambda: fake, Store(str(tmp_path / "jv.sqlite")), "BakenKaigi/test")
+    worker.start()
+    service = load_service(monkeypatch, Gateway(server, worker))
     assert service.GatewayService._svc_name_ == "BakenGateway"
     svc = service.GatewayService(["BakenGateway"])
     runner = threading.Thread(target=svc.SvcDoRun, daemon=True)
@@ -50,3 +59,4 @@ def test_the_service_runs_the_gateway_and_stops_when_asked(monkeypatch):
     svc.SvcStop()
     runner.join(5)
     assert not runner.is_alive(), "a stop from the service manager ends the server"
+    assert fake.calls[-1] == ("close",), "JV-Link is closed when the service stops"
