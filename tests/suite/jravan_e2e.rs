@@ -15,7 +15,8 @@ struct Gateway {
     _child: tokio::process::Child,
 }
 
-async fn start_gateway() -> Gateway {
+/// The gateway over the generated corpus, or (`by-hand`) over fixtures/by-hand/.
+async fn start_gateway(fixtures: &[&str]) -> Gateway {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -25,6 +26,7 @@ async fn start_gateway() -> Gateway {
     let mut child = tokio::process::Command::new("python")
         .arg(script)
         .arg(port.to_string())
+        .args(fixtures)
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -61,7 +63,7 @@ fn corpus_records() -> Vec<Record> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_api_serves_the_fixture_races_through_the_real_gateway() {
-    let gateway = start_gateway().await;
+    let gateway = start_gateway(&[]).await;
     let dev = Dev::start(&["--jravan-url", &gateway.url], &[]).await;
     let records = corpus_records();
 
@@ -241,4 +243,87 @@ async fn a_gateway_that_does_not_answer_is_a_503_not_a_hang() {
     let r = dev.get("/races?date=2026-12-27").await;
     assert_eq!(r.status, 503);
     assert_eq!(r.body["error"]["code"], "UPSTREAM_UNAVAILABLE");
+}
+
+/// Records written by hand from the layouts (windows-bootstrap/gateway/tests/fixtures/by-hand/),
+/// not by the project's record builder; the expected figures are worked out by hand there too.
+#[tokio::test(flavor = "multi_thread")]
+async fn hand_written_records_give_the_right_races_runners_and_figures() {
+    let gateway = start_gateway(&["by-hand"]).await;
+    let dev = Dev::start(&["--jravan-url", &gateway.url], &[]).await;
+
+    // Listed: race 1 (before the draw) and race 2. Not listed: 3 (deleted), 4 (cancelled), 5 (a
+    // broken record: only its own race is lost), 6 and 7 (no start time).
+    let day = dev.get("/races?date=2027-12-26").await;
+    assert_eq!(day.status, 200, "{}", day.body);
+    let ids: Vec<&str> = day.body["races"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["race_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["2027122606050701", "2027122606050702"]);
+    assert_eq!(day.body["races"][1]["start_time"], "2027-12-26T10:30:00+09:00");
+    assert_eq!(day.body["races"][1]["race_name"], "3歳以上1勝クラス");
+    for gone in ["03", "04", "06", "07"] {
+        let r = dev.get(&format!("/races/20271226060507{gone}")).await;
+        assert_eq!(r.status, 404, "race {gone}: {}", r.body);
+    }
+    assert_eq!(dev.get("/races/2027122606050705").await.status, 503);
+
+    // Race 1 has nominations only: no runner has a number yet.
+    let r1 = dev.get("/races/2027122606050701").await;
+    assert_eq!(r1.status, 200, "{}", r1.body);
+    assert_eq!(r1.body["runners"], json!([]));
+    assert_eq!(r1.body["race"]["runner_count"], 3);
+
+    // Race 2: the three horses drawn, the fourth nomination gone, C scratched.
+    let r2 = dev.get("/races/2027122606050702").await;
+    assert_eq!(r2.status, 200, "{}", r2.body);
+    let runners = r2.body["runners"].as_array().unwrap();
+    let names: Vec<(u64, &str, bool)> = runners
+        .iter()
+        .map(|r| {
+            (
+                r["horse_number"].as_u64().unwrap(),
+                r["horse_name"].as_str().unwrap(),
+                r["scratched"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            (1, "ハンドメイドスター", false),
+            (2, "ミライノキシュ", false),
+            (3, "トリケシバ", true)
+        ]
+    );
+    assert_eq!(runners[0]["odds"], 3.5);
+    assert_eq!(runners[0]["jockey_name"], "手書二郎");
+    assert_eq!(runners[0]["weight_carried"], 57.0);
+
+    // The consultation's figures: A's last five runs with a position (the scratch is not one),
+    // J2's 2 wins in 3 rides (not 2 in 5 with the scratch and today's entry), J1 with only
+    // today's entry has no figure.
+    let cart = dev
+        .post(
+            "/cart/items",
+            &json!({"race_id": "2027122606050702", "bet_type": "quinella", "horse_numbers": [1, 2], "amount": 100})
+                .to_string(),
+        )
+        .await;
+    assert_eq!(cart.status, 201, "{}", cart.body);
+    let started = dev
+        .post(
+            "/consultations",
+            &json!({"cart_id": cart.body["cart_id"]}).to_string(),
+        )
+        .await;
+    assert_eq!(started.status, 201, "{}", started.body);
+    let summaries = &started.body["data_feedbacks"][0]["horse_summaries"];
+    assert_eq!(summaries[0]["recent_results"], "1-1-3-2-5");
+    assert_eq!(summaries[0]["jockey_stats"], "勝率66.7%");
+    assert_eq!(summaries[1]["recent_results"], "データなし");
+    assert_eq!(summaries[1]["jockey_stats"], "データなし");
 }

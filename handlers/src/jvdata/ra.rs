@@ -20,7 +20,7 @@ pub struct Ra {
     pub distance: u32,
     pub track_code: u64,
     pub track_type: &'static str,
-    /// In Japan time; None while 発走時刻 is blank.
+    /// In Japan time; None while 発走時刻 is blank or 0000.
     pub start_time: Option<DateTime<FixedOffset>>,
     pub registered: u8,
     pub starters: Option<u8>,
@@ -63,8 +63,9 @@ pub fn parse(bytes: &[u8]) -> Result<Ra, RecordError> {
             format!("{} is not a date", &header.race_id[..8]),
         )
     })?;
+    // Blank, or 0000 (the zero-filled initial value): not announced. No JRA race starts at 00:00.
     let start_time = match f.number("start time", 874, 4)? {
-        None => None,
+        None | Some(0) => None,
         Some(hhmm) if hhmm / 100 < 24 && hhmm % 100 < 60 => {
             Some(jst_at(date, (hhmm / 100) as u32, (hhmm % 100) as u32))
         }

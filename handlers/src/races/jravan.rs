@@ -150,6 +150,33 @@ pub fn runners_from(ses: &[Se], o1: Option<&O1>) -> Vec<Runner> {
     runners
 }
 
+/// Why a stored RA is not a race the API lists, or None when it is one.
+fn not_listed(ra: &Ra) -> Option<&'static str> {
+    match ra.header.data_kubun {
+        '0' => Some("a delete record (データ区分 0)"),
+        '9' => Some("the race was cancelled (データ区分 9)"),
+        _ if ra.start_time.is_none() => Some("no start time (発走時刻 blank or 0000)"),
+        _ => None,
+    }
+}
+
+/// The races of one day from the gateway's RA records. A record that does not parse costs only
+/// its own race: it is logged and left out, and the other races of the day are listed.
+pub fn races_from(records: &[(String, Value)]) -> Vec<Race> {
+    let mut races = Vec::new();
+    for (race_id, raw) in records {
+        match record(raw) {
+            Ok(Some(Record::Ra(ra))) => match not_listed(&ra) {
+                None => races.extend(race_from_ra(&ra)),
+                Some(why) => eprintln!("race {race_id} is not listed: {why}"),
+            },
+            Ok(_) => eprintln!("race {race_id} is not listed: the gateway sent no RA record"),
+            Err(e) => eprintln!("race {race_id} is not listed: {}", e.message),
+        }
+    }
+    races
+}
+
 #[async_trait::async_trait]
 impl RaceProvider for JravanRaces {
     async fn races_on(&self, date: NaiveDate) -> Result<Vec<Race>, ApiError> {
@@ -157,13 +184,13 @@ impl RaceProvider for JravanRaces {
             .get(&format!("/races?date={}", date.format("%Y-%m-%d")))
             .await?
             .unwrap_or_default();
-        let mut races = Vec::new();
-        for r in body["races"].as_array().into_iter().flatten() {
-            if let Some(Record::Ra(ra)) = record(&r["ra"])? {
-                races.extend(race_from_ra(&ra));
-            }
-        }
-        Ok(races)
+        let records: Vec<(String, Value)> = body["races"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| (r["race_id"].as_str().unwrap_or("?").to_string(), r["ra"].clone()))
+            .collect();
+        Ok(races_from(&records))
     }
 
     async fn race(&self, race_id: &str) -> Result<Option<Race>, ApiError> {
@@ -176,10 +203,19 @@ impl RaceProvider for JravanRaces {
         let Some(Record::Ra(ra)) = record(&body["ra"])? else {
             return Ok(None);
         };
+        // A deleted or cancelled race, or one without a start time, is not a race one can bet on:
+        // the same 404 as an unknown race (the list leaves it out too).
+        if let Some(why) = not_listed(&ra) {
+            eprintln!("race {race_id} is not served: {why}");
+            return Ok(None);
+        }
         let mut ses = Vec::new();
         for v in body["se"].as_array().into_iter().flatten() {
             if let Some(Record::Se(se)) = record(v)? {
-                ses.push(se);
+                // 区分 0 takes the horse's record back.
+                if se.header.data_kubun != '0' {
+                    ses.push(se);
+                }
             }
         }
         let o1 = match record(&body["o1"])? {
@@ -190,9 +226,11 @@ impl RaceProvider for JravanRaces {
             return Ok(None);
         };
         race.runners = runners_from(&ses, o1.as_ref());
-        // Form and jockey figures for the consultation, fetched side by side.
-        let histories = join_all(ses.iter().map(|se| self.history(se, race_id))).await;
-        for (se, (recent, rate)) in ses.iter().zip(histories) {
+        // Form and jockey figures for the consultation, fetched side by side, for the runners
+        // (a horse without a number is not in the field).
+        let drawn: Vec<&Se> = ses.iter().filter(|se| se.horse_number.is_some()).collect();
+        let histories = join_all(drawn.iter().map(|se| self.history(se, race_id))).await;
+        for (se, (recent, rate)) in drawn.iter().zip(histories) {
             if let Some(r) = race
                 .runners
                 .iter_mut()
@@ -207,21 +245,23 @@ impl RaceProvider for JravanRaces {
 }
 
 impl JravanRaces {
-    /// The horse's last finishes before this race and its jockey's win rate; missing data is
-    /// "no data", never an error of the whole race.
+    /// The horse's last five finishes before this race (runs with a finishing position, newest
+    /// first; the gateway selects them) and its jockey's win rate (wins ÷ rides with a finishing
+    /// position, over the records the gateway holds). Missing data is "no data", never an error of
+    /// the whole race.
     async fn history(&self, se: &Se, race_id: &str) -> (Vec<u8>, Option<f64>) {
         let recent = async {
             let body = self
                 .get(&format!(
-                    "/horses/{}/records?limit={}",
-                    se.horse_id,
-                    RECENT_RESULTS + 1
+                    "/horses/{}/records?limit={RECENT_RESULTS}&before={race_id}",
+                    se.horse_id
                 ))
                 .await
                 .ok()??;
             let mut out = Vec::new();
             for v in body["se"].as_array()? {
                 if let Ok(Some(Record::Se(past))) = record(v) {
+                    // The gateway already filters; a record that slipped through is not a run.
                     if past.header.race_id.as_str() < race_id {
                         out.extend(past.finish);
                     }
@@ -231,6 +271,9 @@ impl JravanRaces {
             Some(out)
         };
         let rate = async {
+            if se.jockey_code.is_empty() {
+                return None;
+            }
             let body = self
                 .get(&format!("/jockeys/{}/summary", se.jockey_code))
                 .await

@@ -40,7 +40,8 @@ pub struct Runner {
     /// Last finishes, most recent first (not part of the wire `Runner`).
     #[serde(skip)]
     pub recent_finishes: Vec<u8>,
-    /// The jockey's win rate this year in percent (not part of the wire `Runner`).
+    /// The jockey's win rate in percent: wins ÷ rides with a finishing position, over the records
+    /// the race source holds (not part of the wire `Runner`).
     #[serde(skip)]
     pub jockey_win_rate: Option<f64>,
 }
