@@ -41,6 +41,7 @@ $serviceEnv = @(
     'AWS_DEFAULT_REGION={{REGION}}',
     'BAKEN_PORT={{PORT}}',
     'BAKEN_SERVICE_KEY_PARAMETER={{SERVICE_KEY_PARAMETER}}',
+    'BAKEN_HEALTH_PARAMETER={{HEALTH_PARAMETER}}',
     "BAKEN_DB=$(Join-Path $Root 'jvdata.sqlite')"
 )
 Set-ItemProperty -Path "HKLM:\SYSTEM\CurrentControlSet\Services\$Service" -Name Environment -Type MultiString -Value $serviceEnv

@@ -32,13 +32,34 @@ function Invoke-Step([string]$Name, [scriptblock]$Body) {
     }
 }
 
+# The installer is trusted when Windows finds a valid Authenticode signature by the Python Software
+# Foundation; a SHA-256 pinned in the manifest (jravan.gateway.python_sha256) is checked as well.
 Invoke-Step 'install 32-bit CPython {{PYTHON_VERSION}}' {
     if (-not (Test-Path (Join-Path $PythonDir 'python.exe'))) {
         $installer = Join-Path $env:TEMP 'python-{{PYTHON_VERSION}}.exe'
-        Invoke-WebRequest -UseBasicParsing -Uri 'https://www.python.org/ftp/python/{{PYTHON_VERSION}}/python-{{PYTHON_VERSION}}.exe' -OutFile $installer
+        $uri = 'https://www.python.org/ftp/python/{{PYTHON_VERSION}}/python-{{PYTHON_VERSION}}.exe'
+        for ($attempt = 1; ; $attempt++) {
+            try {
+                Invoke-WebRequest -UseBasicParsing -Uri $uri -OutFile $installer
+                break
+            } catch {
+                if ($attempt -ge 5) { throw "downloading $uri failed 5 times: $($_.Exception.Message)" }
+                Write-Step 'running' "download attempt $attempt failed ($($_.Exception.Message)); retrying"
+                Start-Sleep -Seconds (5 * [math]::Pow(2, $attempt - 1))
+            }
+        }
+        $signature = Get-AuthenticodeSignature -FilePath $installer
+        if ($signature.Status -ne 'Valid') {
+            throw "python-{{PYTHON_VERSION}}.exe has no valid Authenticode signature: $($signature.Status) $($signature.StatusMessage)"
+        }
+        $signer = $signature.SignerCertificate.GetNameInfo([System.Security.Cryptography.X509Certificates.X509NameType]::SimpleName, $false)
+        if ($signer -ne 'Python Software Foundation') {
+            throw "python-{{PYTHON_VERSION}}.exe is signed by '$signer', not by the Python Software Foundation"
+        }
+        $expected = '{{PYTHON_SHA256}}'
         $hash = (Get-FileHash -Algorithm SHA256 -Path $installer).Hash.ToLowerInvariant()
-        if ($hash -ne '{{PYTHON_SHA256}}') {
-            throw "python-{{PYTHON_VERSION}}.exe has SHA-256 $hash, expected {{PYTHON_SHA256}}"
+        if ($expected -and $hash -ne $expected) {
+            throw "python-{{PYTHON_VERSION}}.exe has SHA-256 $hash, expected $expected (jravan.gateway.python_sha256)"
         }
         $p = Start-Process -FilePath $installer -Wait -PassThru -ArgumentList @(
             '/quiet', 'InstallAllUsers=1', "TargetDir=$PythonDir", 'PrependPath=0',
@@ -61,20 +82,18 @@ Invoke-Step 'install the gateway from the document {{INSTALL_DOCUMENT}}' {
     Invoke-Expression $script
 }
 
-Invoke-Step 'check JV-Link' {
-    if (Test-Path 'Registry::HKEY_CLASSES_ROOT\JVDTLab.JVLink') {
-        Write-Step 'running' 'JV-Link is installed'
-    } else {
-        # JRA-VAN's installer asks the user to accept its terms; that cannot be automated.
-        Write-Step 'manual-step' ('JV-Link is not installed. Connect with Systems Manager Session Manager ' +
-            '(or RDP through a port you open yourself), download JV-Link from https://jra-van.jp/dlb/ , ' +
-            'run its setup as Administrator and accept the terms, enter the service key in the JV-Link ' +
-            'settings dialog once, then run: Restart-Service BakenGateway')
-    }
-}
-
-$jvlink = if (Test-Path 'Registry::HKEY_CLASSES_ROOT\JVDTLab.JVLink') { 'installed' } else { 'manual-step-pending' }
+# JRA-VAN's installer asks the user to accept its terms; that cannot be automated. Until JV-Link
+# is installed the final report stays a manual step, so `baken status` keeps showing what to do.
+$ManualStep = 'JV-Link is not installed. Connect with Systems Manager Session Manager ' +
+    '(or RDP through a port you open yourself), download JV-Link from https://jra-van.jp/dlb/ , ' +
+    'run its setup as Administrator and accept the terms, enter the service key in the JV-Link ' +
+    'settings dialog once, then run: Restart-Service BakenGateway'
+$installed = Test-Path 'Registry::HKEY_CLASSES_ROOT\JVDTLab.JVLink'
 $finished = (Get-Date).ToUniversalTime().ToString('o')
 Set-Content -Path (Join-Path $Root 'bootstrap.done') -Value $finished
-Write-Step 'complete' "bootstrap finished; JV-Link $jvlink"
+if ($installed) {
+    Write-Step 'complete' 'bootstrap finished; JV-Link is installed'
+} else {
+    Write-Step 'manual-step' "bootstrap finished; $ManualStep"
+}
 </powershell>

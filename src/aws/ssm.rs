@@ -2,7 +2,8 @@
 //! install document, Run Command on the instance, and the bootstrap's progress report.
 
 use aws_sdk_ssm::types::{
-    CommandInvocationStatus, DocumentFormat, DocumentType, ResourceTypeForTagging, Tag,
+    CommandInvocationStatus, DocumentFormat, DocumentType, ParameterStringFilter,
+    ResourceTypeForTagging, Tag,
 };
 
 use super::error::{absent_if, on};
@@ -66,6 +67,50 @@ pub async fn parameter_entry(
         let modified = p.last_modified_date().and_then(|d| d.to_millis().ok());
         Some((p.value()?.to_string(), modified))
     }))
+}
+
+/// Whether a parameter exists, from its metadata (DescribeParameters): a SecureString's value is
+/// never read, so no decrypt permission is needed.
+pub async fn parameter_exists(clients: &Clients, name: &str) -> Result<bool, AwsError> {
+    let filter = ParameterStringFilter::builder()
+        .key("Name")
+        .option("Equals")
+        .values(name)
+        .build()
+        .map_err(|e| AwsError::new("DescribeParameters", name, e.to_string()))?;
+    let out = clients
+        .ssm
+        .describe_parameters()
+        .parameter_filters(filter)
+        .send()
+        .await
+        .map_err(on("DescribeParameters", name))?;
+    Ok(out.parameters().iter().any(|p| p.name() == Some(name)))
+}
+
+/// Several plain parameters in one call (GetParameters); the ones that do not exist are left out.
+pub async fn parameters(
+    clients: &Clients,
+    names: &[String],
+) -> Result<std::collections::BTreeMap<String, crate::live::Reported>, AwsError> {
+    let out = clients
+        .ssm
+        .get_parameters()
+        .set_names(Some(names.to_vec()))
+        .send()
+        .await
+        .map_err(on("GetParameters", names.join(", ")))?;
+    Ok(out
+        .parameters()
+        .iter()
+        .filter_map(|p| {
+            let reported = crate::live::Reported {
+                text: p.value()?.to_string(),
+                modified_millis: p.last_modified_date().and_then(|d| d.to_millis().ok()),
+            };
+            Some((p.name()?.to_string(), reported))
+        })
+        .collect())
 }
 
 fn res(name: &str) -> String {
@@ -272,7 +317,7 @@ pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions:
         allow(
             "SsmParameters",
             "ssm",
-            &["GetParameter"],
+            &["GetParameter", "GetParameters"],
             vec![
                 // Public parameters have no account in their ARN.
                 format!(
@@ -316,6 +361,13 @@ pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions:
             "SsmCommandResults",
             "ssm",
             &["GetCommandInvocation"],
+            vec!["*".into()],
+        ));
+        // Finding the service-key parameter: DescribeParameters has no resource-level permissions.
+        out.push(allow(
+            "SsmServiceKeyExists",
+            "ssm",
+            &["DescribeParameters"],
             vec!["*".into()],
         ));
     }

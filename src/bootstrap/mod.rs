@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 
 pub use crate::desired::GatewaySoftware;
-use crate::model::names::{bootstrap_status_parameter, gateway_document_name};
+use crate::model::names::{
+    bootstrap_status_parameter, gateway_document_name, gateway_health_parameter,
+};
 use crate::model::Stack;
 
 /// EC2 refuses user data over 16 KB (before base64 encoding).
@@ -37,8 +39,6 @@ pub enum BootstrapError {
         limit: usize,
         hint: &'static str,
     },
-    #[error("jravan.gateway.python_sha256 is not set in the manifest\n  hint: copy the SHA-256 of python-{version}.exe (the 32-bit Windows installer) from https://www.python.org/downloads/release/python-{compact}/ into jravan.gateway.python_sha256; the instance refuses an installer with another hash")]
-    PythonHashMissing { version: String, compact: String },
 }
 
 fn read_template(dir: &Path, name: &str) -> Result<String, BootstrapError> {
@@ -66,13 +66,9 @@ fn check_size(
 /// Renders the user data from `template` (the text of `user-data.ps1`).
 pub fn render_user_data(template: &str, stack: &Stack) -> Result<String, BootstrapError> {
     let j = &stack.jravan;
-    let python_sha256 =
-        j.python_sha256
-            .clone()
-            .ok_or_else(|| BootstrapError::PythonHashMissing {
-                version: j.python_version.clone(),
-                compact: j.python_version.replace('.', ""),
-            })?;
+    // The instance checks the installer's Authenticode signature; a pinned hash is checked too,
+    // and an empty one is skipped.
+    let python_sha256 = j.python_sha256.clone().unwrap_or_default();
     let values = BTreeMap::from([
         ("REGION", stack.region.clone()),
         ("STATUS_PARAMETER", bootstrap_status_parameter(&stack.name)),
@@ -104,6 +100,7 @@ fn render_document(
         ("REGION", stack.region.clone()),
         ("PORT", j.gateway_port.to_string()),
         ("SERVICE_KEY_PARAMETER", j.service_key_parameter.clone()),
+        ("HEALTH_PARAMETER", gateway_health_parameter(&stack.name)),
         ("BUNDLE_SHA256", bundle_sha256.to_string()),
         (
             "BUNDLE_BASE64",

@@ -86,6 +86,7 @@ async fn deploy_locked(
 /// guarded replacements, and an approval that cannot be given here.
 fn show_and_check(args: &DeployArgs, session: &Session, planned: &Planned) -> Result<(), CliError> {
     refuse_conflicts(planned)?;
+    refuse_missing(planned)?;
     if !args.global.json() {
         print!("{}", plan_text(&planned.plan, &session.place()));
     }
@@ -216,6 +217,16 @@ fn refuse_guarded(planned: &Planned, args: &DeployArgs) -> Result<(), CliError> 
         )));
     }
     Ok(())
+}
+
+fn refuse_missing(planned: &Planned) -> Result<(), CliError> {
+    let Some(m) = planned.plan.missing.first() else {
+        return Ok(());
+    };
+    Err(CliError::Refused(format!(
+        "{} {} does not exist; nothing was changed\n  hint: create it, then deploy again: {}",
+        m.what, m.name, m.create_with
+    )))
 }
 
 fn refuse_conflicts(planned: &Planned) -> Result<(), CliError> {

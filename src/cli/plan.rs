@@ -39,6 +39,8 @@ pub async fn run(args: &PlanArgs) -> Result<ExitCode, CliError> {
         print!("{}", plan_text(&planned.plan, &session.place()));
         eprintln!("{}", requests_line(counts));
     }
-    let pending = !planned.plan.is_empty() || !planned.plan.conflicts.is_empty();
+    let pending = !planned.plan.is_empty()
+        || !planned.plan.conflicts.is_empty()
+        || !planned.plan.missing.is_empty();
     Ok(ExitCode::from(if pending { EXIT_PENDING } else { EXIT_OK }))
 }

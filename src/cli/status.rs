@@ -2,7 +2,9 @@ use std::process::ExitCode;
 
 use baken::engine::status::{self, report};
 use baken::engine::Outputs;
-use baken::live::BootstrapReport;
+use baken::engine::health_view;
+use baken::live::gateway::manual_step_done;
+use baken::live::{BootstrapReport, HealthView};
 use serde_json::json;
 
 use super::args::Global;
@@ -20,6 +22,8 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
     let outputs = Outputs::of_live(&session.stack, &planned.live);
     let counts = session.clients.counter.counts();
     let protection = status::Protection::of(&planned.live);
+    let bootstrap = BootstrapReport::parse(planned.live.bootstrap_report.as_deref());
+    let health = health_view(&planned.live);
     if global.json() {
         print_json(&json!({
             "stack": session.stack.name,
@@ -30,7 +34,8 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
             "in_sync": report.in_sync(),
             "resources": report.entries,
             "protection": protection,
-            "gateway_bootstrap": BootstrapReport::parse(planned.live.bootstrap_report.as_deref()),
+            "gateway_bootstrap": bootstrap,
+            "gateway_health": health,
             "outputs": outputs,
             "aws_requests": counts,
         }));
@@ -51,8 +56,18 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
         if let Some(line) = protection.line() {
             println!("{line}");
         }
-        if let Some(r) = BootstrapReport::parse(planned.live.bootstrap_report.as_deref()) {
-            println!("Gateway bootstrap ({} at {}): {}", r.state, r.at, r.step);
+        if let Some(r) = &bootstrap {
+            if manual_step_done(r, health.as_ref()) {
+                println!(
+                    "Gateway bootstrap (finished at {}): JV-Link has since been installed",
+                    r.at
+                );
+            } else {
+                println!("Gateway bootstrap ({} at {}): {}", r.state, r.at, r.step);
+            }
+        }
+        if let Some(h) = &health {
+            println!("{}", health_line(h));
         }
         let outputs = outputs_text(&outputs);
         if !outputs.is_empty() {
@@ -73,4 +88,27 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
     } else {
         EXIT_PENDING
     }))
+}
+
+/// `Gateway health (3 min ago): JV-Link ready, last sync …; records RA 6, SE 120, O1 6, HR 4`.
+fn health_line(h: &HealthView) -> String {
+    let r = &h.report;
+    let age = h
+        .age_seconds
+        .map_or("age unknown".to_string(), |a| format!("{} min ago", a / 60));
+    let mut line = format!(
+        "Gateway health (reported {}, {age}): JV-Link {}{}, last sync {}; records RA {}, SE {}, O1 {}, HR {}",
+        r.at,
+        r.jvlink,
+        r.last_rc.map_or(String::new(), |rc| format!(" (last return code {rc})")),
+        r.last_sync.as_deref().unwrap_or("never"),
+        r.counts.ra,
+        r.counts.se,
+        r.counts.o1,
+        r.counts.hr
+    );
+    if let Some(p) = &h.problem {
+        line.push_str(&format!("\n  ! {p}"));
+    }
+    line
 }

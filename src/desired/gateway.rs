@@ -8,7 +8,9 @@ use serde_json::json;
 use super::functions::{assume_role_policy, RoleSpec};
 use super::network::NetworkNames;
 use super::{ownership_tags, Account, Desired, JravanFacts, Replace, ReplaceRisk, Spec, Wanted};
-use crate::model::names::{bootstrap_status_parameter, ec2_name, role_path};
+use crate::model::names::{
+    bootstrap_status_parameter, ec2_name, gateway_health_parameter, role_path,
+};
 use crate::model::Stack;
 use crate::resource::refs::id_ref;
 use crate::resource::{Attrs, Kind, ResourceId};
@@ -229,7 +231,8 @@ impl Wanted for ElasticIpSpec {
     }
 }
 
-/// Only what the gateway reads and writes: its service key, its bootstrap report, its document.
+/// Only what the gateway reads and writes: its service key, its bootstrap and health reports,
+/// its document.
 fn gateway_policy(stack: &Stack, account: &Account, document: &str) -> serde_json::Value {
     let param = |name: &str| {
         format!(
@@ -251,6 +254,12 @@ fn gateway_policy(stack: &Stack, account: &Account, document: &str) -> serde_jso
                 "Effect": "Allow",
                 "Action": ["ssm:PutParameter"],
                 "Resource": [param(&bootstrap_status_parameter(&stack.name))]
+            },
+            {
+                "Sid": "HealthReport",
+                "Effect": "Allow",
+                "Action": ["ssm:PutParameter"],
+                "Resource": [param(&gateway_health_parameter(&stack.name))]
             },
             {
                 "Sid": "GatewayDocument",

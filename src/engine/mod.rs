@@ -11,7 +11,7 @@ pub mod status;
 
 pub use apply::{apply, ApplyReport};
 pub use outputs::Outputs;
-pub use read::read_live;
+pub use read::{health_view, read_live};
 
 use crate::aws::{ec2, ssm, sts, AwsError, Clients};
 use crate::bootstrap::GatewaySoftware;
@@ -115,13 +115,31 @@ impl Session {
                 });
             }
         }
-        let facts = self.facts(mode, &live, software).await?;
+        let (facts, missing) =
+            futures::future::try_join(self.facts(mode, &live, software), self.missing(mode))
+                .await?;
         let desired = desired_state(&self.stack, Target::of(facts.as_ref()), &self.account, code);
-        let plan = plan::compute(&self.stack.name, mode, &desired, &live);
+        let mut plan = plan::compute(&self.stack.name, mode, &desired, &live);
+        plan.missing = missing;
         Ok(Planned {
             desired,
             live,
             plan,
+        })
+    }
+
+    /// Prerequisites the user makes that a deploy in `mode` needs: in jravan mode the service-key
+    /// parameter (its metadata is read, never its value). Without it the gateway starts but
+    /// JV-Link can never authenticate, so deploy refuses rather than succeed with a dead feed.
+    async fn missing(&self, mode: Mode) -> Result<Vec<plan::Missing>, EngineError> {
+        if mode != Mode::Jravan {
+            return Ok(Vec::new());
+        }
+        let parameter = &self.stack.jravan.service_key_parameter;
+        Ok(if ssm::parameter_exists(&self.clients, parameter).await? {
+            Vec::new()
+        } else {
+            vec![plan::Missing::service_key(parameter, &self.stack.region)]
         })
     }
 
@@ -166,19 +184,27 @@ impl Session {
                     .and_then(|s| s.attrs.get(SubnetAttr::AvailabilityZone.name()).cloned())
             })
             .collect();
-        let availability_zones = match (&j.availability_zones, live_zones) {
-            (Some(z), _) => z.clone(),
-            (None, Some(z)) => z,
-            (None, None) => ec2::availability_zones(&self.clients, j.az_count).await?,
+        // The look-ups that are needed run side by side.
+        let zones = async {
+            match (&j.availability_zones, live_zones) {
+                (Some(z), _) => Ok(z.clone()),
+                (None, Some(z)) => Ok(z),
+                (None, None) => ec2::availability_zones(&self.clients, j.az_count).await,
+            }
         };
-        let ami = match (&j.ami, &live.instance_ami) {
-            (Some(a), _) => a.clone(),
-            (None, Some(a)) => a.clone(),
-            (None, None) => ssm::latest_windows_ami(&self.clients).await?,
+        let ami = async {
+            match (&j.ami, &live.instance_ami) {
+                (Some(a), _) => Ok(a.clone()),
+                (None, Some(a)) => Ok(a.clone()),
+                (None, None) => ssm::latest_windows_ami(&self.clients).await,
+            }
         };
+        let (availability_zones, ami, dynamodb_prefix_list) =
+            futures::future::try_join3(zones, ami, ec2::dynamodb_prefix_list(&self.clients))
+                .await?;
         Ok(Some(JravanFacts {
             availability_zones,
-            dynamodb_prefix_list: ec2::dynamodb_prefix_list(&self.clients).await?,
+            dynamodb_prefix_list,
             ami,
             software,
         }))

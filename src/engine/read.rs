@@ -6,8 +6,10 @@ use crate::aws::seam::{self, Reader};
 use crate::aws::{apigateway, dynamodb, ec2, iam, lambda, logs, ssm, AwsError, Clients};
 use crate::desired::gateway::instance_name;
 use crate::desired::{Desired, PERMISSION_STATEMENT_ID};
-use crate::live::{BootstrapReport, Health, LiveState};
-use crate::model::names::{bootstrap_status_parameter, gateway_document_name};
+use crate::live::{BootstrapReport, GatewayHealth, Health, HealthView, LiveState};
+use crate::model::names::{
+    bootstrap_status_parameter, gateway_document_name, gateway_health_parameter,
+};
 use crate::model::Stack;
 use crate::resource::Kind;
 
@@ -49,23 +51,40 @@ pub async fn read_live(
     }
     live.settle_duplicates();
     live.decide_mode();
-    // The bootstrap reports only once there is an instance to report.
+    // The gateway reports only once there is an instance to report: both parameters in one read.
     if live.resources.keys().any(|id| id.kind == Kind::Instance) {
-        let name = &stack.name;
-        live.bootstrap_report = ssm::parameter(clients, &bootstrap_status_parameter(name)).await?;
-        let report = BootstrapReport::parse(live.bootstrap_report.as_deref());
-        if let Some(r) = report.filter(|r| r.state == "failed") {
+        let bootstrap = bootstrap_status_parameter(&stack.name);
+        let health = gateway_health_parameter(&stack.name);
+        let mut found = ssm::parameters(clients, &[bootstrap.clone(), health.clone()]).await?;
+        live.bootstrap_report = found.remove(&bootstrap).map(|r| r.text);
+        live.gateway_health = found.remove(&health);
+        if let Some(reason) = gateway_problem(&live) {
             for instance in live
                 .resources
                 .values_mut()
                 .filter(|r| r.id.kind == Kind::Instance)
             {
-                instance.health =
-                    Health::Unhealthy(format!("gateway bootstrap failed: {}", r.step));
+                instance.health = Health::Unhealthy(reason.clone());
             }
         }
     }
     Ok(live)
+}
+
+/// What keeps the gateway instance from serving, judged from its reports now.
+fn gateway_problem(live: &LiveState) -> Option<String> {
+    let bootstrap = BootstrapReport::parse(live.bootstrap_report.as_deref());
+    let health = health_view(live);
+    crate::live::gateway::problem(bootstrap.as_ref(), health.as_ref())
+}
+
+/// The gateway's health report judged by this machine's clock.
+pub fn health_view(live: &LiveState) -> Option<HealthView> {
+    let reported = live.gateway_health.as_ref()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    GatewayHealth::parse(&reported.text).map(|h| h.view(reported.modified_millis, now))
 }
 
 /// One service read, as a part of the live state.

@@ -9,6 +9,9 @@ use crate::model::names::TAG_STACK;
 use crate::model::Mode;
 use crate::resource::{Attrs, ResourceId};
 
+pub mod gateway;
+pub use gateway::{BootstrapReport, GatewayAddresses, GatewayHealth, HealthView, Reported};
+
 /// Whose a resource with one of our names is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "owner", content = "stack", rename_all = "kebab-case")]
@@ -109,6 +112,8 @@ pub struct LiveState {
     pub gateway: Option<GatewayAddresses>,
     /// What the instance bootstrap last reported (its Systems Manager parameter), when any.
     pub bootstrap_report: Option<String>,
+    /// The running gateway's last health report, when any.
+    pub gateway_health: Option<Reported>,
     /// Resources found more than once, after `settle_duplicates`.
     pub duplicates: Vec<Duplicate>,
     /// Second and later finds of one id, until `settle_duplicates` decides which one is kept.
@@ -253,35 +258,12 @@ impl LiveState {
         self.instance_ami = self.instance_ami.take().or(part.instance_ami);
         self.gateway = self.gateway.take().or(part.gateway);
         self.bootstrap_report = self.bootstrap_report.take().or(part.bootstrap_report);
+        self.gateway_health = self.gateway_health.take().or(part.gateway_health);
     }
 
     pub fn get(&self, id: &ResourceId) -> Option<&LiveResource> {
         self.resources.get(id)
     }
-}
-
-/// What the instance bootstrap (windows-bootstrap/user-data.ps1) reports in its parameter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct BootstrapReport {
-    /// running, failed, manual-step or complete.
-    pub state: String,
-    pub step: String,
-    pub at: String,
-}
-
-impl BootstrapReport {
-    pub fn parse(text: Option<&str>) -> Option<BootstrapReport> {
-        serde_json::from_str(text?).ok()
-    }
-}
-
-/// The gateway instance as a user needs it: the id to connect with Session Manager, the public
-/// address JRA-VAN sees, the private one the Lambdas use.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct GatewayAddresses {
-    pub instance_id: String,
-    pub public_ip: Option<String>,
-    pub private_ip: Option<String>,
 }
 
 #[cfg(test)]

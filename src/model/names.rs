@@ -47,6 +47,11 @@ pub fn bootstrap_status_parameter(stack: &str) -> String {
     format!("/baken/{stack}/gateway-bootstrap")
 }
 
+/// Where the running gateway reports its health on a schedule (read by `baken status`).
+pub fn gateway_health_parameter(stack: &str) -> String {
+    format!("/baken/{stack}/gateway-health")
+}
+
 /// Name tags of the jravan network and instance resources (EC2 ids are AWS's; the Name tag and
 /// the stack tag find them again).
 pub fn ec2_name(stack: &str, suffix: &str) -> String {

@@ -102,6 +102,30 @@ pub struct Plan {
     /// Deletions that lose what deploying again does not bring back: they need
     /// `--allow-data-loss`, or the stack's name typed at a terminal.
     pub destructive: Vec<Destructive>,
+    /// What the stack needs but baken does not create: deploy refuses until it exists.
+    pub missing: Vec<Missing>,
+}
+
+/// A prerequisite the user makes (a secret baken must never hold), with how to make it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Missing {
+    pub what: &'static str,
+    pub name: String,
+    /// The command that creates it.
+    pub create_with: String,
+}
+
+impl Missing {
+    /// The JRA-VAN service key: a SecureString parameter the gateway reads at start.
+    pub fn service_key(parameter: &str, region: &str) -> Missing {
+        Missing {
+            what: "the JRA-VAN service key parameter",
+            name: parameter.to_string(),
+            create_with: format!(
+                "aws ssm put-parameter --region {region} --type SecureString --name {parameter} --value '<your JRA-VAN service key>'"
+            ),
+        }
+    }
 }
 
 /// A step that deletes a table (and its items) or terminates the gateway instance (and the
@@ -226,6 +250,7 @@ fn compute_with(
         duplicates: live.duplicates.clone(),
         guarded_replacements: Vec::new(),
         destructive: Vec::new(),
+        missing: Vec::new(),
     };
     let mut actions: BTreeMap<ResourceId, Action> = BTreeMap::new();
     for d in desired {

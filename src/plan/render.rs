@@ -112,11 +112,21 @@ pub fn text(plan: &Plan, place: &str) -> String {
     for d in &plan.destructive {
         let _ = writeln!(out, "  ! destroys: {}", destructive_line(d));
     }
+    for m in &plan.missing {
+        let _ = writeln!(out, "  ! {}", missing_line(m));
+    }
     let _ = writeln!(out, "{}", summary(plan));
     if plan.is_empty() && plan.conflicts.is_empty() {
         let _ = writeln!(out, "No changes.");
     }
     out
+}
+
+pub fn missing_line(m: &super::Missing) -> String {
+    format!(
+        "missing: {} {} does not exist; deploy refuses until it does\n      create it: {}",
+        m.what, m.name, m.create_with
+    )
 }
 
 /// What keeps deploy from a replacement: the flag it needs, or that it refuses.
@@ -238,6 +248,13 @@ pub fn markdown(plan: &Plan, place: &str) -> String {
             owner_text(&c.owner)
         );
     }
+    for m in &plan.missing {
+        let _ = writeln!(
+            out,
+            "> **Missing:** {} `{}` does not exist; deploy refuses until it does. Create it with `{}`\n",
+            m.what, m.name, m.create_with
+        );
+    }
     if plan.is_empty() && plan.conflicts.is_empty() {
         let _ = writeln!(out, "No changes.");
     }
@@ -286,6 +303,7 @@ mod tests {
             duplicates: vec![],
             guarded_replacements: vec![],
             destructive: vec![],
+            missing: vec![],
         };
         let md = markdown(&plan, "ap-northeast-1");
         let rows: Vec<&str> = md

@@ -75,6 +75,7 @@ fn the_rendered_user_data_and_install_script_are_complete_valid_powershell() {
     let script = bootstrap::document_script(&sw.document).expect("a Command document");
     assert!(script.contains(&format!("gateway-{}.zip", sw.bundle_sha256)));
     assert!(script.contains("BAKEN_SERVICE_KEY_PARAMETER=/baken/boot/jravan-service-key"));
+    assert!(script.contains("BAKEN_HEALTH_PARAMETER=/baken/boot/gateway-health"));
     assert!(script.contains("--require-hashes"));
     assert!(!script.contains("{{"));
 
@@ -113,12 +114,17 @@ fn the_bundle_is_byte_reproducible_and_carries_the_hashed_lock() {
 }
 
 #[test]
-fn a_missing_python_hash_is_refused_with_where_to_find_it() {
-    let err = bootstrap::render(&source(), &stack("")).unwrap_err();
-    assert!(matches!(err, BootstrapError::PythonHashMissing { .. }));
-    let text = err.to_string();
-    assert!(text.contains("jravan.gateway.python_sha256"), "{text}");
-    assert!(text.contains("python-3.12.10.exe"), "{text}");
+fn without_a_pinned_hash_the_installer_is_checked_by_its_signature_alone() {
+    let sw = bootstrap::render(&source(), &stack("")).unwrap();
+    assert!(sw.user_data.contains("$expected = ''"), "no hash to compare");
+    assert!(sw.user_data.contains("Get-AuthenticodeSignature"));
+    assert!(sw.user_data.contains("'Python Software Foundation'"));
+    let pinned = bootstrap::render(&source(), &with_hash()).unwrap();
+    assert!(pinned.user_data.contains(&format!("$expected = '{HASH}'")));
+    // The signature is checked before the hash, and both before the installer runs.
+    let at = |text: &str| pinned.user_data.find(text).unwrap();
+    assert!(at("Get-AuthenticodeSignature") < at("$expected -and"));
+    assert!(at("$expected -and") < at("Start-Process -FilePath $installer"));
 }
 
 /// A copy of windows-bootstrap/ whose user-data template is `edit`ed.

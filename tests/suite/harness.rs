@@ -83,6 +83,9 @@ impl TestStack {
         .unwrap();
         let (endpoint, log) = proxy::start(moto::url()).await;
         let artifact = write_artifact(dir.path(), "exit 0");
+        // What a jravan user creates once before deploying (deploy refuses without it); made
+        // straight on moto, so it is not among the requests the proxy records.
+        put_service_key(&name).await;
         TestStack {
             name,
             dir,
@@ -187,6 +190,23 @@ pub fn checkout() -> std::path::PathBuf {
     std::env::var_os("CARGO_MANIFEST_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
+/// The stack's JRA-VAN service-key parameter at its default name.
+pub async fn put_service_key(stack: &str) {
+    aws_sdk_ssm::Client::new(&sdk().await)
+        .put_parameter()
+        .name(service_key_parameter(stack))
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .value("TEST-SERVICE-KEY")
+        .overwrite(true)
+        .send()
+        .await
+        .unwrap();
+}
+
+pub fn service_key_parameter(stack: &str) -> String {
+    format!("/baken/{stack}/jravan-service-key")
 }
 
 /// SDK configuration straight to moto (not through a proxy): the tests' own reads.

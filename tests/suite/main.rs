@@ -18,6 +18,7 @@ mod drift;
 mod duplicates;
 mod executor;
 mod extra_drift;
+mod gateway_health;
 mod iam_policy;
 mod jravan;
 mod jravan_e2e;

@@ -29,7 +29,7 @@ def jvlink_installed() -> bool:
 def report(worker: Worker, jvlink_installed: bool) -> dict:
     store = worker.store
     return {
-        "at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "jvlink": worker.state,
         "jvlink_installed": jvlink_installed,
         "syncing": worker.syncing,
