@@ -73,6 +73,7 @@ async fn a_missing_service_key_parameter_is_found_before_anything_changes() {
         .baken(&["plan", "--json", "--mode", "jravan", "--artifact", artifact])
         .await;
     assert_eq!(json.json()["plan"]["missing"][0]["name"], parameter.as_str());
+    crate::json_shape::Documented::load().check("baken plan --json", &json.json());
 
     s.log.take();
     let refused = deploy_jravan(&s, &[]).await;
@@ -117,6 +118,7 @@ async fn status_shows_the_gateways_reports_and_an_instance_that_cannot_serve_is_
         status.stdout
     );
     let out = s.baken(&["status", "--json"]).await.json();
+    crate::json_shape::Documented::load().check("baken status --json", &out);
     assert_eq!(out["gateway_health"]["counts"]["SE"], 480);
     assert_eq!(out["gateway_health"]["stale"], false);
     assert_eq!(out["gateway_health"]["problem"], Value::Null);
