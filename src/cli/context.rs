@@ -32,12 +32,20 @@ pub async fn open_session(global: &Global, stack: Stack) -> Result<Session, CliE
 }
 
 /// The mode to deploy in and whether the person chose it on the command line.
-pub fn mode(stack: &Stack, flag: Option<ModeArg>) -> (Mode, bool) {
-    match flag {
+pub fn mode(stack: &Stack, flag: Option<ModeArg>) -> Result<(Mode, bool), CliError> {
+    let (mode, explicit) = match flag {
         Some(ModeArg::Mock) => (Mode::Mock, true),
         Some(ModeArg::Jravan) => (Mode::Jravan, true),
         None => (stack.mode, false),
+    };
+    // The manifest's own mode was checked with the manifest; --mode is checked here.
+    if let Some(why) = stack.handlers.unsupported_in(mode) {
+        return Err(CliError::Usage(format!(
+            "--mode {} with the manifest's handlers.advisor: {why}",
+            mode.as_str()
+        )));
     }
+    Ok((mode, explicit))
 }
 
 /// The workspace holding `handlers/`: the current directory, else the one above the manifest's

@@ -11,7 +11,7 @@ use super::output::print_json;
 
 pub fn run(args: &CostArgs) -> Result<ExitCode, CliError> {
     let stack = load_stack(&args.source)?;
-    let (mode, _) = mode(&stack, args.mode);
+    let (mode, _) = mode(&stack, args.mode)?;
     let e = estimate(&stack, mode, args.requests_per_month, &PriceList::builtin())?;
     if args.format.json() {
         let mut doc = serde_json::to_value(&e).unwrap_or_default();

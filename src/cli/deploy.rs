@@ -24,7 +24,7 @@ pub async fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
         check_writable(path)?;
     }
     let stack = load_stack(&global.source)?;
-    let (mode, explicit) = mode(&stack, args.mode);
+    let (mode, explicit) = mode(&stack, args.mode)?;
     let software = gateway_software(global, &stack, mode)?;
     let pkg = package(global, &stack, &args.artefact, global.json())?;
     let session = open_session(global, stack).await?;

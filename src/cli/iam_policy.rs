@@ -11,7 +11,7 @@ use super::error::{CliError, EXIT_OK};
 
 pub async fn run(args: &IamPolicyArgs) -> Result<ExitCode, CliError> {
     let stack = load_stack(&args.global.source)?;
-    let (mode, _) = mode(&stack, args.mode);
+    let (mode, _) = mode(&stack, args.mode)?;
     let session = open_session(&args.global, stack).await?;
     let doc = policy(&Scope {
         stack: &session.stack,

@@ -11,7 +11,7 @@ use super::output::{plan_text, print_json, requests_line};
 pub async fn run(args: &PlanArgs) -> Result<ExitCode, CliError> {
     let global = &args.global;
     let stack = load_stack(&global.source)?;
-    let (mode, explicit) = mode(&stack, args.mode);
+    let (mode, explicit) = mode(&stack, args.mode)?;
     let pkg = if args.no_build {
         None
     } else {

@@ -137,6 +137,9 @@ pub fn resolve(raw: RawManifest, locator: &Locator) -> Result<Stack, Vec<Problem
     });
     let api = resolve_api(&mut c, raw.api, &stack);
     let handlers = resolve_handlers(&mut c, raw.handlers);
+    if let Some(why) = handlers.unsupported_in(mode) {
+        c.problem("handlers.advisor", why);
+    }
     let jravan = resolve_jravan(&mut c, raw.jravan, &stack);
 
     if c.problems.is_empty() {

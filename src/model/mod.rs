@@ -109,6 +109,17 @@ pub struct HandlerSettings {
     pub bedrock_model_id: Option<String>,
 }
 
+impl HandlerSettings {
+    /// Why these settings cannot work in `mode`, or None. The bedrock advisor cannot reach
+    /// Bedrock from jravan mode's private subnets (no NAT gateway, no bedrock-runtime endpoint):
+    /// every consultation would wait out a timeout and fall back, so the pair is refused.
+    pub fn unsupported_in(&self, mode: Mode) -> Option<String> {
+        (mode == Mode::Jravan && self.advisor == "bedrock").then(|| {
+            "the bedrock advisor does not work in jravan mode: the functions run in private subnets without a NAT gateway or a Bedrock endpoint, so Bedrock is unreachable; use `advisor: rule-based` with jravan mode, or bedrock in mock mode".to_string()
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Jravan {
     pub vpc_cidr: String,
