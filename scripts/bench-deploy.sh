@@ -17,9 +17,9 @@ export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench
 work=$(mktemp -d)
 printf '#!/bin/sh\nexit 0\n' > "$work/bootstrap"
 printf 'stack: bench\nregion: ap-northeast-1\n' > "$work/baken.yaml"
-# Any 64 hex digits: moto never downloads the Python installer.
-printf 'stack: benchj\nregion: ap-northeast-1\njravan:\n  gateway:\n    python_sha256: %s\n' \
-  "$(printf 'x%.0s' {1..64} | tr x a)" > "$work/jravan.yaml"
+printf 'stack: benchj\nregion: ap-northeast-1\n' > "$work/jravan.yaml"
+# The JRA-VAN service key a jravan user creates before deploying (deploy refuses without it).
+"$BAKEN_VENV/bin/python" -c "import boto3; boto3.client('ssm', region_name='ap-northeast-1', endpoint_url='http://127.0.0.1:$port').put_parameter(Name='/baken/benchj/jravan-service-key', Type='SecureString', Value='bench', Overwrite=True)"
 manifest="$work/baken.yaml"
 run() { # name, then baken arguments; prints one row
   local name=$1; shift
