@@ -1,8 +1,8 @@
 use std::process::ExitCode;
 
+use baken::engine::health_view;
 use baken::engine::status::{self, report};
 use baken::engine::Outputs;
-use baken::engine::health_view;
 use baken::live::gateway::manual_step_done;
 use baken::live::{BootstrapReport, HealthView};
 use serde_json::json;

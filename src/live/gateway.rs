@@ -98,7 +98,10 @@ impl GatewayHealth {
     /// and Systems Manager's, so neither a wrong clock on the instance nor a rewrite of an old
     /// report makes a stopped gateway look alive.
     pub fn view(self, modified_millis: Option<i64>, now_millis: i64) -> HealthView {
-        let written = [millis(&self.at), modified_millis].into_iter().flatten().min();
+        let written = [millis(&self.at), modified_millis]
+            .into_iter()
+            .flatten()
+            .min();
         let age_seconds = written.map(|w| (now_millis - w).max(0) / 1000);
         let stale = age_seconds.is_none_or(|a| a > HEALTH_STALE_AFTER_SECONDS);
         let problem = if stale {
@@ -155,7 +158,12 @@ mod tests {
 
     const NOW: i64 = 1_796_000_000_000;
 
-    fn report(at_millis: i64, jvlink: &str, installed: bool, sync_error: Option<&str>) -> GatewayHealth {
+    fn report(
+        at_millis: i64,
+        jvlink: &str,
+        installed: bool,
+        sync_error: Option<&str>,
+    ) -> GatewayHealth {
         let at = aws_smithy_types::DateTime::from_millis(at_millis)
             .fmt(aws_smithy_types::date_time::Format::DateTime)
             .unwrap();
@@ -170,7 +178,10 @@ mod tests {
     #[test]
     fn a_fresh_report_of_a_syncing_gateway_is_healthy() {
         let v = report(NOW - 60_000, "ready", true, None).view(Some(NOW - 60_000), NOW);
-        assert_eq!((v.age_seconds, v.stale, v.problem.clone()), (Some(60), false, None));
+        assert_eq!(
+            (v.age_seconds, v.stale, v.problem.clone()),
+            (Some(60), false, None)
+        );
         assert_eq!(v.report.counts.ra, 3);
     }
 
@@ -191,10 +202,16 @@ mod tests {
 
     #[test]
     fn no_report_after_the_bootstrap_finished_is_a_problem_but_not_while_it_runs() {
-        let b = |state: &str| BootstrapReport { state: state.into(), step: "x".into(), at: "t".into() };
+        let b = |state: &str| BootstrapReport {
+            state: state.into(),
+            step: "x".into(),
+            at: "t".into(),
+        };
         assert!(problem(Some(&b("complete")), None).is_some());
         assert!(problem(Some(&b("running")), None).is_none());
         assert!(problem(None, None).is_none());
-        assert!(problem(Some(&b("failed")), None).unwrap().contains("bootstrap failed"));
+        assert!(problem(Some(&b("failed")), None)
+            .unwrap()
+            .contains("bootstrap failed"));
     }
 }

@@ -116,7 +116,10 @@ fn the_bundle_is_byte_reproducible_and_carries_the_hashed_lock() {
 #[test]
 fn without_a_pinned_hash_the_installer_is_checked_by_its_signature_alone() {
     let sw = bootstrap::render(&source(), &stack("")).unwrap();
-    assert!(sw.user_data.contains("$expected = ''"), "no hash to compare");
+    assert!(
+        sw.user_data.contains("$expected = ''"),
+        "no hash to compare"
+    );
     assert!(sw.user_data.contains("Get-AuthenticodeSignature"));
     assert!(sw.user_data.contains("'Python Software Foundation'"));
     let pinned = bootstrap::render(&source(), &with_hash()).unwrap();

@@ -72,7 +72,10 @@ async fn a_missing_service_key_parameter_is_found_before_anything_changes() {
     let json = s
         .baken(&["plan", "--json", "--mode", "jravan", "--artifact", artifact])
         .await;
-    assert_eq!(json.json()["plan"]["missing"][0]["name"], parameter.as_str());
+    assert_eq!(
+        json.json()["plan"]["missing"][0]["name"],
+        parameter.as_str()
+    );
     crate::json_shape::Documented::load().check("baken plan --json", &json.json());
 
     s.log.take();
@@ -100,18 +103,47 @@ async fn status_shows_the_gateways_reports_and_an_instance_that_cannot_serve_is_
     // Booted, JV-Link not yet installed: the manual step stays in view and the gateway, which
     // reports JV-Link missing, cannot serve.
     let manual = "bootstrap finished; JV-Link is not installed. Connect with Systems Manager Session Manager";
-    put(&s.name, "gateway-bootstrap", json!({"state": "manual-step", "step": manual, "at": now_minus(30)})).await;
-    put(&s.name, "gateway-health", health(&now_minus(1), "error", false, None)).await;
+    put(
+        &s.name,
+        "gateway-bootstrap",
+        json!({"state": "manual-step", "step": manual, "at": now_minus(30)}),
+    )
+    .await;
+    put(
+        &s.name,
+        "gateway-health",
+        health(&now_minus(1), "error", false, None),
+    )
+    .await;
     let status = s.baken(&["status"]).await;
     status.expect_code(2);
-    assert!(status.stdout.contains("Gateway bootstrap (manual-step"), "{}", status.stdout);
-    assert!(status.stdout.contains("JV-Link is not installed on the gateway"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("Gateway bootstrap (manual-step"),
+        "{}",
+        status.stdout
+    );
+    assert!(
+        status
+            .stdout
+            .contains("JV-Link is not installed on the gateway"),
+        "{}",
+        status.stdout
+    );
 
     // JV-Link installed by hand and syncing: healthy, the manual step reported done, the figures shown.
-    put(&s.name, "gateway-health", health(&now_minus(1), "ready", true, None)).await;
+    put(
+        &s.name,
+        "gateway-health",
+        health(&now_minus(1), "ready", true, None),
+    )
+    .await;
     let status = s.baken(&["status"]).await;
     status.expect_code(0);
-    assert!(status.stdout.contains("JV-Link has since been installed"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("JV-Link has since been installed"),
+        "{}",
+        status.stdout
+    );
     assert!(
         status.stdout.contains("JV-Link ready (last return code 0), last sync 2026-12-01T09:00:00Z; records RA 36, SE 480, O1 36, HR 24"),
         "{}",
@@ -124,24 +156,45 @@ async fn status_shows_the_gateways_reports_and_an_instance_that_cannot_serve_is_
     assert_eq!(out["gateway_health"]["problem"], Value::Null);
 
     // A failing sync, then a report that stopped coming: unhealthy, with the reason.
-    put(&s.name, "gateway-health", health(&now_minus(1), "ready", true, Some("JVOpen failed: -502 (download failed)"))).await;
+    put(
+        &s.name,
+        "gateway-health",
+        health(
+            &now_minus(1),
+            "ready",
+            true,
+            Some("JVOpen failed: -502 (download failed)"),
+        ),
+    )
+    .await;
     let status = s.baken(&["status", "--json"]).await;
     status.expect_code(2);
     let i = instance(&status.json());
     assert_eq!(i["status"], "unhealthy");
     assert!(i["reason"].as_str().unwrap().contains("-502"), "{i}");
 
-    put(&s.name, "gateway-health", health(&now_minus(40), "ready", true, None)).await;
+    put(
+        &s.name,
+        "gateway-health",
+        health(&now_minus(40), "ready", true, None),
+    )
+    .await;
     let status = s.baken(&["status", "--json"]).await;
     status.expect_code(2);
-    assert!(instance(&status.json())["reason"].as_str().unwrap().contains("stale"));
+    assert!(instance(&status.json())["reason"]
+        .as_str()
+        .unwrap()
+        .contains("stale"));
     assert_eq!(status.json()["gateway_health"]["stale"], true);
 
     // A failed bootstrap says which step.
     put(&s.name, "gateway-bootstrap", json!({"state": "failed", "step": "install 32-bit CPython 3.12.10 : no valid Authenticode signature", "at": now_minus(1)})).await;
     let status = s.baken(&["status", "--json"]).await;
     status.expect_code(2);
-    assert!(instance(&status.json())["reason"].as_str().unwrap().contains("Authenticode"));
+    assert!(instance(&status.json())["reason"]
+        .as_str()
+        .unwrap()
+        .contains("Authenticode"));
     assert_eq!(status.json()["gateway_bootstrap"]["state"], "failed");
 }
 
@@ -151,7 +204,12 @@ async fn the_gateway_role_may_write_only_its_own_two_reports() {
     deploy_jravan(&s, &[]).await.expect_code(0);
     let iam = aws_sdk_iam::Client::new(&sdk().await);
     let role = format!("{}-gateway", s.name);
-    let names = iam.list_role_policies().role_name(&role).send().await.unwrap();
+    let names = iam
+        .list_role_policies()
+        .role_name(&role)
+        .send()
+        .await
+        .unwrap();
     let doc = iam
         .get_role_policy()
         .role_name(&role)
@@ -166,9 +224,23 @@ async fn the_gateway_role_may_write_only_its_own_two_reports() {
         .unwrap()
         .iter()
         .filter(|st| st["Action"].to_string().contains("ssm:PutParameter"))
-        .flat_map(|st| st["Resource"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_string()))
+        .flat_map(|st| {
+            st["Resource"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap().to_string())
+        })
         .collect();
     writable.sort();
-    let param = |n: &str| format!("arn:aws:ssm:ap-northeast-1:123456789012:parameter/baken/{}/{n}", s.name);
-    assert_eq!(writable, vec![param("gateway-bootstrap"), param("gateway-health")]);
+    let param = |n: &str| {
+        format!(
+            "arn:aws:ssm:ap-northeast-1:123456789012:parameter/baken/{}/{n}",
+            s.name
+        )
+    };
+    assert_eq!(
+        writable,
+        vec![param("gateway-bootstrap"), param("gateway-health")]
+    );
 }

@@ -263,7 +263,10 @@ async fn hand_written_records_give_the_right_races_runners_and_figures() {
         .map(|r| r["race_id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["2027122606050701", "2027122606050702"]);
-    assert_eq!(day.body["races"][1]["start_time"], "2027-12-26T10:30:00+09:00");
+    assert_eq!(
+        day.body["races"][1]["start_time"],
+        "2027-12-26T10:30:00+09:00"
+    );
     assert_eq!(day.body["races"][1]["race_name"], "3歳以上1勝クラス");
     for gone in ["03", "04", "06", "07"] {
         let r = dev.get(&format!("/races/20271226060507{gone}")).await;

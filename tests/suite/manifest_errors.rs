@@ -195,7 +195,10 @@ async fn the_bedrock_advisor_with_mode_jravan_is_refused_with_the_reason() {
     .unwrap();
     let artifact = crate::harness::write_artifact(dir.path(), "exit 0");
     let artifact = artifact.to_str().unwrap();
-    for command in [&["plan", "--no-build"][..], &["deploy", "--yes", "--artifact", artifact]] {
+    for command in [
+        &["plan", "--no-build"][..],
+        &["deploy", "--yes", "--artifact", artifact],
+    ] {
         let mut args = command.to_vec();
         args.extend(["--mode", "jravan"]);
         let run = crate::harness::run_baken(&args, &path, &endpoint).await;

@@ -188,7 +188,12 @@ impl RaceProvider for JravanRaces {
             .as_array()
             .into_iter()
             .flatten()
-            .map(|r| (r["race_id"].as_str().unwrap_or("?").to_string(), r["ra"].clone()))
+            .map(|r| {
+                (
+                    r["race_id"].as_str().unwrap_or("?").to_string(),
+                    r["ra"].clone(),
+                )
+            })
             .collect();
         Ok(races_from(&records))
     }
