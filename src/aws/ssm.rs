@@ -40,13 +40,6 @@ pub async fn latest_windows_ami(clients: &Clients) -> Result<String, AwsError> {
         })
 }
 
-/// The value of a plain parameter, None when it does not exist.
-pub async fn parameter(clients: &Clients, name: &str) -> Result<Option<String>, AwsError> {
-    Ok(parameter_entry(clients, name)
-        .await?
-        .map(|(value, _)| value))
-}
-
 /// A parameter's value and when it was last written (milliseconds since the epoch).
 pub async fn parameter_entry(
     clients: &Clients,
@@ -88,11 +81,18 @@ pub async fn parameter_exists(clients: &Clients, name: &str) -> Result<bool, Aws
     Ok(out.parameters().iter().any(|p| p.name() == Some(name)))
 }
 
+/// A parameter's text and when Systems Manager last saw it written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reported {
+    pub text: String,
+    pub modified_millis: Option<i64>,
+}
+
 /// Several plain parameters in one call (GetParameters); the ones that do not exist are left out.
 pub async fn parameters(
     clients: &Clients,
     names: &[String],
-) -> Result<std::collections::BTreeMap<String, crate::live::Reported>, AwsError> {
+) -> Result<std::collections::BTreeMap<String, Reported>, AwsError> {
     let out = clients
         .ssm
         .get_parameters()
@@ -104,7 +104,7 @@ pub async fn parameters(
         .parameters()
         .iter()
         .filter_map(|p| {
-            let reported = crate::live::Reported {
+            let reported = Reported {
                 text: p.value()?.to_string(),
                 modified_millis: p.last_modified_date().and_then(|d| d.to_millis().ok()),
             };

@@ -1,6 +1,5 @@
 use std::process::ExitCode;
 
-use baken::engine::health_view;
 use baken::engine::status::{self, report};
 use baken::engine::Outputs;
 use baken::live::gateway::manual_step_done;
@@ -23,7 +22,7 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
     let counts = session.clients.counter.counts();
     let protection = status::Protection::of(&planned.live);
     let bootstrap = BootstrapReport::parse(planned.live.bootstrap_report.as_deref());
-    let health = health_view(&planned.live);
+    let health = planned.live.gateway_health.as_ref();
     if global.json() {
         print_json(&json!({
             "stack": session.stack.name,
@@ -57,7 +56,7 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
             println!("{line}");
         }
         if let Some(r) = &bootstrap {
-            if manual_step_done(r, health.as_ref()) {
+            if manual_step_done(r, health) {
                 println!(
                     "Gateway bootstrap (finished at {}): JV-Link has since been installed",
                     r.at
@@ -66,7 +65,7 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
                 println!("Gateway bootstrap ({} at {}): {}", r.state, r.at, r.step);
             }
         }
-        if let Some(h) = &health {
+        if let Some(h) = health {
             println!("{}", health_line(h));
         }
         let outputs = outputs_text(&outputs);

@@ -11,7 +11,7 @@ pub mod status;
 
 pub use apply::{apply, ApplyReport};
 pub use outputs::Outputs;
-pub use read::{health_view, read_live};
+pub use read::read_live;
 
 use crate::aws::{ec2, ssm, sts, AwsError, Clients};
 use crate::bootstrap::GatewaySoftware;

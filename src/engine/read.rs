@@ -6,7 +6,7 @@ use crate::aws::seam::{self, Reader};
 use crate::aws::{apigateway, dynamodb, ec2, iam, lambda, logs, ssm, AwsError, Clients};
 use crate::desired::gateway::instance_name;
 use crate::desired::{Desired, PERMISSION_STATEMENT_ID};
-use crate::live::{BootstrapReport, GatewayHealth, Health, HealthView, LiveState};
+use crate::live::{BootstrapReport, GatewayHealth, Health, LiveState};
 use crate::model::names::{
     bootstrap_status_parameter, gateway_document_name, gateway_health_parameter,
 };
@@ -57,8 +57,12 @@ pub async fn read_live(
         let health = gateway_health_parameter(&stack.name);
         let mut found = ssm::parameters(clients, &[bootstrap.clone(), health.clone()]).await?;
         live.bootstrap_report = found.remove(&bootstrap).map(|r| r.text);
-        live.gateway_health = found.remove(&health);
-        if let Some(reason) = gateway_problem(&live) {
+        live.gateway_health = found.remove(&health).and_then(|r| {
+            GatewayHealth::parse(&r.text).map(|h| h.view(r.modified_millis, now_millis()))
+        });
+        let report = BootstrapReport::parse(live.bootstrap_report.as_deref());
+        let problem = crate::live::gateway::problem(report.as_ref(), live.gateway_health.as_ref());
+        if let Some(reason) = problem {
             for instance in live
                 .resources
                 .values_mut()
@@ -71,20 +75,11 @@ pub async fn read_live(
     Ok(live)
 }
 
-/// What keeps the gateway instance from serving, judged from its reports now.
-fn gateway_problem(live: &LiveState) -> Option<String> {
-    let bootstrap = BootstrapReport::parse(live.bootstrap_report.as_deref());
-    let health = health_view(live);
-    crate::live::gateway::problem(bootstrap.as_ref(), health.as_ref())
-}
-
-/// The gateway's health report judged by this machine's clock.
-pub fn health_view(live: &LiveState) -> Option<HealthView> {
-    let reported = live.gateway_health.as_ref()?;
-    let now = std::time::SystemTime::now()
+/// This machine's clock, which a health report's age is judged by.
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    GatewayHealth::parse(&reported.text).map(|h| h.view(reported.modified_millis, now))
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// One service read, as a part of the live state.

@@ -31,13 +31,6 @@ pub struct GatewayAddresses {
     pub private_ip: Option<String>,
 }
 
-/// A parameter's text and when Systems Manager last saw it written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reported {
-    pub text: String,
-    pub modified_millis: Option<i64>,
-}
-
 /// Records the gateway holds, per type.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordCounts {

@@ -10,7 +10,7 @@ use crate::model::Mode;
 use crate::resource::{Attrs, ResourceId};
 
 pub mod gateway;
-pub use gateway::{BootstrapReport, GatewayAddresses, GatewayHealth, HealthView, Reported};
+pub use gateway::{BootstrapReport, GatewayAddresses, GatewayHealth, HealthView};
 
 /// Whose a resource with one of our names is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -112,8 +112,8 @@ pub struct LiveState {
     pub gateway: Option<GatewayAddresses>,
     /// What the instance bootstrap last reported (its Systems Manager parameter), when any.
     pub bootstrap_report: Option<String>,
-    /// The running gateway's last health report, when any.
-    pub gateway_health: Option<Reported>,
+    /// The running gateway's last health report, judged when it was read; None before any.
+    pub gateway_health: Option<HealthView>,
     /// Resources found more than once, after `settle_duplicates`.
     pub duplicates: Vec<Duplicate>,
     /// Second and later finds of one id, until `settle_duplicates` decides which one is kept.
