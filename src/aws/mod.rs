@@ -8,6 +8,7 @@ pub mod ec2;
 pub mod error;
 pub mod iam;
 pub mod lambda;
+pub mod limits;
 pub mod lock;
 pub mod logs;
 pub mod permissions;
@@ -93,26 +94,30 @@ impl Clients {
     pub fn from_config(config: &SdkConfig, timing: Timing) -> Clients {
         let counter = Arc::new(RequestCounter::default());
         let interceptor = counter::CountingInterceptor(counter.clone());
+        // A client the configuration brings (a test's) gets the limits too.
+        let http = config.http_client().unwrap_or_else(limits::default_client);
         macro_rules! client {
-            ($krate:ident) => {{
+            ($krate:ident, $limits:expr) => {{
                 let conf = $krate::config::Builder::from(config)
                     .interceptor(interceptor.clone())
+                    .http_client(limits::Limited::new(http.clone(), $limits))
                     .build();
                 $krate::Client::from_conf(conf)
             }};
         }
+        use limits::ServiceLimits;
         Clients {
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
             counter,
             timing,
-            iam: client!(aws_sdk_iam),
-            lambda: client!(aws_sdk_lambda),
-            logs: client!(aws_sdk_cloudwatchlogs),
-            dynamodb: client!(aws_sdk_dynamodb),
-            apigateway: client!(aws_sdk_apigateway),
-            sts: client!(aws_sdk_sts),
-            ec2: client!(aws_sdk_ec2),
-            ssm: client!(aws_sdk_ssm),
+            iam: client!(aws_sdk_iam, ServiceLimits::plain("iam", 10.0)),
+            lambda: client!(aws_sdk_lambda, ServiceLimits::lambda()),
+            logs: client!(aws_sdk_cloudwatchlogs, ServiceLimits::logs()),
+            dynamodb: client!(aws_sdk_dynamodb, ServiceLimits::plain("dynamodb", 10.0)),
+            apigateway: client!(aws_sdk_apigateway, ServiceLimits::api_gateway()),
+            sts: client!(aws_sdk_sts, ServiceLimits::plain("sts", 10.0)),
+            ec2: client!(aws_sdk_ec2, ServiceLimits::plain("ec2", 20.0)),
+            ssm: client!(aws_sdk_ssm, ServiceLimits::plain("ssm", 10.0)),
         }
     }
 }

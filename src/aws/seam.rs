@@ -56,6 +56,9 @@ pub struct Learnt {
     pub api_id: Option<String>,
     pub api_resource_ids: BTreeMap<String, String>,
     pub refs: Refs,
+    /// Woken when an id is learnt: a step waiting only for an id may start before the step
+    /// that learnt it has finished (a child API resource needs its parent's id, not its methods).
+    pub changed: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// What a step's seam call sees: the clients, the resource, the planned changes, and the ids
@@ -181,7 +184,9 @@ impl<'a> StepContext<'a> {
     }
 
     pub fn learn_api_resource(&self, path: String, id: String) {
-        self.learnt().api_resource_ids.insert(path, id);
+        let mut learnt = self.learnt();
+        learnt.api_resource_ids.insert(path, id);
+        learnt.changed.notify_one();
     }
 }
 

@@ -302,15 +302,13 @@ pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account) {
                 .collect(),
             cors_headers: cors.clone(),
         };
+        // Not on the functions: the integration URI is computed from the function's name, and
+        // API Gateway resolves it only when a request comes (the stage, deployed after, and the
+        // invoke permissions are what make it callable).
         let mut depends_on = vec![api_id.clone()];
         if let Some(parent) = spec.parent_path() {
             depends_on.push(ResourceId::new(Kind::ApiResource, parent));
         }
-        depends_on.extend(
-            functions
-                .iter()
-                .map(|f| ResourceId::new(Kind::Function, f.name.clone())),
-        );
         let id = ResourceId::new(Kind::ApiResource, path);
         api_children.push(id.clone());
         out.push(Desired {

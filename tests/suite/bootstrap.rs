@@ -126,7 +126,9 @@ fn without_a_pinned_hash_the_installer_is_checked_by_its_signature_alone() {
     assert!(pinned.user_data.contains(&format!("$expected = '{HASH}'")));
     // The download is retried with back-off (there is no PowerShell here to run it).
     assert!(pinned.user_data.contains("if ($attempt -ge 5)"));
-    assert!(pinned.user_data.contains("Start-Sleep -Seconds (5 * [math]::Pow(2, $attempt - 1))"));
+    assert!(pinned
+        .user_data
+        .contains("Start-Sleep -Seconds (5 * [math]::Pow(2, $attempt - 1))"));
     // The signature is checked before the hash, and both before the installer runs.
     let at = |text: &str| pinned.user_data.find(text).unwrap();
     assert!(at("Get-AuthenticodeSignature") < at("$expected -and"));

@@ -32,6 +32,7 @@ mod logs;
 mod manifest_errors;
 mod outputs;
 mod protection;
+mod rate_limits;
 mod removal;
 mod replacements;
 mod retries;

@@ -22,6 +22,8 @@ pub struct Seen {
     pub service: String,
     /// The HTTP method, for the REST protocols (Lambda, API Gateway).
     pub method: String,
+    /// When it arrived, since the Unix epoch.
+    pub at: std::time::Duration,
 }
 
 #[derive(Clone, Default)]
@@ -151,6 +153,9 @@ pub async fn start(upstream: &str) -> (String, Log) {
                         );
                         seen.service = service;
                         seen.method = parts.method.to_string();
+                        seen.at = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .unwrap_or_default();
                         let fault = target.is_some() && log.take_fault(&seen.operation);
                         log.0.lock().unwrap().push(seen);
                         if fault {

@@ -90,7 +90,7 @@ fn patch(path: &str, value: &str) -> PatchOperation {
         .build()
 }
 
-/// Creates the resource under its parent and puts all its methods; returns its id.
+/// Creates the resource under its parent; returns its id.
 pub async fn create_resource(
     clients: &Clients,
     api_id: &str,
@@ -106,20 +106,34 @@ pub async fn create_resource(
         .send()
         .await
         .map_err(on("CreateResource", format!("api-resource {}", spec.path)))?;
-    let id = out.id().unwrap_or_default().to_string();
-    for m in &spec.methods {
+    Ok(out.id().unwrap_or_default().to_string())
+}
+
+/// Puts every method of a new resource and its preflight, side by side: they are independent
+/// of each other (each method's integration follows its method).
+pub async fn put_methods(
+    clients: &Clients,
+    api_id: &str,
+    id: &str,
+    spec: &ApiResourceSpec,
+) -> Result<(), AwsError> {
+    let methods = spec.methods.iter().map(|m| {
         put_lambda_method(
             clients,
             api_id,
-            &id,
+            id,
             spec,
             &m.http_method,
             &m.integration_uri,
         )
-        .await?;
-    }
-    put_preflight(clients, api_id, &id, spec).await?;
-    Ok(id)
+    });
+    let (methods, preflight) = futures::future::join(
+        futures::future::try_join_all(methods),
+        put_preflight(clients, api_id, id, spec),
+    )
+    .await;
+    methods?;
+    preflight
 }
 
 /// Re-puts each method named in `changed` (`GET integration`, `OPTIONS header ...`), deleting
@@ -411,9 +425,11 @@ impl Seam for ApiResourceSpec {
         let parent_id = cx
             .api_resource_id(parent)
             .ok_or_else(|| cx.missing(&format!("id of the parent resource {parent}")))?;
-        let id = create_resource(cx.clients, &cx.api_id()?, &parent_id, self).await?;
-        cx.learn_api_resource(self.path.clone(), id);
-        Ok(())
+        let api_id = cx.api_id()?;
+        let id = create_resource(cx.clients, &api_id, &parent_id, self).await?;
+        // Children may start now: they need this id, not these methods.
+        cx.learn_api_resource(self.path.clone(), id.clone());
+        put_methods(cx.clients, &api_id, &id, self).await
     }
     async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         let id = cx

@@ -1,0 +1,67 @@
+"""A proxy in front of moto that adds a fixed delay to every request, the way AWS's tens to
+hundreds of milliseconds would, and records when each request started and ended.
+
+    python latency_proxy.py UPSTREAM_PORT LISTEN_PORT DELAY_MS LOG_FILE
+
+Each line of LOG_FILE is a JSON object: start and end (seconds), the operation (the X-Amz-Target
+or Action of the request, else its method and path). The benchmark truncates the file between
+commands and reads it back (scripts/bench/latency_report.py).
+"""
+import http.client
+import json
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+UPSTREAM, LISTEN, DELAY, LOG = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]) / 1000, sys.argv[4]
+lock = threading.Lock()
+local = threading.local()
+
+
+def operation(handler, body: bytes) -> str:
+    target = handler.headers.get("X-Amz-Target")
+    if target:
+        return target.split(".")[-1]
+    if body.startswith(b"Action="):
+        return urllib.parse.parse_qs(body.decode(errors="replace")).get("Action", ["?"])[0]
+    return f"{handler.command} {urllib.parse.urlparse(handler.path).path}"
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def forward(self):
+        start = time.time()
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        time.sleep(DELAY)
+        if getattr(local, "upstream", None) is None:
+            local.upstream = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=120)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")}
+        try:
+            local.upstream.request(self.command, self.path, body=body, headers=headers)
+            answer = local.upstream.getresponse()
+        except (http.client.HTTPException, OSError):
+            local.upstream = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=120)
+            local.upstream.request(self.command, self.path, body=body, headers=headers)
+            answer = local.upstream.getresponse()
+        data = answer.read()
+        self.send_response(answer.status)
+        for k, v in answer.getheaders():
+            if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        with lock, open(LOG, "a") as f:
+            f.write(json.dumps({"start": start, "end": time.time(), "op": operation(self, body)}) + "\n")
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = forward
+
+
+ThreadingHTTPServer.daemon_threads = True
+ThreadingHTTPServer(("127.0.0.1", LISTEN), Handler).serve_forever()

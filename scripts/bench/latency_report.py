@@ -1,0 +1,81 @@
+"""One row of the latency benchmark: requests, wall time, the sequential rounds actually run, and
+the critical path, from the proxy's log of one command and that command's `--json` output.
+
+    python latency_report.py NAME WALL_SECONDS PROXY_LOG BAKEN_JSON DELAY_MS
+
+Rounds are the longest chain of requests in which each was sent after the previous one's answer
+came. The critical path is what the command could not do faster with any amount of concurrency:
+the rounds before and after applying (reads, the lock) plus the longest path through the plan's
+step graph, each step weighted by the rounds it ran (`result.step_requests`). The deploy lock's
+two UpdateItem writes bracket the apply phase in the log.
+"""
+import json
+import sys
+
+
+def rounds(spans):
+    spans = sorted(spans)
+    chain = []
+    for i, (start, _) in enumerate(spans):
+        chain.append(1 + max((chain[j] for j in range(i) if spans[j][1] <= start), default=0))
+    return max(chain, default=0)
+
+
+def step_path(out):
+    result = out.get("result") or {}
+    steps = (out.get("plan") or {}).get("steps") or []
+    weight = {json.dumps(s["resource"], sort_keys=True): s["rounds"] for s in result.get("step_requests") or []}
+    key = lambda r: json.dumps(r, sort_keys=True)  # noqa: E731
+    after = {key(s["resource"]): [key(a) for a in s["after"]] for s in steps}
+    memo = {}
+
+    def longest(k, child=None):
+        # A child API resource waits for its parent's CreateResource only (one round), not for
+        # the parent's methods.
+        if child is not None and json.loads(k)["kind"] == "api-resource" == json.loads(child)["kind"]:
+            own = min(weight.get(k, 0), 1)
+        else:
+            own = weight.get(k, 0)
+        if (k, own) not in memo:
+            memo[(k, own)] = own + max((longest(a, k) for a in after.get(k, [])), default=0)
+        return memo[(k, own)]
+
+    return max((longest(k) for k in after), default=0)
+
+
+def idle_gaps(spans, at_least=0.3):
+    """Stretches with no request in flight (a poll interval, local work), longest first."""
+    gaps, busy_until = [], None
+    for start, end in sorted(spans):
+        if busy_until is not None and start - busy_until >= at_least:
+            gaps.append(round(start - busy_until, 2))
+        busy_until = end if busy_until is None else max(busy_until, end)
+    return sorted(gaps, reverse=True)
+
+
+def main():
+    name, wall, log, out_path, delay_ms = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5])
+    entries = [json.loads(line) for line in open(log) if line.strip()]
+    spans = [(e["start"], e["end"]) for e in entries]
+    out = json.load(open(out_path))
+    total = rounds(spans)
+    # The lock is taken with an UpdateItem and given back with another (teardown deletes its table).
+    locks = [e for e in entries if e["op"] == "UpdateItem"]
+    releases = locks[1:] or [e for e in entries if e["op"] == "DeleteTable"][-1:]
+    if locks and releases:
+        begin, end = locks[0]["end"], releases[-1]["start"]
+        inside = rounds([s for s in spans if s[0] >= begin and s[1] <= end])
+        critical = total - inside + step_path(out)
+    else:
+        critical = total
+    seconds = critical * delay_ms / 1000
+    ratio = wall / seconds if seconds else float("nan")
+    print(f"{name:<16} {len(entries):5d} req {wall:6.2f} s {total:4d} rounds  critical path {critical:3d} "
+          f"({seconds:5.2f} s)  wall/critical {ratio:4.2f}")
+    gaps = idle_gaps(spans)
+    if gaps and "--gaps" in sys.argv:
+        print(f"  idle: {gaps[:5]}")
+
+
+if __name__ == "__main__":
+    main()
