@@ -64,4 +64,6 @@ class Handler(BaseHTTPRequestHandler):
 
 
 ThreadingHTTPServer.daemon_threads = True
+# The default listen backlog (5) would hold back a burst of new connections by a round.
+ThreadingHTTPServer.request_queue_size = 256
 ThreadingHTTPServer(("127.0.0.1", LISTEN), Handler).serve_forever()

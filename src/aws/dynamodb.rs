@@ -69,12 +69,22 @@ async fn read_one(
         return Ok(None);
     }
     let arn = table.table_arn().unwrap_or_default();
-    let tags = ddb
-        .list_tags_of_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .map_err(on("ListTagsOfResource", res(name)))?;
+    // Tags (who owns it) and time to live side by side; the TTL is used only when it is ours.
+    let tags = async {
+        ddb.list_tags_of_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .map_err(on("ListTagsOfResource", res(name)))
+    };
+    let ttl = async {
+        ddb.describe_time_to_live()
+            .table_name(name)
+            .send()
+            .await
+            .map_err(on("DescribeTimeToLive", res(name)))
+    };
+    let (tags, ttl) = futures::future::try_join(tags, ttl).await?;
     let owner = Owner::from_tags(stack, tags.tags().iter().map(|t| (t.key(), t.value())));
     let attr_type = |attr: &str| {
         table
@@ -121,12 +131,6 @@ async fn read_one(
     };
     attrs.insert(TableAttr::Encryption.key(), encryption);
     if owner == Owner::Ours {
-        let ttl = ddb
-            .describe_time_to_live()
-            .table_name(name)
-            .send()
-            .await
-            .map_err(on("DescribeTimeToLive", res(name)))?;
         let ttl = ttl.time_to_live_description();
         let text = match (
             ttl.and_then(|t| t.time_to_live_status()),

@@ -13,7 +13,7 @@ use super::error::{absent_if, on};
 use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
 use crate::desired::gateway::InstanceProfileAttr;
-use crate::desired::{InstanceProfileSpec, RoleAttr, RoleSpec};
+use crate::desired::{InstanceProfileSpec, RoleAttr, RoleSpec, ROLE_POLICY_NAME};
 use crate::live::{LiveResource, Owner};
 use crate::model::names::role_path;
 use crate::resource::json::{canonical_json, decode_policy_document};
@@ -63,7 +63,7 @@ pub async fn read(
     stack: &str,
     wanted: &[String],
 ) -> Result<Vec<LiveResource>, AwsError> {
-    let mut names = Vec::new();
+    let mut listed = Vec::new();
     let mut pages = clients
         .iam
         .list_roles()
@@ -72,28 +72,79 @@ pub async fn read(
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(err("ListRoles", &role_path(stack)))?;
-        names.extend(page.roles.into_iter().map(|r| r.role_name));
+        listed.extend(page.roles.into_iter().map(|r| r.role_name));
     }
+    let mut names = listed.clone();
     add_wanted(&mut names, wanted);
-    let found = try_join_all(names.iter().map(|n| read_one(clients, stack, n))).await?;
+    let found = try_join_all(
+        names
+            .iter()
+            .map(|n| read_one(clients, stack, n, listed.contains(n))),
+    )
+    .await?;
     Ok(found.into_iter().flatten().collect())
 }
 
+/// One role. A role ListRoles found under the stack's path is ours to compare: its role, its
+/// inline and attached policies and baken's own policy are read side by side (one round). A
+/// wanted name it did not find gets only GetRole: absent, or in the way under another path.
 async fn read_one(
     clients: &Clients,
     stack: &str,
     name: &str,
+    listed: bool,
 ) -> Result<Option<LiveResource>, AwsError> {
-    let role = absent_if(
-        clients
-            .iam
-            .get_role()
-            .role_name(name)
-            .send()
-            .await
-            .map_err(err("GetRole", name)),
-        &["NoSuchEntity", "NoSuchEntityException"],
-    )?;
+    let gone = &["NoSuchEntity", "NoSuchEntityException"];
+    let role = async {
+        absent_if(
+            clients
+                .iam
+                .get_role()
+                .role_name(name)
+                .send()
+                .await
+                .map_err(err("GetRole", name)),
+            gone,
+        )
+    };
+    let inline_names = async {
+        if !listed {
+            return Ok(None);
+        }
+        absent_if(
+            clients
+                .iam
+                .list_role_policies()
+                .role_name(name)
+                .send()
+                .await
+                .map_err(err("ListRolePolicies", name)),
+            gone,
+        )
+    };
+    let attached = async {
+        if !listed {
+            return Ok(None);
+        }
+        absent_if(
+            clients
+                .iam
+                .list_attached_role_policies()
+                .role_name(name)
+                .send()
+                .await
+                .map_err(err("ListAttachedRolePolicies", name)),
+            gone,
+        )
+    };
+    let own_policy = async {
+        if !listed {
+            return Ok(None);
+        }
+        get_policy(clients, name, ROLE_POLICY_NAME).await
+    };
+    let (role, inline_names, attached, own_policy) =
+        futures::future::try_join4(role, inline_names, attached, own_policy).await?;
     let Some(role) = role.and_then(|r| r.role) else {
         return Ok(None);
     };
@@ -103,40 +154,18 @@ async fn read_one(
         attrs.insert(RoleAttr::AssumeRolePolicy.key(), parse_doc(doc));
     }
     if owner == Owner::Ours {
-        // Every inline policy, not only baken's: one added by hand (`Action: *`) is drift.
-        let names = clients
-            .iam
-            .list_role_policies()
-            .role_name(name)
-            .send()
-            .await
-            .map_err(err("ListRolePolicies", name))?;
-        let docs = try_join_all(names.policy_names().iter().map(|p| async move {
-            let got = absent_if(
-                clients
-                    .iam
-                    .get_role_policy()
-                    .role_name(name)
-                    .policy_name(p)
-                    .send()
-                    .await
-                    .map_err(err("GetRolePolicy", name)),
-                &["NoSuchEntity", "NoSuchEntityException"],
-            )?;
-            Ok::<_, AwsError>(got.map(|g| (p.clone(), parse_doc(g.policy_document()))))
-        }))
-        .await?;
-        for (p, doc) in docs.into_iter().flatten() {
+        // Every inline policy, not only baken's: one added by hand (`Action: *`) is drift. Those
+        // (rare) take a second round.
+        let names: Vec<String> = inline_names
+            .map(|n| n.policy_names().to_vec())
+            .unwrap_or_default();
+        let others = names.iter().filter(|p| p.as_str() != ROLE_POLICY_NAME);
+        let extra = try_join_all(others.map(|p| get_policy(clients, name, p))).await?;
+        let ours = own_policy.filter(|_| names.iter().any(|p| p == ROLE_POLICY_NAME));
+        for (p, doc) in ours.into_iter().chain(extra.into_iter().flatten()) {
             attrs.insert(RoleAttr::Policy(&p).key(), doc);
         }
-        let attached = clients
-            .iam
-            .list_attached_role_policies()
-            .role_name(name)
-            .send()
-            .await
-            .map_err(err("ListAttachedRolePolicies", name))?;
-        for p in attached.attached_policies() {
+        for p in attached.iter().flat_map(|a| a.attached_policies()) {
             if let Some(arn) = p.policy_arn() {
                 attrs.insert(RoleAttr::ManagedPolicy(arn).key(), PRESENT.into());
             }
@@ -147,6 +176,26 @@ async fn read_one(
         attrs,
         owner,
     )))
+}
+
+/// An inline policy's name and canonical document, None when the role has no such policy.
+async fn get_policy(
+    clients: &Clients,
+    role: &str,
+    policy: &str,
+) -> Result<Option<(String, String)>, AwsError> {
+    let got = absent_if(
+        clients
+            .iam
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(policy)
+            .send()
+            .await
+            .map_err(err("GetRolePolicy", role)),
+        &["NoSuchEntity", "NoSuchEntityException"],
+    )?;
+    Ok(got.map(|g| (policy.to_string(), parse_doc(g.policy_document()))))
 }
 
 pub async fn create(clients: &Clients, spec: &RoleSpec) -> Result<(), AwsError> {

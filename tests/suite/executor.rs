@@ -26,7 +26,7 @@ async fn after_a_failed_step_nothing_new_starts_and_a_second_deploy_finishes_the
     );
     assert!(
         skipped.iter().any(|r| r["kind"] == "function")
-            && skipped.iter().any(|r| r["kind"] == "rest-api"),
+            && skipped.iter().any(|r| r["kind"] == "stage"),
         "nothing new started after the failure: {result:#}"
     );
     let planned = out["plan"]["steps"].as_array().unwrap().len();

@@ -171,6 +171,9 @@ async fn run_with(
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
+        // moto has no quotas: the limits run at 20× AWS's rates, except where a test says
+        // otherwise (tests/suite/rate_limits.rs holds baken to AWS's own).
+        .env("BAKEN_RATE_SCALE", "20")
         .envs(envs.iter().copied())
         .stdin(std::process::Stdio::null())
         .output()

@@ -22,7 +22,13 @@ fn excess(seen: &[&Seen], per_second: f64, burst: f64) -> Option<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fresh_deploy_keeps_api_gateway_to_its_documented_rates() {
     let s = TestStack::new("rate").await;
-    s.deploy().await.expect_code(0);
+    let artifact = s.artifact.to_str().unwrap();
+    s.baken_env(
+        &["deploy", "--yes", "--artifact", artifact],
+        &[("BAKEN_RATE_SCALE", "1")],
+    )
+    .await
+    .expect_code(0);
     let mut seen = s.log.take();
     seen.sort_by_key(|r| r.at);
     let api: Vec<&Seen> = seen.iter().filter(|r| r.service == "apigateway").collect();

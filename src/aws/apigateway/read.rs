@@ -77,13 +77,17 @@ pub async fn read(
         return Ok(out);
     }
     out.api_id = Some(id.clone());
-    let (tree, ids) = read_tree(clients, &id, name).await?;
+    // Everything under the API in one round.
+    let ((tree, ids), responses, stage) = futures::future::try_join3(
+        read_tree(clients, &id, name),
+        read_gateway_responses(clients, &id, name),
+        read_stage(clients, &id, name, stage),
+    )
+    .await?;
     out.resources.extend(tree);
     out.resource_ids = ids;
-    out.resources
-        .extend(read_gateway_responses(clients, &id, name).await?);
-    out.resources
-        .extend(read_stage(clients, &id, name, stage).await?);
+    out.resources.extend(responses);
+    out.resources.extend(stage);
     Ok(out)
 }
 
@@ -222,35 +226,58 @@ async fn read_stage(
     name: &str,
     stage: &str,
 ) -> Result<Option<LiveResource>, AwsError> {
-    let got = absent_if(
+    // The stage names its deployment; the deployments are listed alongside rather than after,
+    // so the stage costs one round (GetDeployment only for one beyond the list's first page).
+    let stage_read = async {
+        absent_if(
+            clients
+                .apigateway
+                .get_stage()
+                .rest_api_id(api_id)
+                .stage_name(stage)
+                .send()
+                .await
+                .map_err(on("GetStage", format!("stage {stage}"))),
+            &["NotFoundException"],
+        )
+    };
+    let deployments = async {
         clients
             .apigateway
-            .get_stage()
+            .get_deployments()
             .rest_api_id(api_id)
-            .stage_name(stage)
+            .limit(500)
             .send()
             .await
-            .map_err(on("GetStage", format!("stage {stage}"))),
-        &["NotFoundException"],
-    )?;
+            .map_err(on("GetDeployments", api_res(name)))
+    };
+    let (got, deployments) = futures::future::try_join(stage_read, deployments).await?;
     let Some(got) = got else { return Ok(None) };
     let mut attrs = Attrs::new();
     if let Some(dep) = got.deployment_id() {
-        let d = absent_if(
-            clients
-                .apigateway
-                .get_deployment()
-                .rest_api_id(api_id)
-                .deployment_id(dep)
-                .send()
-                .await
-                .map_err(on("GetDeployment", api_res(name))),
-            &["NotFoundException"],
-        )?;
+        let listed = deployments
+            .items()
+            .iter()
+            .find(|d| d.id() == Some(dep))
+            .map(|d| d.description().map(str::to_string));
+        let description = match listed {
+            Some(d) => d,
+            None => absent_if(
+                clients
+                    .apigateway
+                    .get_deployment()
+                    .rest_api_id(api_id)
+                    .deployment_id(dep)
+                    .send()
+                    .await
+                    .map_err(on("GetDeployment", api_res(name))),
+                &["NotFoundException"],
+            )?
+            .and_then(|d| d.description),
+        };
         attrs.insert(
             StageAttr::Deployment.key(),
-            d.and_then(|d| d.description)
-                .unwrap_or_else(|| format!("deployment {dep}")),
+            description.unwrap_or_else(|| format!("deployment {dep}")),
         );
     }
     let all = got.method_settings().and_then(|m| m.get("*/*"));

@@ -95,16 +95,22 @@ async fn read_one(
     name: &str,
     statement_id: &str,
 ) -> Result<Option<(LiveResource, Option<LiveResource>, Option<Mode>)>, AwsError> {
-    let got = absent_if(
-        clients
-            .lambda
-            .get_function()
-            .function_name(name)
-            .send()
-            .await
-            .map_err(on("GetFunction", res(name))),
-        &["ResourceNotFoundException"],
-    )?;
+    // The function and its invoke permission side by side (one round): ListFunctions found it,
+    // so it exists; the permission is dropped below when the function is not ours.
+    let function = async {
+        absent_if(
+            clients
+                .lambda
+                .get_function()
+                .function_name(name)
+                .send()
+                .await
+                .map_err(on("GetFunction", res(name))),
+            &["ResourceNotFoundException"],
+        )
+    };
+    let (got, permission) =
+        futures::future::try_join(function, read_permission(clients, name, statement_id)).await?;
     let Some(got) = got else { return Ok(None) };
     let owner = Owner::from_tags(
         stack,
@@ -179,11 +185,7 @@ async fn read_one(
             c.last_update_status_reason().unwrap_or("no reason given")
         ));
     }
-    let permission = if owner == Owner::Ours {
-        read_permission(clients, name, statement_id).await?
-    } else {
-        None
-    };
+    let permission = permission.filter(|_| owner == Owner::Ours);
     Ok(Some((function, permission, mode)))
 }
 
