@@ -10,10 +10,13 @@
 //! - Lambda (Lambda quotas, API requests): control-plane calls 15/s; GetFunction 100/s;
 //!   GetPolicy 15/s.
 //! - EC2 (request throttling for the EC2 API): a token bucket per action; non-mutating actions
-//!   refill at 20/s from 100, mutating ones more slowly. One bucket of 20/s for the service keeps
-//!   every action under its own.
-//! - IAM, CloudWatch Logs, DynamoDB's control plane, Systems Manager, STS publish no lower rate
-//!   that a deploy comes near: 10/s each (Logs' CreateLogGroup and PutRetentionPolicy: 5/s).
+//!   hold 100 tokens and refill at 20/s, mutating ones refill more slowly. One bucket of 100
+//!   refilled at 20/s for the whole service keeps every action under its own.
+//! - Systems Manager: GetParameter's standard throughput is 40/s.
+//! - CloudWatch Logs: CreateLogGroup and PutRetentionPolicy 5/s; 10/s for the rest.
+//! - IAM, STS and DynamoDB's control plane publish no per-second rate a deploy comes near: 20/s
+//!   with a burst of 40 each, so a read of every role at once (four requests a role) goes out in
+//!   one round and a sustained run stays modest.
 //!
 //! A bucket starts full, so a command's first burst goes out at once; only a sustained run is
 //! spread out.
@@ -221,7 +224,7 @@ impl ServiceLimits {
         use Operation::Named;
         ServiceLimits::new(
             "logs",
-            Rate::new(10.0, 10.0),
+            Rate::new(10.0, 20.0),
             &[
                 (Named("CreateLogGroup"), Rate::new(5.0, 5.0)),
                 (Named("PutRetentionPolicy"), Rate::new(5.0, 5.0)),
@@ -229,8 +232,8 @@ impl ServiceLimits {
         )
     }
 
-    pub fn plain(service: &'static str, per_second: f64) -> ServiceLimits {
-        ServiceLimits::new(service, Rate::new(per_second, per_second), &[])
+    pub fn plain(service: &'static str, per_second: f64, burst: f64) -> ServiceLimits {
+        ServiceLimits::new(service, Rate::new(per_second, burst), &[])
     }
 
     /// Requests that match no operation of the list also share `rate` (Lambda's control plane).
