@@ -345,11 +345,14 @@ pub async fn apply_stage(
 ) -> Result<(), AwsError> {
     let res = format!("stage {}", spec.name);
     let gw = &clients.apigateway;
+    // A new stage is made by the deployment call itself (CreateDeployment's stageName creates
+    // the stage pointing at it): one request fewer than CreateStage after it.
     let deployment_id = if new_deployment || !exists {
         let d = gw
             .create_deployment()
             .rest_api_id(api_id)
             .description(spec.deployment_description())
+            .set_stage_name((!exists).then(|| spec.name.clone()))
             .send()
             .await
             .map_err(on("CreateDeployment", res.clone()))?;
@@ -357,16 +360,6 @@ pub async fn apply_stage(
     } else {
         None
     };
-    if !exists {
-        gw.create_stage()
-            .rest_api_id(api_id)
-            .stage_name(&spec.name)
-            .deployment_id(deployment_id.clone().unwrap_or_default())
-            .set_tags(None)
-            .send()
-            .await
-            .map_err(on("CreateStage", res.clone()))?;
-    }
     let mut ops = vec![
         patch("/*/*/throttling/rateLimit", &format_rate(spec.rate_limit)),
         patch("/*/*/throttling/burstLimit", &spec.burst_limit.to_string()),
