@@ -24,7 +24,7 @@ printf '#!/bin/sh\nexit 0\n' > "$work/bootstrap"
 suite() { # label, endpoint, log file, delay; runs every command against a fresh pair of stacks
   local label=$1 endpoint=$2 log=$3 delay=$4 suffix=$RANDOM
   printf 'stack: lat%s\nregion: ap-northeast-1\n' "$suffix" > "$work/mock.yaml"
-  printf 'stack: latj%s\nregion: ap-northeast-1\n' "$suffix" > "$work/jravan.yaml"
+  printf "stack: latj%s\nregion: ap-northeast-1\nmode: jravan\n" "$suffix" > "$work/jravan.yaml"
   "$BAKEN_VENV/bin/python" -c "import boto3; boto3.client('ssm', region_name='ap-northeast-1', endpoint_url='http://127.0.0.1:$moto_port').put_parameter(Name='/baken/latj$suffix/jravan-service-key', Type='SecureString', Value='bench', Overwrite=True)"
   echo "$label"
   run() { # name, manifest, baken arguments

@@ -24,9 +24,11 @@ fn res(name: &str) -> String {
 }
 
 /// Tables named `<stack>-...` or in `wanted`, with their attributes and tags. A table being
-/// deleted counts as gone.
+/// deleted counts as gone. `account`: for the tables' ARNs, so their tags are read alongside
+/// their description instead of after it.
 pub async fn read(
     clients: &Clients,
+    account: &str,
     stack: &str,
     wanted: &[String],
 ) -> Result<Vec<LiveResource>, AwsError> {
@@ -43,36 +45,42 @@ pub async fn read(
                 .cloned(),
         );
     }
-    let found =
-        futures::future::try_join_all(names.iter().map(|n| read_one(clients, stack, n))).await?;
+    let found = futures::future::try_join_all(
+        names
+            .iter()
+            .map(|n| read_one(clients, table_arn(&clients.region, account, n), stack, n)),
+    )
+    .await?;
     Ok(found.into_iter().flatten().collect())
 }
 
+pub fn table_arn(region: &str, account: &str, name: &str) -> String {
+    format!("arn:aws:dynamodb:{region}:{account}:table/{name}")
+}
+
+/// One table ListTables found: its description, tags (who owns it) and time to live side by
+/// side, one round; the TTL is used only when it is ours.
 async fn read_one(
     clients: &Clients,
+    arn: String,
     stack: &str,
     name: &str,
 ) -> Result<Option<LiveResource>, AwsError> {
     let ddb = &clients.dynamodb;
-    let described = absent_if(
-        ddb.describe_table()
-            .table_name(name)
-            .send()
-            .await
-            .map_err(on("DescribeTable", res(name))),
-        &["ResourceNotFoundException"],
-    )?;
-    let Some(table) = described.and_then(|d| d.table) else {
-        return Ok(None);
+    let gone = &["ResourceNotFoundException"];
+    let described = async {
+        absent_if(
+            ddb.describe_table()
+                .table_name(name)
+                .send()
+                .await
+                .map_err(on("DescribeTable", res(name))),
+            gone,
+        )
     };
-    if table.table_status() == Some(&TableStatus::Deleting) {
-        return Ok(None);
-    }
-    let arn = table.table_arn().unwrap_or_default();
-    // Tags (who owns it) and time to live side by side; the TTL is used only when it is ours.
     let tags = async {
         ddb.list_tags_of_resource()
-            .resource_arn(arn)
+            .resource_arn(&arn)
             .send()
             .await
             .map_err(on("ListTagsOfResource", res(name)))
@@ -84,7 +92,17 @@ async fn read_one(
             .await
             .map_err(on("DescribeTimeToLive", res(name)))
     };
-    let (tags, ttl) = futures::future::try_join(tags, ttl).await?;
+    // Deleted between the list and these reads: gone, whichever answered first.
+    let (described, tags, ttl) = match futures::future::try_join3(described, tags, ttl).await {
+        Err(e) if e.code.as_deref() == Some("ResourceNotFoundException") => return Ok(None),
+        other => other?,
+    };
+    let Some(table) = described.and_then(|d| d.table) else {
+        return Ok(None);
+    };
+    if table.table_status() == Some(&TableStatus::Deleting) {
+        return Ok(None);
+    }
     let owner = Owner::from_tags(stack, tags.tags().iter().map(|t| (t.key(), t.value())));
     let attr_type = |attr: &str| {
         table

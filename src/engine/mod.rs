@@ -11,7 +11,7 @@ pub mod status;
 
 pub use apply::{apply, ApplyReport};
 pub use outputs::Outputs;
-pub use read::read_live;
+pub use read::{read_live, Reports};
 
 use crate::aws::{ec2, ssm, sts, AwsError, Clients};
 use crate::bootstrap::GatewaySoftware;
@@ -98,8 +98,21 @@ impl Session {
         code: &Code,
         software: Option<GatewaySoftware>,
     ) -> Result<Planned, EngineError> {
-        // The names read do not depend on the facts, so one read serves both.
-        let live = read_live(&self.clients, &self.stack, &self.names(mode)).await?;
+        // The names read do not depend on the facts, so one read serves both. What does not
+        // depend on the live state (the prefix list, the service-key check) is looked up alongside.
+        let names = self.names(mode);
+        let read = read_live(
+            &self.clients,
+            &self.account.id,
+            &self.stack,
+            &names,
+            Reports::Skip,
+        );
+        let (live, (prefix_list, missing)) = futures::future::try_join(
+            async { read.await.map_err(EngineError::from) },
+            futures::future::try_join(self.prefix_list(mode), self.missing(mode)),
+        )
+        .await?;
         if let (Some(conflict), false) = (&live.mode_conflict, explicit_mode) {
             return Err(EngineError::ModeUnclear {
                 stack: self.stack.name.clone(),
@@ -115,9 +128,7 @@ impl Session {
                 });
             }
         }
-        let (facts, missing) =
-            futures::future::try_join(self.facts(mode, &live, software), self.missing(mode))
-                .await?;
+        let facts = self.facts(mode, &live, software, prefix_list).await?;
         let desired = desired_state(&self.stack, Target::of(facts.as_ref()), &self.account, code);
         let mut plan = plan::compute(&self.stack.name, mode, &desired, &live);
         plan.missing = missing;
@@ -140,6 +151,14 @@ impl Session {
             Vec::new()
         } else {
             vec![plan::Missing::service_key(parameter, &self.stack.region)]
+        })
+    }
+
+    /// The region's DynamoDB prefix list, looked up ahead in jravan mode.
+    async fn prefix_list(&self, mode: Mode) -> Result<Option<String>, EngineError> {
+        Ok(match mode {
+            Mode::Jravan => Some(ec2::dynamodb_prefix_list(&self.clients).await?),
+            Mode::Mock => None,
         })
     }
 
@@ -170,6 +189,7 @@ impl Session {
         mode: Mode,
         live: &LiveState,
         software: Option<GatewaySoftware>,
+        prefix_list: Option<String>,
     ) -> Result<Option<JravanFacts>, EngineError> {
         if mode != Mode::Jravan {
             return Ok(None);
@@ -199,9 +219,14 @@ impl Session {
                 (None, None) => ssm::latest_windows_ami(&self.clients).await,
             }
         };
+        let prefix = async {
+            match prefix_list {
+                Some(p) => Ok(p),
+                None => ec2::dynamodb_prefix_list(&self.clients).await,
+            }
+        };
         let (availability_zones, ami, dynamodb_prefix_list) =
-            futures::future::try_join3(zones, ami, ec2::dynamodb_prefix_list(&self.clients))
-                .await?;
+            futures::future::try_join3(zones, ami, prefix).await?;
         Ok(Some(JravanFacts {
             availability_zones,
             dynamodb_prefix_list,
@@ -212,15 +237,35 @@ impl Session {
 
     /// What the stack has in the account, in either mode; no plan (`baken output`).
     pub async fn read(&self) -> Result<LiveState, AwsError> {
-        read_live(&self.clients, &self.stack, &self.names(self.stack.mode)).await
+        read_live(
+            &self.clients,
+            &self.account.id,
+            &self.stack,
+            &self.names(self.stack.mode),
+            Reports::Skip,
+        )
+        .await
     }
 
     /// The plan against the mode the stack is deployed in (the manifest's when it is not
     /// deployed), without the function code or the gateway software: what `status` reports.
     pub async fn plan_status(&self) -> Result<Planned, EngineError> {
-        let live = self.read().await?;
+        // The manifest's mode is the guess for what to look up alongside the read.
+        let names = self.names(self.stack.mode);
+        let read = read_live(
+            &self.clients,
+            &self.account.id,
+            &self.stack,
+            &names,
+            Reports::Read,
+        );
+        let (live, prefix_list) = futures::future::try_join(
+            async { read.await.map_err(EngineError::from) },
+            self.prefix_list(self.stack.mode),
+        )
+        .await?;
         let mode = live.deployed_mode.unwrap_or(self.stack.mode);
-        let facts = self.facts(mode, &live, None).await?;
+        let facts = self.facts(mode, &live, None, prefix_list).await?;
         let desired = desired_state(
             &self.stack,
             Target::of(facts.as_ref()),
@@ -237,7 +282,14 @@ impl Session {
 
     /// Removal of everything the stack owns; tables stay when `keep_data`.
     pub async fn plan_teardown(&self, keep_data: bool) -> Result<Planned, EngineError> {
-        let live = read_live(&self.clients, &self.stack, &[]).await?;
+        let live = read_live(
+            &self.clients,
+            &self.account.id,
+            &self.stack,
+            &[],
+            Reports::Skip,
+        )
+        .await?;
         let mode = live.deployed_mode.unwrap_or(self.stack.mode);
         let mut plan = plan::compute(&self.stack.name, mode, &[], &live);
         if keep_data {

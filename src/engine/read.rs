@@ -33,16 +33,43 @@ fn with(mut names: Vec<String>, always: &[&String]) -> Vec<String> {
 /// Reads what the stack has in either mode, whatever `desired` holds (teardown wants nothing,
 /// a mock deploy must still find the jravan resources it removes). Every service read some kind
 /// names (`seam::reader`) runs, in parallel.
+/// Whether to read the gateway's reports (status shows them; deploy and teardown do not need
+/// them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reports {
+    Read,
+    Skip,
+}
+
 pub async fn read_live(
     clients: &Clients,
+    account: &str,
     stack: &Stack,
     desired: &[Desired],
+    reports: Reports,
 ) -> Result<LiveState, AwsError> {
     let readers: BTreeSet<Reader> = Kind::ALL.iter().map(|k| seam::reader(*k)).collect();
-    let parts = futures::future::try_join_all(
-        readers
-            .into_iter()
-            .map(|r| read(r, clients, stack, desired)),
+    let names = [
+        bootstrap_status_parameter(&stack.name),
+        gateway_health_parameter(&stack.name),
+    ];
+    // When the desired state has a gateway, its reports are read alongside everything else
+    // rather than after the instance is found: one round fewer, at the cost of a request when
+    // the instance turns out not to exist yet.
+    let early = reports == Reports::Read && desired.iter().any(|d| d.id.kind == Kind::Instance);
+    let (parts, early) = futures::future::try_join(
+        futures::future::try_join_all(
+            readers
+                .into_iter()
+                .map(|r| read(r, clients, account, stack, desired)),
+        ),
+        async {
+            if early {
+                ssm::parameters(clients, &names).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
     )
     .await?;
     let mut live = LiveState::default();
@@ -52,12 +79,14 @@ pub async fn read_live(
     live.settle_duplicates();
     live.decide_mode();
     // The gateway reports only once there is an instance to report: both parameters in one read.
-    if live.resources.keys().any(|id| id.kind == Kind::Instance) {
-        let bootstrap = bootstrap_status_parameter(&stack.name);
-        let health = gateway_health_parameter(&stack.name);
-        let mut found = ssm::parameters(clients, &[bootstrap.clone(), health.clone()]).await?;
-        live.bootstrap_report = found.remove(&bootstrap).map(|r| r.text);
-        live.gateway_health = found.remove(&health).and_then(|r| {
+    if reports == Reports::Read && live.resources.keys().any(|id| id.kind == Kind::Instance) {
+        let [bootstrap, health] = &names;
+        let mut found = match early {
+            Some(found) => found,
+            None => ssm::parameters(clients, &names).await?,
+        };
+        live.bootstrap_report = found.remove(bootstrap).map(|r| r.text);
+        live.gateway_health = found.remove(health).and_then(|r| {
             GatewayHealth::parse(&r.text).map(|h| h.view(r.modified_millis, now_millis()))
         });
         let report = BootstrapReport::parse(live.bootstrap_report.as_deref());
@@ -86,6 +115,7 @@ fn now_millis() -> i64 {
 async fn read(
     reader: Reader,
     clients: &Clients,
+    account: &str,
     stack: &Stack,
     desired: &[Desired],
 ) -> Result<LiveState, AwsError> {
@@ -98,7 +128,7 @@ async fn read(
                 wanted_names(desired, Kind::Table),
                 &[&stack.cart_table, &stack.session_table],
             );
-            dynamodb::read(clients, name, &tables).await?
+            dynamodb::read(clients, account, name, &tables).await?
         }
         Reader::Roles => {
             let roles = with(wanted_names(desired, Kind::Role), &[&gateway]);

@@ -402,13 +402,6 @@ async fn read_instance(
             attrs.insert(attr.key(), v.to_string());
         }
     }
-    let protected =
-        super::instance::termination_protected(clients, id, &format!("instance {name} ({id})"))
-            .await?;
-    attrs.insert(
-        InstanceAttr::TerminationProtection.key(),
-        if protected { "enabled" } else { "disabled" }.into(),
-    );
     let root = i.root_device_name();
     let volume = i
         .block_device_mappings()
@@ -416,21 +409,46 @@ async fn read_instance(
         .find(|m| m.device_name() == root)
         .and_then(|m| m.ebs())
         .and_then(|e| e.volume_id());
-    if let Some(vol) = volume {
-        let out = clients
+    // Termination protection, the root volume and the status checks: one round.
+    let protection_res = format!("instance {name} ({id})");
+    let protected = super::instance::termination_protected(clients, id, &protection_res);
+    let volumes = async {
+        let Some(vol) = volume else {
+            return Ok(None);
+        };
+        clients
             .ec2
             .describe_volumes()
             .volume_ids(vol)
             .send()
             .await
+            .map(Some)
             .map_err(on(
                 "DescribeVolumes",
                 format!("instance {name} root volume {vol}"),
-            ))?;
-        if let Some(v) = out.volumes().first() {
-            let text = if v.encrypted() == Some(true)
-                && v.volume_type().map(|t| t.as_str()) == Some("gp3")
-            {
+            ))
+    };
+    let status = async {
+        if state != "running" {
+            return Ok(None);
+        }
+        clients
+            .ec2
+            .describe_instance_status()
+            .instance_ids(id)
+            .send()
+            .await
+            .map(Some)
+            .map_err(on("DescribeInstanceStatus", format!("instance {name}")))
+    };
+    let (protected, volumes, status) = tokio::try_join!(protected, volumes, status)?;
+    attrs.insert(
+        InstanceAttr::TerminationProtection.key(),
+        if protected { "enabled" } else { "disabled" }.into(),
+    );
+    if let Some(v) = volumes.as_ref().and_then(|out| out.volumes().first()) {
+        let text =
+            if v.encrypted() == Some(true) && v.volume_type().map(|t| t.as_str()) == Some("gp3") {
                 InstanceSpec::root_volume(v.size().unwrap_or_default())
             } else {
                 format!(
@@ -444,32 +462,22 @@ async fn read_instance(
                     }
                 )
             };
-            attrs.insert(InstanceAttr::RootVolume.key(), text);
-        }
+        attrs.insert(InstanceAttr::RootVolume.key(), text);
     }
     let mut health = Health::Ok;
     if state != "running" {
         health = Health::Unhealthy(format!("instance {state}"));
-    } else {
-        let status = clients
-            .ec2
-            .describe_instance_status()
-            .instance_ids(id)
-            .send()
-            .await
-            .map_err(on("DescribeInstanceStatus", format!("instance {name}")))?;
-        if let Some(s) = status.instance_statuses().first() {
-            let check = |x: Option<&aws_sdk_ec2::types::InstanceStatusSummary>| {
-                x.and_then(|s| s.status())
-                    .map(|s| s.as_str().to_ascii_lowercase())
-                    .unwrap_or_default()
-            };
-            let (system, instance) = (check(s.system_status()), check(s.instance_status()));
-            if system == "impaired" || instance == "impaired" {
-                health = Health::Unhealthy(format!(
-                    "status checks failing (system {system}, instance {instance})"
-                ));
-            }
+    } else if let Some(s) = status.as_ref().and_then(|s| s.instance_statuses().first()) {
+        let check = |x: Option<&aws_sdk_ec2::types::InstanceStatusSummary>| {
+            x.and_then(|s| s.status())
+                .map(|s| s.as_str().to_ascii_lowercase())
+                .unwrap_or_default()
+        };
+        let (system, instance) = (check(s.system_status()), check(s.instance_status()));
+        if system == "impaired" || instance == "impaired" {
+            health = Health::Unhealthy(format!(
+                "status checks failing (system {system}, instance {instance})"
+            ));
         }
     }
     live.instance_ami = i.image_id().map(str::to_string);
