@@ -365,7 +365,7 @@ fn deletions(desired: &[Desired], live: &LiveState) -> Vec<Step> {
             },
             after: doomed
                 .iter()
-                .filter(|o| o.kind > id.kind)
+                .filter(|o| order::deleted_after(id.kind).contains(&o.kind))
                 .map(|o| (*o).clone())
                 .collect(),
         })

@@ -292,3 +292,22 @@ fn teardown_deletes_dependents_first_and_leaves_api_children_to_the_api() {
         .filter(|s| s.resource.kind == Kind::Table)
         .all(|s| s.action == Action::Delete { holds_data: true }));
 }
+
+/// Teardown used to delete kind by kind, the tables last, after every role: each kind waited for
+/// all later kinds. Now a deletion waits only for what may use it.
+#[test]
+fn regression_teardown_tables_wait_for_the_api_not_for_the_roles() {
+    let d = desired();
+    let plan = compute("t", Mode::Mock, &[], &deployed(&d));
+    let table = plan
+        .steps
+        .iter()
+        .find(|s| s.resource.kind == Kind::Table)
+        .unwrap();
+    let kinds: BTreeSet<Kind> = table.after.iter().map(|a| a.kind).collect();
+    assert!(kinds.contains(&Kind::RestApi), "{kinds:?}");
+    assert!(
+        !kinds.contains(&Kind::Role) && !kinds.contains(&Kind::LogGroup),
+        "{kinds:?}"
+    );
+}

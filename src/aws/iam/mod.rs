@@ -9,11 +9,16 @@ use futures::future::try_join_all;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+mod instance_profile;
+
+pub use instance_profile::{
+    create_instance_profile, delete_instance_profile, read_instance_profiles, set_profile_role,
+};
+
 use super::error::{absent_if, on};
 use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
-use crate::desired::gateway::InstanceProfileAttr;
-use crate::desired::{InstanceProfileSpec, RoleAttr, RoleSpec, ROLE_POLICY_NAME};
+use crate::desired::{RoleAttr, RoleSpec, ROLE_POLICY_NAME};
 use crate::live::{LiveResource, Owner};
 use crate::model::names::role_path;
 use crate::resource::json::{canonical_json, decode_policy_document};
@@ -299,192 +304,80 @@ pub async fn update(
     Ok(())
 }
 
-/// Instance profiles under the stack's path, plus any holding a `wanted` name elsewhere.
-pub async fn read_instance_profiles(
-    clients: &Clients,
-    stack: &str,
-    wanted: &[String],
-) -> Result<Vec<LiveResource>, AwsError> {
-    let mut names = Vec::new();
-    let mut pages = clients
-        .iam
-        .list_instance_profiles()
-        .path_prefix(role_path(stack))
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(err("ListInstanceProfiles", &role_path(stack)))?;
-        names.extend(
-            page.instance_profiles
-                .into_iter()
-                .map(|p| p.instance_profile_name),
-        );
-    }
-    add_wanted(&mut names, wanted);
-    let found = try_join_all(names.iter().map(|n| async move {
-        let got = absent_if(
-            clients
-                .iam
-                .get_instance_profile()
-                .instance_profile_name(n)
-                .send()
-                .await
-                .map_err(on("GetInstanceProfile", format!("instance profile {n}"))),
-            &["NoSuchEntity", "NoSuchEntityException"],
-        )?;
-        let Some(p) = got.and_then(|g| g.instance_profile) else {
-            return Ok::<_, AwsError>(None);
-        };
-        let owner = Owner::from_tags(stack, p.tags().iter().map(|t| (t.key(), t.value())));
-        let mut attrs = Attrs::from([(InstanceProfileAttr::Path.key(), p.path().to_string())]);
-        if let Some(r) = p.roles().first() {
-            attrs.insert(InstanceProfileAttr::Role.key(), r.role_name().to_string());
-        }
-        Ok(Some(LiveResource::new(
-            ResourceId::new(Kind::InstanceProfile, n),
-            attrs,
-            owner,
-        )))
-    }))
-    .await?;
-    Ok(found.into_iter().flatten().collect())
-}
-
-pub async fn create_instance_profile(
-    clients: &Clients,
-    spec: &InstanceProfileSpec,
-) -> Result<(), AwsError> {
-    let res = format!("instance profile {}", spec.name);
-    clients
-        .iam
-        .create_instance_profile()
-        .instance_profile_name(&spec.name)
-        .path(&spec.path)
-        .set_tags(Some(iam_tags(&spec.tags)))
-        .send()
-        .await
-        .map_err(on("CreateInstanceProfile", &res))?;
-    set_profile_role(clients, spec, None).await
-}
-
-/// Puts the spec's role in the profile (a profile holds one role), replacing `current`.
-pub async fn set_profile_role(
-    clients: &Clients,
-    spec: &InstanceProfileSpec,
-    current: Option<&str>,
-) -> Result<(), AwsError> {
-    let res = format!("instance profile {}", spec.name);
-    if let Some(old) = current {
-        clients
-            .iam
-            .remove_role_from_instance_profile()
-            .instance_profile_name(&spec.name)
-            .role_name(old)
-            .send()
-            .await
-            .map_err(on("RemoveRoleFromInstanceProfile", &res))?;
-    }
-    clients
-        .iam
-        .add_role_to_instance_profile()
-        .instance_profile_name(&spec.name)
-        .role_name(&spec.role)
-        .send()
-        .await
-        .map_err(on("AddRoleToInstanceProfile", &res))?;
-    Ok(())
-}
-
-/// Removes the profile's roles, then the profile.
-pub async fn delete_instance_profile(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    let res = format!("instance profile {name}");
-    let got = absent_if(
-        clients
-            .iam
-            .get_instance_profile()
-            .instance_profile_name(name)
-            .send()
-            .await
-            .map_err(on("GetInstanceProfile", &res)),
-        &["NoSuchEntity"],
-    )?;
-    let Some(p) = got.and_then(|g| g.instance_profile) else {
-        return Ok(());
-    };
-    for r in p.roles() {
-        clients
-            .iam
-            .remove_role_from_instance_profile()
-            .instance_profile_name(name)
-            .role_name(r.role_name())
-            .send()
-            .await
-            .map_err(on("RemoveRoleFromInstanceProfile", &res))?;
-    }
-    absent_if(
-        clients
-            .iam
-            .delete_instance_profile()
-            .instance_profile_name(name)
-            .send()
-            .await
-            .map_err(on("DeleteInstanceProfile", &res)),
-        &["NoSuchEntity"],
-    )?;
-    Ok(())
-}
-
 /// Deletes the role after what IAM requires to be gone first: inline policies, attached managed
 /// policies and instance-profile memberships.
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
     let iam = &clients.iam;
-    let inline = absent_if(
-        iam.list_role_policies()
-            .role_name(name)
-            .send()
-            .await
-            .map_err(err("ListRolePolicies", name)),
-        &["NoSuchEntity"],
-    )?;
+    // What holds the role, listed at once; then all of it let go at once; then the role.
+    let (inline, attached, profiles) = futures::future::try_join3(
+        async {
+            absent_if(
+                iam.list_role_policies()
+                    .role_name(name)
+                    .send()
+                    .await
+                    .map_err(err("ListRolePolicies", name)),
+                &["NoSuchEntity"],
+            )
+        },
+        async {
+            absent_if(
+                iam.list_attached_role_policies()
+                    .role_name(name)
+                    .send()
+                    .await
+                    .map_err(err("ListAttachedRolePolicies", name)),
+                &["NoSuchEntity"],
+            )
+        },
+        async {
+            absent_if(
+                iam.list_instance_profiles_for_role()
+                    .role_name(name)
+                    .send()
+                    .await
+                    .map_err(err("ListInstanceProfilesForRole", name)),
+                &["NoSuchEntity"],
+            )
+        },
+    )
+    .await?;
     let Some(inline) = inline else { return Ok(()) };
-    for p in inline.policy_names() {
+    let policies = inline.policy_names().iter().map(|p| async move {
         iam.delete_role_policy()
             .role_name(name)
             .policy_name(p)
             .send()
             .await
-            .map_err(err("DeleteRolePolicy", name))?;
-    }
-    let attached = iam
-        .list_attached_role_policies()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(err("ListAttachedRolePolicies", name))?;
-    for p in attached.attached_policies() {
-        if let Some(arn) = p.policy_arn() {
-            iam.detach_role_policy()
-                .role_name(name)
-                .policy_arn(arn)
-                .send()
-                .await
-                .map_err(err("DetachRolePolicy", name))?;
-        }
-    }
-    let profiles = iam
-        .list_instance_profiles_for_role()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(err("ListInstanceProfilesForRole", name))?;
-    for p in profiles.instance_profiles() {
+            .map(|_| ())
+            .map_err(err("DeleteRolePolicy", name))
+    });
+    let arns = attached.iter().flat_map(|a| a.attached_policies());
+    let managed = arns.filter_map(|p| p.policy_arn()).map(|arn| async move {
+        iam.detach_role_policy()
+            .role_name(name)
+            .policy_arn(arn)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(err("DetachRolePolicy", name))
+    });
+    let holders = profiles.iter().flat_map(|p| p.instance_profiles());
+    let held = holders.map(|p| async move {
         iam.remove_role_from_instance_profile()
             .role_name(name)
             .instance_profile_name(p.instance_profile_name())
             .send()
             .await
-            .map_err(err("RemoveRoleFromInstanceProfile", name))?;
-    }
+            .map(|_| ())
+            .map_err(err("RemoveRoleFromInstanceProfile", name))
+    });
+    futures::future::try_join3(
+        try_join_all(policies),
+        try_join_all(managed),
+        try_join_all(held),
+    )
+    .await?;
     absent_if(
         iam.delete_role()
             .role_name(name)
@@ -577,24 +470,5 @@ impl Seam for RoleSpec {
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
         delete(cx.clients, cx.name()).await
-    }
-}
-
-impl Seam for InstanceProfileSpec {
-    const READ_BY: Reader = Reader::InstanceProfiles;
-    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
-        create_instance_profile(cx.clients, self).await
-    }
-    /// The only updatable attribute is the role in the profile.
-    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
-        set_profile_role(
-            cx.clients,
-            self,
-            cx.live_value(InstanceProfileAttr::Role.name()).as_deref(),
-        )
-        .await
-    }
-    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
-        delete_instance_profile(cx.clients, cx.name()).await
     }
 }
