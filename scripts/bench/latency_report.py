@@ -1,5 +1,6 @@
-"""One row of the latency benchmark: requests, wall time, the sequential rounds actually run, and
-the critical path, from the proxy's log of one command and that command's `--json` output.
+"""One row of the latency benchmark: requests, wall time, the sequential rounds actually run, the
+critical path, and the least time the services' request quotas allow, from the proxy's log of one
+command and that command's `--json` output. The ratio is wall ÷ the larger of the last two.
 
     python latency_report.py NAME WALL_SECONDS PROXY_LOG BAKEN_JSON DELAY_MS
 
@@ -53,11 +54,31 @@ def idle_gaps(spans, at_least=0.3):
     return sorted(gaps, reverse=True)
 
 
-def api_gateway_bound(entries):
-    """The least time API Gateway's quota allows for the command's API Gateway requests: all
-    operations 10/s after a burst of 40 (src/aws/limits.rs); no schedule can beat it."""
-    n = sum(1 for e in entries if e["op"].split(" ")[-1].startswith("/restapis"))
-    return max(0, n - 40) / 10
+# The buckets of src/aws/limits.rs (per second, burst), per service signing name; for Lambda the
+# control-plane bucket (everything but GetFunction and GetPolicy).
+QUOTAS = {"apigateway": (10, 40), "lambda": (15, 15), "iam": (20, 40), "logs": (10, 20),
+          "ec2": (20, 100), "dynamodb": (20, 40), "ssm": (40, 40), "sts": (20, 40)}
+
+
+def lambda_control_plane(e):
+    path = e["op"].split(" ")[-1].strip("/").split("/")
+    get_function = e["op"].startswith("GET ") and len(path) == 3
+    get_policy = e["op"].startswith("GET ") and len(path) == 4 and path[3] == "policy"
+    return not (get_function or get_policy)
+
+
+def quota_bound(entries):
+    """The least time the services' quotas allow for this command's requests, whatever the
+    schedule: the busiest service's (requests − burst) ÷ rate."""
+    bound, which = 0.0, "-"
+    for service, (rate, burst) in QUOTAS.items():
+        mine = [e for e in entries if e.get("service") == service]
+        if service == "lambda":
+            mine = [e for e in mine if lambda_control_plane(e)]
+        t = max(0, len(mine) - burst) / rate
+        if t > bound:
+            bound, which = t, service
+    return bound, which
 
 
 def main():
@@ -78,10 +99,11 @@ def main():
     # A round costs what a request took here: the delay plus moto's own time.
     latency = sum(e["end"] - e["start"] for e in entries) / len(entries) if entries else 0
     seconds = critical * latency
-    bound = max(seconds, api_gateway_bound(entries))
+    quota, service = quota_bound(entries)
+    bound = max(seconds, quota)
     ratio = wall / bound if bound else float("nan")
-    print(f"{name:<16} {len(entries):5d} req {wall:6.2f} s {total:3d} rounds  critical path {critical:3d} "
-          f"× {latency * 1000:3.0f} ms = {seconds:5.2f} s  quota bound {api_gateway_bound(entries):4.1f} s  "
+    print(f"{name:<16} {len(entries):4d} req {wall:6.2f} s {total:3d} rounds  critical path {critical:3d} "
+          f"× {latency * 1000:3.0f} ms = {seconds:5.2f} s  quota bound {quota:4.1f} s ({service:<10}) "
           f"wall/max {ratio:4.2f}")
     gaps = idle_gaps(spans)
     if gaps and "--gaps" in sys.argv:

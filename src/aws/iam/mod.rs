@@ -81,18 +81,19 @@ pub async fn read(
     }
     let mut names = listed.clone();
     add_wanted(&mut names, wanted);
-    let found = try_join_all(
-        names
-            .iter()
-            .map(|n| read_one(clients, stack, n, listed.contains(n))),
-    )
+    // Only a role the desired state wants is compared, so only its policies are read; one that
+    // is going (teardown, a removed route) needs its owner, not its contents.
+    let found = try_join_all(names.iter().map(|n| {
+        let compared = listed.contains(n) && wanted.contains(n);
+        read_one(clients, stack, n, compared)
+    }))
     .await?;
     Ok(found.into_iter().flatten().collect())
 }
 
-/// One role. A role ListRoles found under the stack's path is ours to compare: its role, its
-/// inline and attached policies and baken's own policy are read side by side (one round). A
-/// wanted name it did not find gets only GetRole: absent, or in the way under another path.
+/// One role. A wanted role ListRoles found under the stack's path is compared (`listed`): its
+/// role, its inline and attached policies and baken's own policy are read side by side (one
+/// round). Any other gets only GetRole: absent, in the way under another path, or going.
 async fn read_one(
     clients: &Clients,
     stack: &str,
