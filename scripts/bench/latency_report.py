@@ -1,6 +1,7 @@
 """One row of the latency benchmark: requests, wall time, the sequential rounds actually run, the
 critical path, and the least time the services' request quotas allow, from the proxy's log of one
-command and that command's `--json` output. The ratio is wall ÷ the larger of the last two.
+command and that command's `--json` output: the rounds before and after applying plus the busiest
+service's (requests − burst) ÷ rate while applying. The ratio is wall ÷ the larger of the two.
 
     python latency_report.py NAME WALL_SECONDS PROXY_LOG BAKEN_JSON DELAY_MS
 
@@ -90,20 +91,26 @@ def main():
     # The lock is taken with an UpdateItem and given back with another (teardown deletes its table).
     locks = [e for e in entries if e["op"] == "UpdateItem"]
     releases = locks[1:] or [e for e in entries if e["op"] == "DeleteTable"][-1:]
+    applied = entries
     if locks and releases:
         begin, end = locks[0]["end"], releases[-1]["start"]
-        inside = rounds([s for s in spans if s[0] >= begin and s[1] <= end])
-        critical = total - inside + step_path(out)
+        applied = [e for e in entries if e["start"] >= begin and e["end"] <= end]
+        inside = rounds([(e["start"], e["end"]) for e in applied])
+        outside = total - inside
+        critical = outside + step_path(out)
     else:
-        critical = total
+        outside, critical = total, total
     # A round costs what a request took here: the delay plus moto's own time.
     latency = sum(e["end"] - e["start"] for e in entries) / len(entries) if entries else 0
     seconds = critical * latency
-    quota, service = quota_bound(entries)
-    bound = max(seconds, quota)
+    # The quotas hold back the applying; the rounds around it come on top.
+    quota, service = quota_bound(applied)
+    # Without an apply phase the rounds already include any wait for a token.
+    quota_total = (outside * latency + quota) if quota and applied is not entries else quota
+    bound = max(seconds, quota_total)
     ratio = wall / bound if bound else float("nan")
     print(f"{name:<16} {len(entries):4d} req {wall:6.2f} s {total:3d} rounds  critical path {critical:3d} "
-          f"× {latency * 1000:3.0f} ms = {seconds:5.2f} s  quota bound {quota:4.1f} s ({service:<10}) "
+          f"× {latency * 1000:3.0f} ms = {seconds:5.2f} s  with quotas {quota_total:4.1f} s ({service:<10}) "
           f"wall/max {ratio:4.2f}")
     gaps = idle_gaps(spans)
     if gaps and "--gaps" in sys.argv:
