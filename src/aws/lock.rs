@@ -243,9 +243,27 @@ async fn emptied(clients: &Clients, stack: &str, holder: Option<&str>) -> Result
     Ok(())
 }
 
-/// Deletes the lock table: teardown's last step, once the stack is gone.
+/// Deletes the lock table: teardown's last step, once the stack is gone. baken creates it
+/// without deletion protection, so it is deleted straight away; DynamoDB refuses a protected
+/// table with a ValidationException, and then the protection is turned off first.
 pub async fn delete_table(clients: &Clients, stack: &str) -> Result<(), AwsError> {
-    dynamodb::delete(clients, &table_name(stack)).await
+    let name = table_name(stack);
+    let direct = absent_if(
+        clients
+            .dynamodb
+            .delete_table()
+            .table_name(&name)
+            .send()
+            .await
+            .map_err(on("DeleteTable", res(stack))),
+        &["ResourceNotFoundException"],
+    );
+    match direct {
+        Err(e) if e.code.as_deref() == Some("ValidationException") => {
+            dynamodb::delete(clients, &name).await
+        }
+        other => other.map(|_| ()),
+    }
 }
 
 /// The lock table's own actions, on its name only.

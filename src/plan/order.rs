@@ -66,9 +66,10 @@ pub(super) fn deleted_after(kind: Kind) -> &'static [Kind] {
     match kind {
         Permission | Stage | GatewayResponse | ElasticIp => &[],
         ApiResource => &[Stage],
-        RestApi => &[Permission, ApiResource, GatewayResponse, Stage],
-        // The routes call it until the API is gone.
-        Function => &[Permission, RestApi, ApiResource],
+        // A permission names the API's ARN, nothing more: it may outlive the API by a moment.
+        RestApi => &[ApiResource, GatewayResponse, Stage],
+        // The routes call it until the API is gone; its own permission goes with it anyway.
+        Function => &[RestApi, ApiResource],
         // A function still running may log; nothing but the API invokes the functions.
         LogGroup => &[Function],
         Table => &[Permission, RestApi],

@@ -236,6 +236,51 @@ mod as_aws_answers {
         assert_eq!(update.num_calls(), 1);
     }
 
+    /// The lock table is deleted without a look first; one a user protected is refused by
+    /// DynamoDB with a ValidationException, and then unprotected and deleted.
+    #[tokio::test]
+    async fn a_protected_lock_table_is_unprotected_then_deleted() {
+        use aws_sdk_dynamodb::operation::delete_table::{DeleteTableError, DeleteTableOutput};
+        use aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput;
+        use aws_sdk_dynamodb::operation::update_table::UpdateTableOutput;
+        use aws_sdk_dynamodb::types::{TableDescription, TableStatus};
+        let refused = mock!(aws_sdk_dynamodb::Client::delete_table)
+            .match_requests(|_| true)
+            .sequence()
+            .error(|| {
+                DeleteTableError::generic(
+                    ErrorMetadata::builder()
+                        .code("ValidationException")
+                        .message("Resource cannot be deleted as it is currently protected against deletion")
+                        .build(),
+                )
+            })
+            .output(|| DeleteTableOutput::builder().build())
+            .build();
+        let described = mock!(aws_sdk_dynamodb::Client::describe_table).then_output(|| {
+            DescribeTableOutput::builder()
+                .table(
+                    TableDescription::builder()
+                        .table_status(TableStatus::Active)
+                        .deletion_protection_enabled(true)
+                        .build(),
+                )
+                .build()
+        });
+        let unprotect = mock!(aws_sdk_dynamodb::Client::update_table)
+            .match_requests(|r| r.deletion_protection_enabled() == Some(false))
+            .then_output(|| UpdateTableOutput::builder().build());
+        let mut c = clients();
+        c.dynamodb = mock_client!(
+            aws_sdk_dynamodb,
+            RuleMode::MatchAny,
+            [&refused, &described, &unprotect]
+        );
+        lock::delete_table(&c, "s").await.unwrap();
+        assert_eq!(refused.num_calls(), 2, "refused, then deleted");
+        assert_eq!(unprotect.num_calls(), 1);
+    }
+
     #[tokio::test]
     async fn a_renewal_after_the_lease_was_taken_over_says_it_is_lost() {
         let update = mock!(aws_sdk_dynamodb::Client::update_item).then_error(condition_failed);

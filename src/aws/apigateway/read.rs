@@ -76,14 +76,24 @@ pub async fn read(
     if owner != Owner::Ours {
         return Ok(out);
     }
-    out.api_id = Some(id.clone());
-    // Everything under the API in one round.
-    let ((tree, ids), responses, stage) = futures::future::try_join3(
+    // Everything under the API in one round. An API deleted since it was listed (a teardown
+    // running alongside this read, before the lock) is gone, not an error; the run that takes
+    // the lock after it plans again.
+    let under = futures::future::try_join3(
         read_tree(clients, &id, name),
         read_gateway_responses(clients, &id, name),
         read_stage(clients, &id, name, stage),
     )
-    .await?;
+    .await;
+    let ((tree, ids), responses, stage) = match under {
+        Err(e) if e.code.as_deref() == Some("NotFoundException") => {
+            out.resources
+                .retain(|r| r.aws_id.as_deref() != Some(id.as_str()));
+            return Ok(out);
+        }
+        other => other?,
+    };
+    out.api_id = Some(id.clone());
     out.resources.extend(tree);
     out.resource_ids = ids;
     out.resources.extend(responses);
