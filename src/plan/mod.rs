@@ -347,8 +347,15 @@ fn deletions(desired: &[Desired], live: &LiveState) -> Vec<Step> {
         .filter(|id| id.kind == Kind::ApiResource)
         .map(|id| id.name.clone())
         .collect();
+    let doomed_functions: Vec<String> = doomed
+        .iter()
+        .filter(|id| id.kind == Kind::Function)
+        .map(|id| id.name.clone())
+        .collect();
     doomed.retain(|id| match id.kind {
         Kind::ApiResource | Kind::GatewayResponse | Kind::Stage if api_goes => false,
+        // DeleteFunction removes the function's resource policy with it.
+        Kind::Permission => !doomed_functions.contains(&id.name),
         // DeleteResource removes the subtree.
         Kind::ApiResource => !doomed_paths
             .iter()
