@@ -315,4 +315,52 @@ mod tests {
         let copy = ResourceId::new(Kind::SecurityGroup, "t-gateway-sg").copy("sg-2");
         assert!(!names(wait, &copy), "a copy's wait names its own id");
     }
+
+    /// The REST API heads the longest chain of a fresh deploy (API, resources five levels deep,
+    /// stage): it starts before the steps that only look ready first in plan order.
+    #[test]
+    fn the_head_of_the_longest_chain_ranks_first() {
+        let desired = crate::plan::tests::desired();
+        let plan = crate::plan::compute(
+            "t",
+            crate::model::Mode::Mock,
+            &desired,
+            &LiveState::default(),
+        );
+        let priority = remaining_paths(&plan.steps);
+        let rank = |kind: Kind| {
+            plan.steps
+                .iter()
+                .filter(|s| s.resource.kind == kind)
+                .map(|s| priority[&s.resource])
+                .max()
+                .unwrap()
+        };
+        let independent = plan.steps.iter().filter(|s| s.after.is_empty());
+        let best = independent.max_by_key(|s| priority[&s.resource]).unwrap();
+        assert_eq!(best.resource.kind, Kind::RestApi);
+        assert!(rank(Kind::RestApi) > rank(Kind::Table) && rank(Kind::RestApi) > rank(Kind::Role));
+    }
+
+    /// A child API resource waits for its parent's id, not for the parent's methods; a deletion
+    /// still waits for the step itself.
+    #[test]
+    fn a_child_api_resource_may_start_once_its_parents_id_is_learnt() {
+        let parent = ResourceId::new(Kind::ApiResource, "/cart");
+        let child = Step {
+            resource: ResourceId::new(Kind::ApiResource, "/cart/items"),
+            action: Action::Create,
+            after: vec![parent.clone()],
+        };
+        let mut learnt = Learnt::default();
+        let finished = BTreeSet::new();
+        assert!(!satisfied(&child, &parent, &finished, &learnt));
+        learnt.api_resource_ids.insert("/cart".into(), "r-1".into());
+        assert!(satisfied(&child, &parent, &finished, &learnt));
+        let deletion = Step {
+            action: Action::Delete { holds_data: false },
+            ..child
+        };
+        assert!(!satisfied(&deletion, &parent, &finished, &learnt));
+    }
 }
