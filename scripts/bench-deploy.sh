@@ -19,7 +19,7 @@ printf '#!/bin/sh\nexit 0\n' > "$work/bootstrap"
 printf 'stack: bench\nregion: ap-northeast-1\n' > "$work/baken.yaml"
 printf 'stack: benchj\nregion: ap-northeast-1\n' > "$work/jravan.yaml"
 # The JRA-VAN service key a jravan user creates before deploying (deploy refuses without it).
-"$BAKEN_VENV/bin/python" -c "import boto3; boto3.client('ssm', region_name='ap-northeast-1', endpoint_url='http://127.0.0.1:$port').put_parameter(Name='/baken/benchj/jravan-service-key', Type='SecureString', Value='bench', Overwrite=True)"
+"$BAKEN_VENV/bin/python" scripts/bench/put_service_key.py "http://127.0.0.1:$port" "benchj"
 manifest="$work/baken.yaml"
 run() { # name, then baken arguments; prints one row
   local name=$1; shift

@@ -25,7 +25,7 @@ suite() { # label, endpoint, log file, delay; runs every command against a fresh
   local label=$1 endpoint=$2 log=$3 delay=$4 suffix=$RANDOM
   printf 'stack: lat%s\nregion: ap-northeast-1\n' "$suffix" > "$work/mock.yaml"
   printf "stack: latj%s\nregion: ap-northeast-1\nmode: jravan\n" "$suffix" > "$work/jravan.yaml"
-  "$BAKEN_VENV/bin/python" -c "import boto3; boto3.client('ssm', region_name='ap-northeast-1', endpoint_url='http://127.0.0.1:$moto_port').put_parameter(Name='/baken/latj$suffix/jravan-service-key', Type='SecureString', Value='bench', Overwrite=True)"
+  "$BAKEN_VENV/bin/python" scripts/bench/put_service_key.py "http://127.0.0.1:$moto_port" "latj$suffix"
   echo "$label"
   run() { # name, manifest, baken arguments
     local name=$1 manifest=$2; shift 2

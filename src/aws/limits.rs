@@ -133,7 +133,6 @@ impl Operation {
 /// One service's buckets: its total, and those of operations with a quota of their own.
 #[derive(Debug)]
 pub struct ServiceLimits {
-    pub service: &'static str,
     total: Bucket,
     operations: Vec<(Operation, Bucket)>,
     /// Shared by the requests no operation of the list matches, when set.
@@ -141,14 +140,9 @@ pub struct ServiceLimits {
 }
 
 impl ServiceLimits {
-    pub fn new(
-        service: &'static str,
-        total: Rate,
-        operations: &[(Operation, Rate)],
-    ) -> ServiceLimits {
+    pub fn new(total: Rate, operations: &[(Operation, Rate)]) -> ServiceLimits {
         let scale = scale();
         ServiceLimits {
-            service,
             total: Bucket::new(total.scaled(scale)),
             operations: operations
                 .iter()
@@ -174,7 +168,6 @@ impl ServiceLimits {
     pub fn api_gateway() -> ServiceLimits {
         use Operation::Rest;
         ServiceLimits::new(
-            "apigateway",
             Rate::new(10.0, 40.0),
             &[
                 (
@@ -204,7 +197,6 @@ impl ServiceLimits {
         // GetFunction and GetPolicy are outside the control-plane rate; the service bucket is
         // sized for GetFunction, and everything else shares a 15/s bucket of its own.
         ServiceLimits::new(
-            "lambda",
             Rate::new(100.0, 100.0),
             &[
                 (
@@ -223,7 +215,6 @@ impl ServiceLimits {
     pub fn logs() -> ServiceLimits {
         use Operation::Named;
         ServiceLimits::new(
-            "logs",
             Rate::new(10.0, 20.0),
             &[
                 (Named("CreateLogGroup"), Rate::new(5.0, 5.0)),
@@ -232,8 +223,8 @@ impl ServiceLimits {
         )
     }
 
-    pub fn plain(service: &'static str, per_second: f64, burst: f64) -> ServiceLimits {
-        ServiceLimits::new(service, Rate::new(per_second, burst), &[])
+    pub fn plain(per_second: f64, burst: f64) -> ServiceLimits {
+        ServiceLimits::new(Rate::new(per_second, burst), &[])
     }
 
     /// Requests that match no operation of the list also share `rate` (Lambda's control plane).

@@ -110,17 +110,14 @@ impl Clients {
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
             counter,
             timing,
-            iam: client!(aws_sdk_iam, ServiceLimits::plain("iam", 20.0, 40.0)),
+            iam: client!(aws_sdk_iam, ServiceLimits::plain(20.0, 40.0)),
             lambda: client!(aws_sdk_lambda, ServiceLimits::lambda()),
             logs: client!(aws_sdk_cloudwatchlogs, ServiceLimits::logs()),
-            dynamodb: client!(
-                aws_sdk_dynamodb,
-                ServiceLimits::plain("dynamodb", 20.0, 40.0)
-            ),
+            dynamodb: client!(aws_sdk_dynamodb, ServiceLimits::plain(20.0, 40.0)),
             apigateway: client!(aws_sdk_apigateway, ServiceLimits::api_gateway()),
-            sts: client!(aws_sdk_sts, ServiceLimits::plain("sts", 20.0, 40.0)),
-            ec2: client!(aws_sdk_ec2, ServiceLimits::plain("ec2", 20.0, 100.0)),
-            ssm: client!(aws_sdk_ssm, ServiceLimits::plain("ssm", 40.0, 40.0)),
+            sts: client!(aws_sdk_sts, ServiceLimits::plain(20.0, 40.0)),
+            ec2: client!(aws_sdk_ec2, ServiceLimits::plain(20.0, 100.0)),
+            ssm: client!(aws_sdk_ssm, ServiceLimits::plain(40.0, 40.0)),
         }
     }
 }

@@ -40,28 +40,6 @@ pub async fn latest_windows_ami(clients: &Clients) -> Result<String, AwsError> {
         })
 }
 
-/// A parameter's value and when it was last written (milliseconds since the epoch).
-pub async fn parameter_entry(
-    clients: &Clients,
-    name: &str,
-) -> Result<Option<(String, Option<i64>)>, AwsError> {
-    let out = absent_if(
-        clients
-            .ssm
-            .get_parameter()
-            .name(name)
-            .send()
-            .await
-            .map_err(on("GetParameter", name)),
-        &["ParameterNotFound"],
-    )?;
-    Ok(out.and_then(|o| {
-        let p = o.parameter()?;
-        let modified = p.last_modified_date().and_then(|d| d.to_millis().ok());
-        Some((p.value()?.to_string(), modified))
-    }))
-}
-
 /// Whether a parameter exists, from its metadata (DescribeParameters): a SecureString's value is
 /// never read, so no decrypt permission is needed.
 pub async fn parameter_exists(clients: &Clients, name: &str) -> Result<bool, AwsError> {

@@ -195,10 +195,15 @@ async fn read(
             logs::events(clients, &log_group_name(name), from_ms, filter, limit).await
         }
         Source::Gateway { parameter } => {
-            let Some((value, modified)) = ssm::parameter_entry(clients, parameter).await? else {
+            let found = ssm::parameters(clients, std::slice::from_ref(parameter)).await?;
+            let Some(ssm::Reported {
+                text: value,
+                modified_millis,
+            }) = found.into_values().next()
+            else {
                 return Ok(None);
             };
-            let timestamp = modified.unwrap_or_default();
+            let timestamp = modified_millis.unwrap_or_default();
             if timestamp < from_ms {
                 return Ok(Some((Vec::new(), false)));
             }

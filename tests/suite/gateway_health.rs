@@ -5,19 +5,12 @@
 use aws_sdk_ssm::types::ParameterType;
 use serde_json::{json, Value};
 
-use crate::harness::{sdk, service_key_parameter, TestStack};
+use crate::harness::{put_parameter, sdk, service_key_parameter, TestStack};
 use crate::jravan::{deploy_jravan, JRAVAN};
 
 async fn put(stack: &str, which: &str, value: Value) {
-    aws_sdk_ssm::Client::new(&sdk().await)
-        .put_parameter()
-        .name(format!("/baken/{stack}/{which}"))
-        .value(value.to_string())
-        .r#type(ParameterType::String)
-        .overwrite(true)
-        .send()
-        .await
-        .unwrap();
+    let name = format!("/baken/{stack}/{which}");
+    put_parameter(&name, &value.to_string(), ParameterType::String).await;
 }
 
 fn now_minus(minutes: u64) -> String {

@@ -195,17 +195,23 @@ pub fn checkout() -> std::path::PathBuf {
         .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
 
-/// The stack's JRA-VAN service-key parameter at its default name.
-pub async fn put_service_key(stack: &str) {
+/// Writes a Systems Manager parameter straight to moto, as a user or the instance would.
+pub async fn put_parameter(name: &str, value: &str, kind: aws_sdk_ssm::types::ParameterType) {
     aws_sdk_ssm::Client::new(&sdk().await)
         .put_parameter()
-        .name(service_key_parameter(stack))
-        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-        .value("TEST-SERVICE-KEY")
+        .name(name)
+        .r#type(kind)
+        .value(value)
         .overwrite(true)
         .send()
         .await
         .unwrap();
+}
+
+/// The stack's JRA-VAN service-key parameter at its default name.
+pub async fn put_service_key(stack: &str) {
+    let secure = aws_sdk_ssm::types::ParameterType::SecureString;
+    put_parameter(&service_key_parameter(stack), "TEST-SERVICE-KEY", secure).await;
 }
 
 pub fn service_key_parameter(stack: &str) -> String {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::harness::{sdk, TestStack};
+use crate::harness::TestStack;
 use crate::json_output::{now_ms, put_events};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -161,14 +161,12 @@ async fn logs_follow_prints_new_events_once_as_they_arrive() {
 #[tokio::test(flavor = "multi_thread")]
 async fn logs_gateway_shows_the_bootstrap_report_and_where_the_full_log_is() {
     let s = TestStack::new("logsg").await;
-    let ssm = aws_sdk_ssm::Client::new(&sdk().await);
-    ssm.put_parameter()
-        .name(format!("/baken/{}/gateway-bootstrap", s.name))
-        .value(r#"{"state":"manual-step","step":"install JV-Link by hand","at":"2026-12-01T10:00:00Z"}"#)
-        .r#type(aws_sdk_ssm::types::ParameterType::String)
-        .send()
-        .await
-        .unwrap();
+    crate::harness::put_parameter(
+        &format!("/baken/{}/gateway-bootstrap", s.name),
+        r#"{"state":"manual-step","step":"install JV-Link by hand","at":"2026-12-01T10:00:00Z"}"#,
+        aws_sdk_ssm::types::ParameterType::String,
+    )
+    .await;
     let run = s.baken(&["logs", "gateway", "--since", "1h"]).await;
     run.expect_code(0);
     assert!(

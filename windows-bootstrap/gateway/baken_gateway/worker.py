@@ -183,8 +183,9 @@ class Worker:
                 else:
                     self._jv.close()
                     raise JVLinkError("JVGets", rc)
-        finally:
-            flush()
+        except BaseException:
+            flush()  # what was read before the error is kept; the sync resumes from it
+            raise
 
     def _finish(self, last_file_timestamp: str) -> None:
         self.store.set_meta("last_file_timestamp", last_file_timestamp)
