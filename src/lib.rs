@@ -4,6 +4,7 @@
 //! AWS resource) + `live` (what exists, read through `aws`) → `plan` (the difference, as a value)
 //! → `engine` (carries a plan out) ; `package` builds the Lambda artefact.
 
+pub mod adopt;
 pub mod aws;
 pub mod bootstrap;
 pub mod cost;

@@ -474,6 +474,89 @@ pub async fn wait_gone(clients: &Clients, name: &str) -> Result<(), AwsError> {
     .await
 }
 
+/// Tags a table a CloudFormation stack made as this stack's (`baken adopt`).
+pub async fn adopt(
+    clients: &Clients,
+    arn: &str,
+    name: &str,
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Result<(), AwsError> {
+    let tags: Vec<Tag> = tags
+        .iter()
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .expect("key and value set")
+        })
+        .collect();
+    clients
+        .dynamodb
+        .tag_resource()
+        .resource_arn(arn)
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map_err(on("TagResource", res(name)))?;
+    Ok(())
+}
+
+/// Starts an on-demand backup of `name` (`baken adopt`, before the first change); its ARN.
+pub async fn create_backup(
+    clients: &Clients,
+    name: &str,
+    backup: &str,
+) -> Result<String, AwsError> {
+    let out = clients
+        .dynamodb
+        .create_backup()
+        .table_name(name)
+        .backup_name(backup)
+        .send()
+        .await
+        .map_err(on("CreateBackup", res(name)))?;
+    out.backup_details()
+        .map(|d| d.backup_arn().to_string())
+        .ok_or_else(|| AwsError::new("CreateBackup", res(name), "AWS returned no backup ARN"))
+}
+
+/// Waits until the backup is AVAILABLE: only then does it hold the table's items.
+pub async fn wait_backup(clients: &Clients, name: &str, arn: &str) -> Result<(), AwsError> {
+    wait_until(
+        "DescribeBackup",
+        &res(name),
+        &clients.timing,
+        clients.timing.table,
+        || async {
+            let out = clients
+                .dynamodb
+                .describe_backup()
+                .backup_arn(arn)
+                .send()
+                .await
+                .map_err(on("DescribeBackup", res(name)))?;
+            let status = out
+                .backup_description()
+                .and_then(|d| d.backup_details())
+                .map(|d| d.backup_status().as_str().to_string())
+                .unwrap_or_default();
+            Ok(match status.as_str() {
+                "AVAILABLE" => Poll::Done(()),
+                "DELETED" => {
+                    return Err(AwsError::new(
+                        "DescribeBackup",
+                        res(name),
+                        format!("backup {arn} was deleted before it was complete"),
+                    ))
+                }
+                s => Poll::Waiting(format!("backup of {name} to be AVAILABLE (now {s})")),
+            })
+        },
+    )
+    .await
+}
+
 /// The two tables and their indexes; ListTables cannot be scoped. Tags in CreateTable need
 /// TagResource too.
 pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions::Statement> {

@@ -79,6 +79,53 @@ pub async fn set_retention(clients: &Clients, spec: &LogGroupSpec) -> Result<(),
     Ok(())
 }
 
+/// Tags a log group as this stack's (`baken adopt`): one a CloudFormation stack made, or one
+/// Lambda made at a function's first run, unless another baken stack's tag is on it. A group that
+/// does not exist is left alone (false).
+pub async fn adopt(
+    clients: &Clients,
+    name: &str,
+    stack: &str,
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Result<bool, AwsError> {
+    let gone = &["ResourceNotFoundException"];
+    #[allow(deprecated)] // As in `read`: the older tag calls are the ones every emulator answers.
+    let listed = absent_if(
+        clients
+            .logs
+            .list_tags_log_group()
+            .log_group_name(name)
+            .send()
+            .await
+            .map_err(on("ListTagsLogGroup", format!("log group {name}"))),
+        gone,
+    )?;
+    let Some(listed) = listed else {
+        return Ok(false);
+    };
+    let owner = Owner::from_tags(
+        stack,
+        listed
+            .tags()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    if matches!(owner, Owner::OtherStack(_)) {
+        return Ok(false);
+    }
+    #[allow(deprecated)]
+    clients
+        .logs
+        .tag_log_group()
+        .log_group_name(name)
+        .set_tags(Some(tags.clone().into_iter().collect()))
+        .send()
+        .await
+        .map_err(on("TagLogGroup", format!("log group {name}")))?;
+    Ok(true)
+}
+
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
     absent_if(
         clients

@@ -2,6 +2,7 @@
 //! outside `aws/` talks to an SDK client.
 
 pub mod apigateway;
+pub mod cloudformation;
 pub mod counter;
 pub mod dynamodb;
 pub mod ec2;
@@ -51,6 +52,7 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
     pub ec2: aws_sdk_ec2::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub cloudformation: aws_sdk_cloudformation::Client,
 }
 
 /// Explicit retry policy: standard mode (exponential back-off with jitter, retry quota), more
@@ -118,6 +120,8 @@ impl Clients {
             sts: client!(aws_sdk_sts, ServiceLimits::plain(20.0, 40.0)),
             ec2: client!(aws_sdk_ec2, ServiceLimits::plain(20.0, 100.0)),
             ssm: client!(aws_sdk_ssm, ServiceLimits::plain(40.0, 40.0)),
+            // CloudFormation throttles its API per account at a few requests a second.
+            cloudformation: client!(aws_sdk_cloudformation, ServiceLimits::plain(5.0, 10.0)),
         }
     }
 }

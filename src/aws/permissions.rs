@@ -72,6 +72,7 @@ pub fn policy(scope: &Scope) -> serde_json::Value {
         super::apigateway::permissions(scope),
         super::ec2::permissions(scope),
         super::ssm::permissions(scope),
+        super::cloudformation::permissions(scope),
     ]
     .into_iter()
     .flatten()

@@ -28,6 +28,8 @@ pub struct Timing {
     pub eni_release: Duration,
     /// A Run Command invocation on the gateway instance.
     pub command: Duration,
+    /// A CloudFormation change set becoming ready, or a stack update or deletion finishing.
+    pub stack: Duration,
 }
 
 impl Timing {
@@ -41,6 +43,7 @@ impl Timing {
             instance: Duration::from_secs(900),
             eni_release: Duration::from_secs(50 * 60),
             command: Duration::from_secs(30 * 60),
+            stack: Duration::from_secs(60 * 60),
         }
     }
 
@@ -55,6 +58,7 @@ impl Timing {
             instance: Duration::from_secs(5),
             eni_release: Duration::from_secs(5),
             command: Duration::from_secs(5),
+            stack: Duration::from_secs(5),
         }
     }
 }

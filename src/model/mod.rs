@@ -10,7 +10,7 @@ use serde::Serialize;
 
 pub use catalog::{Access, FunctionDef, FUNCTIONS};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     Mock,

@@ -1,6 +1,6 @@
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Declares `Kind` from the one list below: its variants, `ALL` and the labels.
 macro_rules! kinds {
@@ -10,7 +10,7 @@ macro_rules! kinds {
         /// before security groups and subnets, the Elastic IP before the instance, the instance before
         /// its security group and subnet, the network before the VPC, and the roles last, since Lambda
         /// uses a function's role to remove its network interfaces.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         pub enum Kind {
             $(#[serde(rename = $label)] $kind,)*
         }
@@ -60,13 +60,13 @@ impl Kind {
 }
 
 /// A resource as the plan names it: its kind and its deterministic name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ResourceId {
     pub kind: Kind,
     pub name: String,
     /// Set on a second live resource with the same kind and name (an SDK retry of a create that
     /// had succeeded, a hand-made copy): its AWS id. Nothing wants a copy, so a deploy deletes it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copy: Option<String>,
 }
 

@@ -3,7 +3,8 @@
 moto ships neither the Windows Server 2022 Japanese Full Base image nor the public Systems Manager
 parameter that names the latest one. This loads the image from amis.json (MOTO_AMIS_PATH, read
 when moto is imported) and answers the parameter with it. It also loads AWS managed IAM policies
-(AmazonSSMManagedInstanceCore), which moto does only when asked.
+(AmazonSSMManagedInstanceCore), which moto does only when asked. The patch_*.py modules beside it
+make moto do what AWS does where `baken adopt` needs it (each says what and why).
 
 Usage: python serve.py -H 127.0.0.1 -p PORT (the arguments of moto_server).
 """
@@ -18,6 +19,10 @@ os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
 
 from moto.server import main  # noqa: E402
 from moto.ssm import models as ssm  # noqa: E402
+
+import patch_apigateway  # noqa: E402,F401
+import patch_cloudformation  # noqa: E402,F401
+import patch_dynamodb  # noqa: E402,F401
 
 WINDOWS_PARAMETER = "/aws/service/ami-windows-latest/Windows_Server-2022-Japanese-Full-Base"
 WINDOWS_AMI = json.loads((HERE / "amis.json").read_text())[0]["ami_id"]

@@ -30,6 +30,7 @@ fn timing() -> Timing {
         instance: Duration::from_millis(300),
         eni_release: Duration::from_millis(300),
         command: Duration::from_millis(300),
+        stack: Duration::from_millis(300),
     }
 }
 

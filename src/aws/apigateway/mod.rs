@@ -15,8 +15,8 @@ mod write;
 
 pub use read::{read, LiveApi};
 pub use write::{
-    apply_stage, create_api, create_resource, delete_api, delete_gateway_response, delete_resource,
-    delete_stage, put_gateway_response, update_api, update_resource,
+    adopt_api, apply_stage, create_api, create_resource, delete_api, delete_gateway_response,
+    delete_resource, delete_stage, put_gateway_response, update_api, update_resource,
 };
 
 pub const GATEWAY_RESPONSE_TYPES: [&str; 2] = ["DEFAULT_4XX", "DEFAULT_5XX"];

@@ -68,6 +68,27 @@ pub async fn update_api(
     Ok(())
 }
 
+/// Tags a REST API a CloudFormation stack made as this stack's (`baken adopt`).
+pub async fn adopt_api(
+    clients: &Clients,
+    api_id: &str,
+    name: &str,
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Result<(), AwsError> {
+    clients
+        .apigateway
+        .tag_resource()
+        .resource_arn(format!(
+            "arn:aws:apigateway:{}::/restapis/{api_id}",
+            clients.region
+        ))
+        .set_tags(Some(tags.clone().into_iter().collect()))
+        .send()
+        .await
+        .map_err(on("TagResource", api_res(name)))?;
+    Ok(())
+}
+
 pub async fn delete_api(clients: &Clients, api_id: &str, name: &str) -> Result<(), AwsError> {
     absent_if(
         clients

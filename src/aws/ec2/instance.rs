@@ -118,6 +118,27 @@ pub struct Launch<'a> {
 }
 
 /// Launches the instance, waits for it to run, and returns its id and private IP.
+/// The image an instance runs, None when there is no such instance (`baken adopt` pins a CDK
+/// stack's image parameter to it).
+pub async fn instance_image(clients: &Clients, id: &str) -> Result<Option<String>, AwsError> {
+    let out = absent_if(
+        clients
+            .ec2
+            .describe_instances()
+            .instance_ids(id)
+            .send()
+            .await
+            .map_err(on("DescribeInstances", format!("instance {id}"))),
+        &["InvalidInstanceID.NotFound"],
+    )?;
+    Ok(out.and_then(|o| {
+        o.reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .find_map(|i| i.image_id().map(str::to_string))
+    }))
+}
+
 pub async fn launch_instance(
     clients: &Clients,
     spec: &InstanceSpec,

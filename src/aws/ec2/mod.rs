@@ -15,7 +15,7 @@ mod security;
 
 pub use instance::{
     associate_address, availability_zones, delete_address, dynamodb_prefix_list, gateway_addresses,
-    launch_instance, terminate_instance, update_instance_in_place, Launch,
+    instance_image, launch_instance, terminate_instance, update_instance_in_place, Launch,
 };
 pub use network::{
     create_endpoint, create_internet_gateway, create_route_table, create_subnet, create_vpc,

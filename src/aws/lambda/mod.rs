@@ -380,6 +380,24 @@ pub async fn wait_settled(clients: &Clients, name: &str) -> Result<(), AwsError>
 /// Deletes the function. One in a VPC is first taken out of it (an empty VPC configuration,
 /// waited for): Lambda then starts releasing its network interfaces at once, which the
 /// security-group and subnet deletions later in the plan wait for.
+/// Tags a function a CloudFormation stack made as this stack's (`baken adopt`).
+pub async fn adopt(
+    clients: &Clients,
+    arn: &str,
+    name: &str,
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Result<(), AwsError> {
+    clients
+        .lambda
+        .tag_resource()
+        .resource(arn)
+        .set_tags(Some(tags.clone().into_iter().collect()))
+        .send()
+        .await
+        .map_err(on("TagResource", res(name)))?;
+    Ok(())
+}
+
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
     let config = absent_if(
         clients

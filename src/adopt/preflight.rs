@@ -1,0 +1,124 @@
+//! What refuses an adoption before anything is changed: each problem with the stack it is about
+//! and what to do about it.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::template::TemplateError;
+use crate::aws::cloudformation::{StackFacts, TEMPLATE_BODY_MAX};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    pub stack: String,
+    pub problem: String,
+    pub hint: String,
+}
+
+fn refusal(stack: &str, problem: impl Into<String>, hint: impl Into<String>) -> Refusal {
+    Refusal {
+        stack: stack.to_string(),
+        problem: problem.into(),
+        hint: hint.into(),
+    }
+}
+
+/// The CDK bootstrap stack: shared by every CDK app of the account and region.
+const CDK_TOOLKIT: &str = "CDKToolkit";
+
+/// Settled states: the stack's resources are what its template says.
+const SETTLED: [&str; 5] = [
+    "CREATE_COMPLETE",
+    "UPDATE_COMPLETE",
+    "UPDATE_ROLLBACK_COMPLETE",
+    "IMPORT_COMPLETE",
+    "IMPORT_ROLLBACK_COMPLETE",
+];
+
+pub fn missing(stack: &str) -> Refusal {
+    refusal(
+        stack,
+        "there is no such stack in this account and region",
+        "check the name with `aws cloudformation list-stacks`, and --region and --profile",
+    )
+}
+
+pub fn bad_template(stack: &str, e: &TemplateError) -> Refusal {
+    refusal(
+        stack,
+        e.to_string(),
+        "adopt the stack by hand: set DeletionPolicy Retain on every resource, update it, delete it, then run `baken deploy`",
+    )
+}
+
+pub fn size(stack: &str, bytes: usize) -> Option<Refusal> {
+    (bytes > TEMPLATE_BODY_MAX).then(|| {
+        refusal(
+            stack,
+            format!("its retain template is {bytes} bytes, over the {TEMPLATE_BODY_MAX} bytes CloudFormation takes inline"),
+            "baken adopt does not upload templates to S3 yet; see docs/adopt.md for the steps by hand",
+        )
+    })
+}
+
+/// The stack's own problems: protection, its state, the bootstrap stack, nested stacks, and
+/// exports that a stack outside `requested` imports.
+pub fn check(
+    f: &StackFacts,
+    requested: &[String],
+    importers: &BTreeMap<String, Vec<String>>,
+) -> Vec<Refusal> {
+    let name = &f.name;
+    let mut out = Vec::new();
+    if name == CDK_TOOLKIT {
+        out.push(refusal(
+            name,
+            "this is the CDK bootstrap stack, shared by every CDK app in the account and region",
+            "leave it; name the app's own stacks",
+        ));
+    }
+    if f.termination_protection {
+        out.push(refusal(
+            name,
+            "termination protection is on, so CloudFormation would refuse to delete it",
+            format!("turn it off: aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name {name}"),
+        ));
+    }
+    let status = f.status.as_str();
+    if !SETTLED.contains(&status) {
+        let hint = if status.ends_with("_IN_PROGRESS") {
+            "wait for it to finish, then run baken adopt again".to_string()
+        } else if status == "UPDATE_ROLLBACK_FAILED" {
+            format!("continue the rollback first: aws cloudformation continue-update-rollback --stack-name {name}")
+        } else {
+            "bring it to a settled state in the CloudFormation console first".to_string()
+        };
+        out.push(refusal(name, format!("it is {status}"), hint));
+    }
+    if f.resources
+        .iter()
+        .any(|r| r.resource_type == "AWS::CloudFormation::Stack")
+    {
+        out.push(refusal(
+            name,
+            "it has nested stacks, which baken adopt does not take over",
+            "adopt the nested stacks' resources by hand (docs/adopt.md)",
+        ));
+    }
+    for export in &f.exports {
+        let outside: Vec<&String> = importers
+            .get(export)
+            .into_iter()
+            .flatten()
+            .filter(|s| !requested.contains(s))
+            .collect();
+        if let Some(user) = outside.first() {
+            out.push(refusal(
+                name,
+                format!("its export {export} is imported by stack {user}, which is not being adopted"),
+                format!("adopt both (--from-cloudformation {name} {user}), or remove the import from {user} first"),
+            ));
+        }
+    }
+    out
+}

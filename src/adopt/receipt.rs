@@ -1,0 +1,171 @@
+//! The receipt: everything an adoption needs to continue after a crash, written before the first
+//! change and after every step. It holds the stacks as they were read (their resources with
+//! physical ids, and their original templates, so a stack could be re-created by hand), the
+//! fate of each resource, the backups made and the steps done. `--cleanup` removes only what the
+//! receipt lists as replaced: it never guesses by name.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::Disposition;
+use crate::aws::cloudformation::StackFacts;
+use crate::model::Mode;
+
+/// Bumped when the receipt's shape changes incompatibly.
+pub const FORMAT: u32 = 1;
+
+/// One step of an adoption, in the order they are done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", content = "stack", rename_all = "kebab-case")]
+pub enum Step {
+    BackedUp,
+    Retained(String),
+    Deleted(String),
+    Tagged,
+    Deployed,
+    /// jravan: the functions moved to baken's network and gateway.
+    CutOver,
+    CleanedUp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub format: u32,
+    /// The baken stack the resources go to.
+    pub baken_stack: String,
+    pub account: String,
+    pub region: String,
+    pub mode: Mode,
+    /// The CloudFormation stacks, in the order they are deleted.
+    pub stacks: Vec<StackFacts>,
+    pub resources: Vec<Disposition>,
+    /// Table → the ARN of its on-demand backup.
+    pub backups: BTreeMap<String, String>,
+    pub done: Vec<Step>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiptError {
+    #[error("cannot read the adoption receipt {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the adoption receipt {path} is not one baken can read ({reason})\n  hint: it was written by another baken version, or edited; keep it, and adopt by hand from it (docs/adopt.md)")]
+    Parse { path: PathBuf, reason: String },
+    #[error("cannot write the adoption receipt {path}: {source}\n  hint: nothing was changed after the last step it records; make the folder writable, or pass --receipt PATH")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl Receipt {
+    pub fn is_done(&self, step: &Step) -> bool {
+        self.done.contains(step)
+    }
+
+    pub fn stack_names(&self) -> Vec<String> {
+        self.stacks.iter().map(|s| s.name.clone()).collect()
+    }
+
+    /// Reads the receipt at `path`; None when there is none.
+    pub fn load(path: &Path) -> Result<Option<Receipt>, ReceiptError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(ReceiptError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        };
+        let parse_error = |reason: String| ReceiptError::Parse {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let receipt: Receipt =
+            serde_json::from_str(&text).map_err(|e| parse_error(e.to_string()))?;
+        if receipt.format != FORMAT {
+            return Err(parse_error(format!(
+                "format {}, this baken reads {FORMAT}",
+                receipt.format
+            )));
+        }
+        Ok(Some(receipt))
+    }
+
+    /// Writes the receipt whole to a temporary file beside it, then renames it over the old one:
+    /// a crash mid-write leaves the previous receipt, never half of one.
+    pub fn save(&self, path: &Path) -> Result<(), ReceiptError> {
+        let write_error = |source| ReceiptError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        let text = serde_json::to_string_pretty(self).expect("a receipt serialises");
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, text + "\n").map_err(write_error)?;
+        std::fs::rename(&tmp, path).map_err(write_error)
+    }
+
+    /// Records `step` as done and saves.
+    pub fn mark(&mut self, step: Step, path: &Path) -> Result<(), ReceiptError> {
+        if !self.is_done(&step) {
+            self.done.push(step);
+        }
+        self.save(path)
+    }
+}
+
+/// Where the receipt of `stack` goes by default: beside the manifest.
+pub fn default_path(manifest: &Path, stack: &str) -> PathBuf {
+    let dir = manifest.parent().filter(|p| !p.as_os_str().is_empty());
+    dir.unwrap_or(Path::new("."))
+        .join(format!("{stack}.adopt-receipt.json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn receipt() -> Receipt {
+        Receipt {
+            format: FORMAT,
+            baken_stack: "s".into(),
+            account: "123456789012".into(),
+            region: "ap-northeast-1".into(),
+            mode: Mode::Mock,
+            stacks: Vec::new(),
+            resources: Vec::new(),
+            backups: BTreeMap::new(),
+            done: vec![Step::BackedUp, Step::Retained("A".into())],
+        }
+    }
+
+    #[test]
+    fn a_receipt_round_trips_and_a_missing_one_is_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        assert!(Receipt::load(&path).unwrap().is_none());
+        let mut r = receipt();
+        r.mark(Step::Deleted("A".into()), &path).unwrap();
+        let back = Receipt::load(&path).unwrap().unwrap();
+        assert_eq!(back, r);
+        assert!(back.is_done(&Step::Deleted("A".into())));
+        assert!(!dir.path().join("r.json.tmp").exists());
+    }
+
+    #[test]
+    fn a_receipt_of_another_format_is_refused_not_guessed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        let mut r = receipt();
+        r.format = 99;
+        std::fs::write(&path, serde_json::to_string(&r).unwrap()).unwrap();
+        let e = Receipt::load(&path).unwrap_err();
+        assert!(e.to_string().contains("format 99"), "{e}");
+    }
+}

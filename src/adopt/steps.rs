@@ -1,0 +1,300 @@
+//! The steps of an adoption against AWS. Each one starts by asking the receipt whether it was
+//! done, and records itself there when it is, so any of them may be interrupted and run again.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::receipt::{Receipt, ReceiptError, Step, FORMAT};
+use super::{template, Adoption, Fate, Read};
+use crate::aws::cloudformation::{
+    self as cfn, ChangeSetOutcome, ProposedChange, StackFacts, TemplateSource,
+};
+use crate::aws::{apigateway, dynamodb, ec2, lambda, logs, AwsError, Clients};
+use crate::desired::{ownership_tags, Account};
+use crate::model::names::log_group_name;
+use crate::model::Mode;
+use crate::resource::Kind;
+
+/// The change set every retain update is made through; a left-over one from a crashed run is
+/// deleted before a new one is made.
+pub const CHANGE_SET: &str = "baken-adopt-retain";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error(transparent)]
+    Receipt(#[from] ReceiptError),
+    #[error(transparent)]
+    Template(#[from] template::TemplateError),
+    #[error("the retain update of stack {stack} would not only set policies: {}; the change set was deleted and nothing was changed\n  hint: the stack has drifted from its template, or a parameter resolves to a new value; fix the stack so that `cdk diff` shows nothing, then run baken adopt again", .changes.iter().map(|c| format!("{} {}{}", c.action, c.logical_id, c.replacement.as_ref().map(|r| format!(" (replacement {r})")).unwrap_or_default())).collect::<Vec<_>>().join(", "))]
+    WouldChange {
+        stack: String,
+        changes: Vec<ProposedChange>,
+    },
+    #[error("stack {stack} does not retain every resource yet ({missing}), so deleting it would delete them; it was not deleted\n  hint: run baken adopt again: it makes the retain update first")]
+    NotRetained { stack: String, missing: String },
+    #[error("CloudFormation deleted {resources} of stack {stack} instead of leaving them\n  hint: restore tables from the backups the receipt lists (aws dynamodb restore-table-from-backup), then run baken deploy")]
+    Deleted { stack: String, resources: String },
+}
+
+/// Reads the stacks, who imports their exports, and the live image of each instance that a
+/// stack's SSM image parameter feeds (the pin that keeps the retain update from replacing it).
+pub async fn read(clients: &Clients, names: &[String]) -> Result<Read, AwsError> {
+    let reads = names
+        .iter()
+        .map(|n| async move { cfn::read_stack(clients, n).await.map(|f| (n.clone(), f)) });
+    let stacks = futures::future::try_join_all(reads).await?;
+    let exports: Vec<String> = stacks
+        .iter()
+        .filter_map(|(_, f)| f.as_ref())
+        .flat_map(|f| f.exports.iter().cloned())
+        .collect();
+    let imports = exports
+        .iter()
+        .map(|e| async move { cfn::importers(clients, e).await.map(|i| (e.clone(), i)) });
+    let pins = stacks
+        .iter()
+        .filter_map(|(_, f)| f.as_ref())
+        .map(|f| async move { pins_of(clients, f).await.map(|p| (f.name.clone(), p)) });
+    let (importers, pins) = futures::future::try_join(
+        futures::future::try_join_all(imports),
+        futures::future::try_join_all(pins),
+    )
+    .await?;
+    Ok(Read {
+        stacks,
+        importers: importers.into_iter().collect(),
+        pins: pins.into_iter().collect(),
+    })
+}
+
+/// Each SSM image parameter of the stack → the image of the live instance that uses it, else
+/// the value CloudFormation last resolved it to.
+async fn pins_of(clients: &Clients, f: &StackFacts) -> Result<BTreeMap<String, String>, AwsError> {
+    let Ok(parsed) = template::parse(&f.name, &f.template) else {
+        return Ok(BTreeMap::new());
+    };
+    let mut out = BTreeMap::new();
+    for (param, users) in template::ssm_image_parameters(&parsed) {
+        let instance = f
+            .resources
+            .iter()
+            .find(|r| r.resource_type == "AWS::EC2::Instance" && users.contains(&r.logical_id));
+        let live = match instance.and_then(|r| r.physical_id.as_deref()) {
+            Some(id) => ec2::instance_image(clients, id).await?,
+            None => None,
+        };
+        let resolved = f
+            .parameters
+            .iter()
+            .find(|p| p.key == param)
+            .and_then(|p| p.resolved.clone());
+        if let Some(v) = live.or(resolved) {
+            out.insert(param, v);
+        }
+    }
+    Ok(out)
+}
+
+/// The receipt of a new adoption, written before the first change.
+pub fn start(
+    adoption: &Adoption,
+    baken_stack: &str,
+    account: &Account,
+    mode: Mode,
+    path: &Path,
+) -> Result<Receipt, ReceiptError> {
+    let receipt = Receipt {
+        format: FORMAT,
+        baken_stack: baken_stack.to_string(),
+        account: account.id.clone(),
+        region: account.region.clone(),
+        mode,
+        stacks: adoption.facts.clone(),
+        resources: adoption.resources.clone(),
+        backups: BTreeMap::new(),
+        done: Vec::new(),
+    };
+    receipt.save(path)?;
+    Ok(receipt)
+}
+
+fn adopted_tables(receipt: &Receipt) -> Vec<String> {
+    receipt
+        .resources
+        .iter()
+        .filter(|d| d.fate == Fate::Adopted)
+        .filter_map(|d| d.becomes.as_ref())
+        .filter(|b| b.kind == Kind::Table)
+        .map(|b| b.name.clone())
+        .collect()
+}
+
+/// On-demand backups of the kept tables, each ARN recorded as soon as AWS gives it, then a wait
+/// until every one is AVAILABLE.
+pub async fn back_up(
+    clients: &Clients,
+    receipt: &mut Receipt,
+    path: &Path,
+) -> Result<(), StepError> {
+    if receipt.is_done(&Step::BackedUp) {
+        return Ok(());
+    }
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    for table in adopted_tables(receipt) {
+        if receipt.backups.contains_key(&table) {
+            continue;
+        }
+        let arn = dynamodb::create_backup(clients, &table, &format!("baken-adopt-{table}-{stamp}"))
+            .await?;
+        receipt.backups.insert(table, arn);
+        receipt.save(path)?;
+    }
+    let waits = receipt
+        .backups
+        .iter()
+        .map(|(table, arn)| dynamodb::wait_backup(clients, table, arn));
+    futures::future::try_join_all(waits).await?;
+    receipt.mark(Step::BackedUp, path)?;
+    Ok(())
+}
+
+/// The retain update of one stack, through a change set that must change policies only.
+pub async fn retain(
+    clients: &Clients,
+    receipt: &mut Receipt,
+    path: &Path,
+    facts: &StackFacts,
+) -> Result<(), StepError> {
+    let step = Step::Retained(facts.name.clone());
+    if receipt.is_done(&step) {
+        return Ok(());
+    }
+    let pins = pins_of(clients, facts).await?;
+    let retained = template::retain(&facts.name, &facts.template, &pins)?;
+    // Change sets are made by stack name (the stack is live until the next step).
+    let stack = facts.name.as_str();
+    cfn::delete_change_set(clients, stack, CHANGE_SET).await?;
+    let outcome = cfn::create_change_set(
+        clients,
+        stack,
+        CHANGE_SET,
+        TemplateSource::Body(&retained.body),
+        &retained.parameters,
+    )
+    .await?;
+    if let ChangeSetOutcome::Ready(changes) = outcome {
+        let unsafe_changes: Vec<ProposedChange> = changes
+            .into_iter()
+            .filter(|c| !c.keeps_resource())
+            .collect();
+        if !unsafe_changes.is_empty() {
+            cfn::delete_change_set(clients, stack, CHANGE_SET).await?;
+            return Err(StepError::WouldChange {
+                stack: facts.name.clone(),
+                changes: unsafe_changes,
+            });
+        }
+        cfn::execute_change_set(clients, stack, CHANGE_SET).await?;
+    }
+    receipt.mark(step, path)?;
+    Ok(())
+}
+
+/// Deletes one stack once its live template retains every resource, and checks that
+/// CloudFormation deleted none of them.
+pub async fn delete(
+    clients: &Clients,
+    receipt: &mut Receipt,
+    path: &Path,
+    facts: &StackFacts,
+) -> Result<(), StepError> {
+    let step = Step::Deleted(facts.name.clone());
+    if receipt.is_done(&step) {
+        return Ok(());
+    }
+    // Read again by id: after a crash the stack may already be gone (DELETE_COMPLETE).
+    if let Some(live) = cfn::read_stack(clients, &facts.id).await? {
+        if live.status != "DELETE_COMPLETE" {
+            let t = template::parse(&facts.name, &live.template)?;
+            if !template::all_retained(&t) {
+                let missing = t["Resources"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, r)| {
+                        r.get("DeletionPolicy").and_then(|p| p.as_str()) != Some("Retain")
+                    })
+                    .map(|(k, _)| k.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(StepError::NotRetained {
+                    stack: facts.name.clone(),
+                    missing,
+                });
+            }
+            cfn::delete_stack(clients, &facts.id).await?;
+        }
+    }
+    // AWS marks each retained resource DELETE_SKIPPED. (moto lists every resource of a deleted
+    // stack as CREATE_COMPLETE; only a DELETE_COMPLETE is a resource lost.)
+    let after = cfn::resources(clients, &facts.id).await?;
+    let deleted: Vec<String> = after
+        .iter()
+        .filter(|r| r.status == "DELETE_COMPLETE")
+        .map(|r| format!("{} ({})", r.logical_id, r.resource_type))
+        .collect();
+    if !deleted.is_empty() {
+        return Err(StepError::Deleted {
+            stack: facts.name.clone(),
+            resources: deleted.join(", "),
+        });
+    }
+    receipt.mark(step, path)?;
+    Ok(())
+}
+
+/// baken's ownership tags on every adopted table, function, REST API and log group, and on the
+/// log groups Lambda made for the adopted functions (a CDK app rarely declares them).
+pub async fn tag(
+    clients: &Clients,
+    receipt: &mut Receipt,
+    path: &Path,
+    account: &Account,
+) -> Result<(), StepError> {
+    if receipt.is_done(&Step::Tagged) {
+        return Ok(());
+    }
+    let stack = receipt.baken_stack.clone();
+    let tags = ownership_tags(&stack);
+    let mut groups: Vec<String> = Vec::new();
+    for d in receipt.resources.iter().filter(|d| d.fate == Fate::Adopted) {
+        let Some(b) = &d.becomes else { continue };
+        match b.kind {
+            Kind::Table => {
+                dynamodb::adopt(clients, &account.table_arn(&b.name), &b.name, &tags).await?
+            }
+            Kind::Function => {
+                lambda::adopt(clients, &account.function_arn(&b.name), &b.name, &tags).await?;
+                groups.push(log_group_name(&b.name));
+            }
+            Kind::RestApi => {
+                let id = d.physical_id.as_deref().unwrap_or_default();
+                apigateway::adopt_api(clients, id, &b.name, &tags).await?
+            }
+            Kind::LogGroup => groups.push(b.name.clone()),
+            _ => {}
+        }
+    }
+    groups.sort();
+    groups.dedup();
+    for g in groups {
+        logs::adopt(clients, &g, &stack, &tags).await?;
+    }
+    receipt.mark(Step::Tagged, path)?;
+    Ok(())
+}

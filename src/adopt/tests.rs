@@ -1,0 +1,145 @@
+//! The adoption plan from hand-built stack facts: fates, the order stacks go in, the refusals.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::aws::cloudformation::{StackFacts, StackResource};
+
+fn res(t: &str, logical: &str, physical: &str) -> StackResource {
+    StackResource {
+        logical_id: logical.into(),
+        resource_type: t.into(),
+        physical_id: Some(physical.into()),
+        status: "CREATE_COMPLETE".into(),
+    }
+}
+
+fn stack(
+    name: &str,
+    exports: &[&str],
+    resources: Vec<StackResource>,
+    template: &str,
+) -> StackFacts {
+    StackFacts {
+        name: name.into(),
+        id: format!("arn:aws:cloudformation:ap-northeast-1:123456789012:stack/{name}/1"),
+        status: "UPDATE_COMPLETE".into(),
+        termination_protection: false,
+        parameters: Vec::new(),
+        exports: exports.iter().map(|e| e.to_string()).collect(),
+        resources,
+        template: template.into(),
+    }
+}
+
+fn wanted() -> Wanted {
+    Wanted {
+        stack: "bk".into(),
+        tables: ["bk-cart".to_string()].into(),
+        functions: ["bk-get-cart".to_string()].into(),
+        log_groups: BTreeSet::new(),
+        api: "bk-api".into(),
+    }
+}
+
+use std::collections::BTreeSet;
+
+const API_TEMPLATE: &str = r#"{"Resources": {
+  "Cart": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "bk-cart"}},
+  "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "bk-api"}},
+  "Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": {"RestApiId": {"Ref": "Api"}}},
+  "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"VpcId": {"Fn::ImportValue": "net-vpc"}}}
+}}"#;
+
+fn read_of(stacks: Vec<StackFacts>, importers: &[(&str, &[&str])]) -> Read {
+    Read {
+        stacks: stacks
+            .into_iter()
+            .map(|s| (s.name.clone(), Some(s)))
+            .collect(),
+        importers: importers
+            .iter()
+            .map(|(e, users)| (e.to_string(), users.iter().map(|u| u.to_string()).collect()))
+            .collect(),
+        pins: BTreeMap::new(),
+    }
+}
+
+#[test]
+fn the_importing_stack_goes_first_and_the_tables_kept_are_backed_up() {
+    let net = stack(
+        "Net",
+        &["net-vpc"],
+        vec![res("AWS::EC2::VPC", "Vpc", "vpc-1")],
+        r#"{"Resources": {"Vpc": {"Type": "AWS::EC2::VPC"}}}"#,
+    );
+    let api = stack(
+        "Api",
+        &[],
+        vec![
+            res("AWS::DynamoDB::Table", "Cart", "bk-cart"),
+            res("AWS::ApiGateway::RestApi", "Api", "abc"),
+            res("AWS::ApiGateway::Stage", "Stage", "prod"),
+        ],
+        API_TEMPLATE,
+    );
+    // Asked for in the "wrong" order: the exporter first.
+    let a = plan(read_of(vec![net, api], &[("net-vpc", &["Api"])]), &wanted());
+    assert!(a.refusals.is_empty(), "{:?}", a.refusals);
+    let order: Vec<&str> = a.stacks.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(order, ["Api", "Net"]);
+    assert_eq!(a.backups, ["bk-cart"]);
+    let fate = |l: &str| a.resources.iter().find(|d| d.logical_id == l).unwrap().fate;
+    assert_eq!(
+        fate("Stage"),
+        Fate::Adopted,
+        "the stage follows the adopted API"
+    );
+    assert_eq!(fate("Vpc"), Fate::Replaced);
+}
+
+#[test]
+fn refusals_name_the_stack_and_what_to_do() {
+    let mut busy = stack("Busy", &["busy-out"], vec![], r#"{"Resources": {}}"#);
+    busy.status = "UPDATE_IN_PROGRESS".into();
+    let mut protected = stack("Guarded", &[], vec![], r#"{"Resources": {}}"#);
+    protected.termination_protection = true;
+    let mut failed = stack("Stuck", &[], vec![], r#"{"Resources": {}}"#);
+    failed.status = "UPDATE_ROLLBACK_FAILED".into();
+    let mut read = read_of(
+        vec![busy, protected, failed],
+        &[("busy-out", &["Outsider"])],
+    );
+    read.stacks.push(("Gone".into(), None));
+    let a = plan(read, &wanted());
+    let of = |s: &str| -> Vec<&Refusal> { a.refusals.iter().filter(|r| r.stack == s).collect() };
+    assert_eq!(of("Busy").len(), 2, "{:?}", a.refusals);
+    assert!(of("Busy")
+        .iter()
+        .any(|r| r.problem.contains("UPDATE_IN_PROGRESS") && r.hint.contains("wait")));
+    assert!(of("Busy")
+        .iter()
+        .any(|r| r.problem.contains("imported by stack Outsider")));
+    assert!(of("Guarded")[0]
+        .hint
+        .contains("--no-enable-termination-protection --stack-name Guarded"));
+    assert!(of("Stuck")[0].hint.contains("continue-update-rollback"));
+    assert!(of("Gone")[0].problem.contains("no such stack"));
+}
+
+#[test]
+fn a_template_over_the_inline_limit_is_refused_before_anything_changes() {
+    let big = format!(
+        r#"{{"Resources": {{"Cart": {{"Type": "AWS::DynamoDB::Table", "Properties": {{"TableName": "bk-cart", "Pad": "{}"}}}}}}}}"#,
+        "x".repeat(crate::aws::cloudformation::TEMPLATE_BODY_MAX)
+    );
+    let s = stack(
+        "Big",
+        &[],
+        vec![res("AWS::DynamoDB::Table", "Cart", "bk-cart")],
+        &big,
+    );
+    let a = plan(read_of(vec![s], &[]), &wanted());
+    assert_eq!(a.refusals.len(), 1);
+    assert!(a.refusals[0].problem.contains("51200"), "{:?}", a.refusals);
+}

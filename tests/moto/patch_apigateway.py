@@ -1,0 +1,52 @@
+"""Tags on a REST API itself (arn:aws:apigateway:REGION::/restapis/ID): AWS takes them with
+TagResource, as baken does when it adopts a REST API a CloudFormation stack made. moto 5.2.5 tags
+only stages and answers 404 for an API; here TagResource, UntagResource and GetTags on an API's
+ARN act on the tags moto already keeps for it (CreateRestApi's, which GetRestApis returns).
+"""
+from urllib.parse import unquote
+
+from moto.apigateway import responses, urls
+from moto.utilities.utils import merge_multiple_dicts
+
+API_ARN = "{0}/tags/arn:(?P<partition>[^/]+):apigateway:(?P<region_name>[^/]+)::/restapis/(?P<function_id>[^/]+)$"
+urls.url_paths[API_ARN] = responses.APIGatewayResponse.dispatch
+
+
+def _api_of(self):
+    parts = unquote(self.path.split("/tags/")[1]).split("/")
+    if len(parts) == 3 and parts[1] == "restapis":
+        return self.backend.get_rest_api(parts[2])
+    return None
+
+
+def _wrap(name, on_api):
+    original = getattr(responses.APIGatewayResponse, name)
+
+    def handler(self):
+        api = _api_of(self)
+        return original(self) if api is None else on_api(self, api)
+
+    setattr(responses.APIGatewayResponse, name, handler)
+
+
+def _tag(self, api):
+    tags = self._get_param("tags") or {}
+    api.tags = merge_multiple_dicts(api.tags or {}, tags)
+    return "{}"
+
+
+def _untag(self, api):
+    for key in self.querystring.get("tagKeys") or []:
+        (api.tags or {}).pop(key, None)
+    return "{}"
+
+
+def _get(self, api):
+    import json
+
+    return json.dumps({"tags": api.tags or {}})
+
+
+_wrap("tag_resource", _tag)
+_wrap("untag_resource", _untag)
+_wrap("get_tags", _get)
