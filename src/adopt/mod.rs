@@ -15,8 +15,10 @@
 //! the CLI; `classify` decides each resource's fate.
 
 pub mod classify;
+pub mod cleanup;
 pub mod preflight;
 pub mod receipt;
+pub mod render;
 pub mod steps;
 pub mod template;
 

@@ -101,6 +101,10 @@ pub enum Command {
     Status(StatusArgs),
     /// Remove everything the stack owns, in a safe order. Running it twice is harmless.
     Teardown(TeardownArgs),
+    /// Take over the resources of CloudFormation stacks (the AWS CDK app) with no data lost.
+    /// Shows the plan and changes nothing, unless --yes. Exit 0: adopted; 2: pending (the plan,
+    /// or waiting for baken's gateway); 3: partly done, run it again to continue.
+    Adopt(AdoptArgs),
     /// Clear the stack's deploy lock, left by a run that died. Asks first, or takes --yes.
     Unlock(UnlockArgs),
     /// Print the deployed stack's outputs (API URL, table and function names, gateway
@@ -129,6 +133,7 @@ impl Command {
             Command::Deploy(a) => a.global.format.markdown(),
             Command::Status(a) => a.global.format.markdown(),
             Command::Teardown(a) => a.global.format.markdown(),
+            Command::Adopt(a) => a.global.format.markdown(),
             Command::Unlock(a) => a.global.format.markdown(),
             Command::Output(a) => a.global.format.markdown(),
             Command::Logs(a) => a.global.format.markdown(),
@@ -146,6 +151,7 @@ impl Command {
             Command::Deploy(a) => a.global.json(),
             Command::Status(a) => a.global.json(),
             Command::Teardown(a) => a.global.json(),
+            Command::Adopt(a) => a.global.json(),
             Command::Unlock(a) => a.global.json(),
             Command::Output(a) => a.global.json(),
             Command::Logs(a) => a.global.json(),
@@ -236,6 +242,38 @@ pub struct TeardownArgs {
     /// JV-Link's data): `--yes` alone does not. At a terminal, typing the stack name does too.
     #[arg(long)]
     pub allow_data_loss: bool,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// The CloudFormation stacks to take over, in any order (importers are deleted first).
+    #[arg(long = "from-cloudformation", value_name = "STACK", num_args = 1..,
+          required_unless_present_any = ["from_cdk_app", "cleanup"])]
+    pub from_cloudformation: Vec<String>,
+    /// The CDK app's stacks: BakenKaigiApiStack, and BakenKaigiJraVanStack where it exists.
+    #[arg(long, conflicts_with = "from_cloudformation")]
+    pub from_cdk_app: bool,
+    /// Carry the adoption out (or continue it from its receipt). Without it, nothing changes.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Remove what the receipt lists as replaced by baken's own (the CDK app's roles, grants,
+    /// and in jravan mode its instance, network and key pair), once the adoption is through.
+    #[arg(long)]
+    pub cleanup: bool,
+    /// The adoption's receipt (default: `<stack>.adopt-receipt.json` beside the manifest). Keep
+    /// it: a re-run continues from it, and --cleanup removes only what it lists.
+    #[arg(long, value_name = "PATH")]
+    pub receipt: Option<PathBuf>,
+    /// The mode baken deploys the adopted stack in; overrides the manifest's `mode`.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// How long to wait for another run's deploy lock on the stack (`30s`, `10m`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0s")]
+    pub lock_timeout: Duration,
+    #[command(flatten)]
+    pub artefact: Artefact,
     #[command(flatten)]
     pub global: Global,
 }

@@ -90,7 +90,11 @@ fn show_and_check(args: &DeployArgs, session: &Session, planned: &Planned) -> Re
     if !args.global.json() {
         print!("{}", plan_text(&planned.plan, &session.place()));
     }
-    refuse_guarded(planned, args)?;
+    refuse_guarded(planned, |flag| match flag {
+        "--replace-instance" => args.replace_instance,
+        "--replace-table" => args.replace_table,
+        _ => false,
+    })?;
     precheck(&planned.plan, args.yes, args.allow_data_loss, "--yes")
 }
 
@@ -180,12 +184,10 @@ pub struct Execution<'a> {
 
 /// Replacements that lose data need their flag (`--replace-instance`, `--replace-table`); one
 /// that AWS would refuse (a VPC, subnet or security group still in use) is refused outright.
-fn refuse_guarded(planned: &Planned, args: &DeployArgs) -> Result<(), CliError> {
-    let given = |flag: &str| match flag {
-        "--replace-instance" => args.replace_instance,
-        "--replace-table" => args.replace_table,
-        _ => false,
-    };
+pub(super) fn refuse_guarded(
+    planned: &Planned,
+    given: impl Fn(&str) -> bool,
+) -> Result<(), CliError> {
     let reason_of = |id: &baken::resource::ResourceId| {
         planned
             .plan
@@ -219,7 +221,7 @@ fn refuse_guarded(planned: &Planned, args: &DeployArgs) -> Result<(), CliError> 
     Ok(())
 }
 
-fn refuse_missing(planned: &Planned) -> Result<(), CliError> {
+pub(super) fn refuse_missing(planned: &Planned) -> Result<(), CliError> {
     let Some(m) = planned.plan.missing.first() else {
         return Ok(());
     };
@@ -229,7 +231,7 @@ fn refuse_missing(planned: &Planned) -> Result<(), CliError> {
     )))
 }
 
-fn refuse_conflicts(planned: &Planned) -> Result<(), CliError> {
+pub(super) fn refuse_conflicts(planned: &Planned) -> Result<(), CliError> {
     if planned.plan.conflicts.is_empty() {
         return Ok(());
     }

@@ -46,11 +46,21 @@ pub enum CliError {
     Dev(String),
     #[error(transparent)]
     Lock(#[from] baken::engine::lock::LockError),
+    #[error(transparent)]
+    Adopt(#[from] baken::adopt::steps::StepError),
+    #[error(transparent)]
+    Receipt(#[from] baken::adopt::receipt::ReceiptError),
+    /// An error after some changes were made: exit 3, run it again to finish.
+    #[error("{0}")]
+    Partly(Box<CliError>),
 }
 
 impl CliError {
     pub fn exit_code(&self) -> ExitCode {
-        ExitCode::from(EXIT_ERROR)
+        ExitCode::from(match self {
+            CliError::Partly(_) => EXIT_PARTIAL,
+            _ => EXIT_ERROR,
+        })
     }
 
     /// A stable name for the kind of error (docs/json.md).
@@ -71,6 +81,10 @@ impl CliError {
             CliError::Dev(_) => "dev",
             CliError::Lock(baken::engine::lock::LockError::Held { .. }) => "locked",
             CliError::Lock(baken::engine::lock::LockError::Aws(_)) => "aws",
+            CliError::Adopt(baken::adopt::steps::StepError::Aws(_)) => "aws",
+            CliError::Adopt(_) => "adopt",
+            CliError::Receipt(_) => "receipt",
+            CliError::Partly(e) => e.code(),
         }
     }
 
@@ -78,7 +92,9 @@ impl CliError {
         match self {
             CliError::Engine(EngineError::Aws(e))
             | CliError::Aws(e)
-            | CliError::Lock(baken::engine::lock::LockError::Aws(e)) => Some(e),
+            | CliError::Lock(baken::engine::lock::LockError::Aws(e))
+            | CliError::Adopt(baken::adopt::steps::StepError::Aws(e)) => Some(e),
+            CliError::Partly(e) => e.aws(),
             _ => None,
         }
     }

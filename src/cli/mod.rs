@@ -1,5 +1,6 @@
 //! The command-line front: each command a thin layer over the `baken` library.
 
+mod adopt;
 mod approve;
 pub mod args;
 mod completions;
@@ -51,6 +52,7 @@ async fn dispatch(command: &Command) -> Result<ExitCode, CliError> {
         Command::Deploy(a) => deploy::run(a).await,
         Command::Status(a) => status::run(&a.global).await,
         Command::Teardown(a) => teardown::run(a).await,
+        Command::Adopt(a) => adopt::run(a).await,
         Command::Unlock(a) => unlock::run(a).await,
         Command::Output(a) => outputs::run(a).await,
         Command::Logs(a) => logs::run(a).await,

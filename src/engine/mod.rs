@@ -98,6 +98,20 @@ impl Session {
         code: &Code,
         software: Option<GatewaySoftware>,
     ) -> Result<Planned, EngineError> {
+        self.plan_deploy_with(mode, explicit_mode, code, software, |_, _| {})
+            .await
+    }
+
+    /// `plan_deploy`, with `adjust` changing the desired state before it is compared: `baken
+    /// adopt` keeps the adopted functions on the CDK app's gateway until baken's is healthy.
+    pub async fn plan_deploy_with(
+        &self,
+        mode: Mode,
+        explicit_mode: bool,
+        code: &Code,
+        software: Option<GatewaySoftware>,
+        adjust: impl FnOnce(&mut Vec<Desired>, &LiveState),
+    ) -> Result<Planned, EngineError> {
         // The names read do not depend on the facts, so one read serves both. What does not
         // depend on the live state (the prefix list, the service-key check) is looked up alongside.
         let names = self.names(mode);
@@ -129,7 +143,9 @@ impl Session {
             }
         }
         let facts = self.facts(mode, &live, software, prefix_list).await?;
-        let desired = desired_state(&self.stack, Target::of(facts.as_ref()), &self.account, code);
+        let mut desired =
+            desired_state(&self.stack, Target::of(facts.as_ref()), &self.account, code);
+        adjust(&mut desired, &live);
         let mut plan = plan::compute(&self.stack.name, mode, &desired, &live);
         plan.missing = missing;
         Ok(Planned {
@@ -163,7 +179,7 @@ impl Session {
     }
 
     /// The desired state's resource names in `mode` (facts do not change names).
-    fn names(&self, mode: Mode) -> Vec<Desired> {
+    pub fn names(&self, mode: Mode) -> Vec<Desired> {
         let placeholder = JravanFacts {
             availability_zones: vec![String::new(); self.stack.jravan.az_count],
             dynamodb_prefix_list: String::new(),

@@ -483,6 +483,45 @@ pub async fn associate_address(
     Ok(allocation)
 }
 
+/// The allocation id of an Elastic IP named by its address (how CloudFormation names an EIP),
+/// or the allocation id itself; None when there is no such address.
+pub async fn address_allocation(clients: &Clients, physical: &str) -> Result<Option<String>, AwsError> {
+    if physical.starts_with("eipalloc-") {
+        return Ok(Some(physical.to_string()));
+    }
+    let found = absent_if(
+        clients
+            .ec2
+            .describe_addresses()
+            .public_ips(physical)
+            .send()
+            .await
+            .map_err(on("DescribeAddresses", format!("elastic ip {physical}"))),
+        &["InvalidAddress.NotFound"],
+    )?;
+    Ok(found.and_then(|f| {
+        f.addresses()
+            .iter()
+            .find_map(|a| a.allocation_id().map(str::to_string))
+    }))
+}
+
+/// Deletes a key pair by name; one that is gone is not an error.
+pub async fn delete_key_pair(clients: &Clients, name: &str) -> Result<(), AwsError> {
+    absent_if(
+        clients
+            .ec2
+            .delete_key_pair()
+            .key_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(on("DeleteKeyPair", format!("key pair {name}"))),
+        &["InvalidKeyPair.NotFound"],
+    )?;
+    Ok(())
+}
+
 /// Disassociates and releases the address.
 pub async fn delete_address(
     clients: &Clients,

@@ -14,7 +14,7 @@ mod read;
 mod security;
 
 pub use instance::{
-    associate_address, availability_zones, delete_address, dynamodb_prefix_list, gateway_addresses,
+    address_allocation, associate_address, delete_key_pair, availability_zones, delete_address, dynamodb_prefix_list, gateway_addresses,
     instance_image, launch_instance, terminate_instance, update_instance_in_place, Launch,
 };
 pub use network::{
