@@ -194,7 +194,7 @@ fn decide(
             ),
         },
         "AWS::IAM::Role" | "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => cleanup(&format!(
-            "baken gives each function a role of its own under /baken/{stack}/ with only its table access; `baken adopt --cleanup` removes this one"
+            "baken makes its own roles under /baken/{stack}/, each with only what it needs; `baken adopt --cleanup` removes this one"
         )),
         "AWS::IAM::InstanceProfile" => cleanup(
             "baken's gateway instance has a profile of its own; `baken adopt --cleanup` removes this one",
@@ -220,6 +220,42 @@ fn decide(
             format!("baken does not manage {t}; it stays, owned by no stack"),
             None,
         ),
+    }
+}
+
+/// Whether the template entry `v` names `logical` (a Ref or a GetAtt of it).
+fn names(v: &serde_json::Value, logical: &str) -> bool {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.get("Ref").and_then(|r| r.as_str()) == Some(logical)
+                || m.get("Fn::GetAtt")
+                    .and_then(|g| g.get(0))
+                    .and_then(|g| g.as_str())
+                    == Some(logical)
+                || m.values().any(|x| names(x, logical))
+        }
+        serde_json::Value::Array(a) => a.iter().any(|x| names(x, logical)),
+        _ => false,
+    }
+}
+
+/// A resource baken would remove that something staying uses (the CloudWatch role of the
+/// account-wide API Gateway setting) stays too: removing it would break what stays.
+pub fn keep_what_stays_uses(all: &mut [Disposition], entries: Option<&serde_json::Value>) {
+    let Some(entries) = entries else { return };
+    let staying: Vec<(String, String)> = all
+        .iter()
+        .filter(|d| d.fate == Fate::Left)
+        .map(|d| (d.logical_id.clone(), d.resource_type.clone()))
+        .collect();
+    for d in all.iter_mut().filter(|d| d.fate == Fate::Replaced) {
+        if let Some((user, t)) = staying
+            .iter()
+            .find(|(l, _)| names(&entries[l.as_str()], &d.logical_id))
+        {
+            d.fate = Fate::Left;
+            d.why = format!("{user} ({t}) uses it and stays, so it stays too");
+        }
     }
 }
 

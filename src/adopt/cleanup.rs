@@ -98,6 +98,19 @@ fn permission_function(receipt: &Receipt, d: &Disposition) -> Option<String> {
         .and_then(|r| r.physical_id.clone())
 }
 
+/// A key pair's name as the stack's template declares it, for a key pair CloudFormation reported
+/// no physical id for (moto makes none; AWS reports the name).
+fn declared_name(receipt: &Receipt, d: &Disposition) -> Option<String> {
+    if d.resource_type != "AWS::EC2::KeyPair" {
+        return None;
+    }
+    let stack = receipt.stacks.iter().find(|s| s.name == d.stack)?;
+    let template: Value = serde_json::from_str(&stack.template).ok()?;
+    template["Resources"][&d.logical_id]["Properties"]["KeyName"]
+        .as_str()
+        .map(str::to_string)
+}
+
 /// Removes every replaced resource of the receipt. `roles_in_use`: role names a live function
 /// still runs as (those are kept, with the reason).
 pub async fn run(
@@ -118,7 +131,8 @@ pub async fn run(
         }
     }
     for d in replaced {
-        let outcome = match (rank(&d.resource_type), d.physical_id.as_deref()) {
+        let id = d.physical_id.clone().or_else(|| declared_name(receipt, d));
+        let outcome = match (rank(&d.resource_type), id.as_deref()) {
             (None, _) => match parent_of(&d.resource_type) {
                 "" => Outcome::Kept(format!(
                     "baken adopt does not remove {}; delete it by hand if nothing uses it",
@@ -153,7 +167,9 @@ async fn remove(
     match d.resource_type.as_str() {
         "AWS::Lambda::Permission" => {
             let Some(function) = permission_function(receipt, d) else {
-                return Ok(Outcome::Kept("its function is not named in the template".into()));
+                return Ok(Outcome::Kept(
+                    "its function is not named in the template".into(),
+                ));
             };
             // CloudFormation reports the statement id, or `function ARN|statement id`.
             let statement = id.rsplit('|').next().unwrap_or(id);
@@ -176,13 +192,16 @@ async fn remove(
         "AWS::IAM::Role" => {
             if roles_in_use.iter().any(|r| r == id) {
                 return Ok(Outcome::Kept(
-                    "a function still runs as this role; run `baken deploy`, then --cleanup again".into(),
+                    "a function still runs as this role; run `baken deploy`, then --cleanup again"
+                        .into(),
                 ));
             }
             iam::delete(clients, id).await?
         }
         other => {
-            return Ok(Outcome::Kept(format!("baken adopt does not remove {other}")));
+            return Ok(Outcome::Kept(format!(
+                "baken adopt does not remove {other}"
+            )));
         }
     }
     Ok(Outcome::Removed)

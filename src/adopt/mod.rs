@@ -29,7 +29,7 @@ use serde::Serialize;
 pub use classify::{Disposition, Fate, Wanted};
 pub use preflight::Refusal;
 
-use crate::aws::cloudformation::StackFacts;
+use crate::aws::cloudformation::{StackFacts, StackResource};
 
 /// The CDK app's stacks: `cdk deploy BakenKaigiApiStack` in mock mode, and with
 /// `--context jravan=true` the JRA-VAN server stack too. `--from-cdk-app` takes those that exist.
@@ -102,6 +102,31 @@ fn deletion_order(
     out
 }
 
+/// The stack's resources as ListStackResources gives them, and any the template declares that
+/// it does not list. (AWS lists every one; moto lists a type it cannot create, such as
+/// `AWS::ApiGateway::Stage`, with no logical id.)
+fn listed_with_template(
+    listed: &[StackResource],
+    entries: Option<&serde_json::Value>,
+) -> Vec<StackResource> {
+    let mut out: Vec<StackResource> = listed
+        .iter()
+        .filter(|r| !r.logical_id.is_empty())
+        .cloned()
+        .collect();
+    for (logical, entry) in entries.and_then(|e| e.as_object()).into_iter().flatten() {
+        if !out.iter().any(|r| &r.logical_id == logical) {
+            out.push(StackResource {
+                logical_id: logical.clone(),
+                resource_type: entry["Type"].as_str().unwrap_or_default().to_string(),
+                physical_id: None,
+                status: String::new(),
+            });
+        }
+    }
+    out
+}
+
 /// The adoption of `read.stacks` into the stack whose names are `wanted`.
 pub fn plan(read: Read, wanted: &Wanted) -> Adoption {
     let requested: Vec<String> = read.stacks.iter().map(|(n, _)| n.clone()).collect();
@@ -128,20 +153,26 @@ pub fn plan(read: Read, wanted: &Wanted) -> Adoption {
         }
         let entries = parsed.as_ref().ok().and_then(|t| t.get("Resources"));
         let entry = |logical: &str| entries.and_then(|e| e.get(logical));
-        let adopted_api = f.resources.iter().find_map(|r| {
+        let listed = listed_with_template(&f.resources, entries);
+        let adopted_api = listed.iter().find_map(|r| {
             let d = classify::classify(&f.name, r, entry(&r.logical_id), wanted, None);
             (d.fate == Fate::Adopted && r.resource_type == "AWS::ApiGateway::RestApi")
                 .then(|| r.logical_id.clone())
         });
-        for r in &f.resources {
-            resources.push(classify::classify(
-                &f.name,
-                r,
-                entry(&r.logical_id),
-                wanted,
-                adopted_api.as_deref(),
-            ));
-        }
+        let mut mine: Vec<Disposition> = listed
+            .iter()
+            .map(|r| {
+                classify::classify(
+                    &f.name,
+                    r,
+                    entry(&r.logical_id),
+                    wanted,
+                    adopted_api.as_deref(),
+                )
+            })
+            .collect();
+        classify::keep_what_stays_uses(&mut mine, entries);
+        resources.extend(mine);
         stacks.push(StackPlan {
             name: f.name.clone(),
             status: f.status.clone(),

@@ -40,7 +40,11 @@ pub fn plan_text(a: &Adoption, stack: &str, mode: Mode, place: &str, receipt: &s
             s.name,
             s.status,
             s.resources,
-            if i == 0 { "first".to_string() } else { format!("after {}", a.stacks[i - 1].name) }
+            if i == 0 {
+                "first".to_string()
+            } else {
+                format!("after {}", a.stacks[i - 1].name)
+            }
         );
         for d in a.resources.iter().filter(|d| d.stack == s.name) {
             let _ = writeln!(
@@ -81,7 +85,11 @@ pub fn plan_text(a: &Adoption, stack: &str, mode: Mode, place: &str, receipt: &s
         let _ = writeln!(out, "  {}. {s}", i + 1);
     }
     for r in &a.refusals {
-        let _ = writeln!(out, "  ! refused: stack {}: {}\n      hint: {}", r.stack, r.problem, r.hint);
+        let _ = writeln!(
+            out,
+            "  ! refused: stack {}: {}\n      hint: {}",
+            r.stack, r.problem, r.hint
+        );
     }
     out
 }

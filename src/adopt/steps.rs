@@ -15,9 +15,14 @@ use crate::model::names::log_group_name;
 use crate::model::Mode;
 use crate::resource::Kind;
 
-/// The change set every retain update is made through; a left-over one from a crashed run is
-/// deleted before a new one is made.
-pub const CHANGE_SET: &str = "baken-adopt-retain";
+/// The change set a stack's retain update is made through; a left-over one from a crashed run
+/// is deleted before a new one is made. (Change set names are a stack's own on AWS; the stack's
+/// name is in it too, so that moto, which keeps them account-wide, does not mix two stacks up.)
+pub fn change_set_name(stack: &str) -> String {
+    let mut name = format!("baken-adopt-retain-{stack}");
+    name.truncate(128);
+    name
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StepError {
@@ -178,11 +183,12 @@ pub async fn retain(
     let retained = template::retain(&facts.name, &facts.template, &pins)?;
     // Change sets are made by stack name (the stack is live until the next step).
     let stack = facts.name.as_str();
-    cfn::delete_change_set(clients, stack, CHANGE_SET).await?;
+    let change_set = change_set_name(stack);
+    cfn::delete_change_set(clients, stack, &change_set).await?;
     let outcome = cfn::create_change_set(
         clients,
         stack,
-        CHANGE_SET,
+        &change_set,
         TemplateSource::Body(&retained.body),
         &retained.parameters,
     )
@@ -193,13 +199,13 @@ pub async fn retain(
             .filter(|c| !c.keeps_resource())
             .collect();
         if !unsafe_changes.is_empty() {
-            cfn::delete_change_set(clients, stack, CHANGE_SET).await?;
+            cfn::delete_change_set(clients, stack, &change_set).await?;
             return Err(StepError::WouldChange {
                 stack: facts.name.clone(),
                 changes: unsafe_changes,
             });
         }
-        cfn::execute_change_set(clients, stack, CHANGE_SET).await?;
+        cfn::execute_change_set(clients, stack, &change_set).await?;
     }
     receipt.mark(step, path)?;
     Ok(())

@@ -220,15 +220,23 @@ impl Carry<'_> {
         steps::back_up(c, receipt, path).await.map_err(adopt_err)?;
         for f in &stacks {
             if !receipt.is_done(&Step::Retained(f.name.clone())) {
-                eprintln!("retaining every resource of stack {} (change set {})…", f.name, steps::CHANGE_SET);
+                eprintln!(
+                    "retaining every resource of stack {} (change set {})…",
+                    f.name,
+                    steps::change_set_name(&f.name)
+                );
             }
-            steps::retain(c, receipt, path, f).await.map_err(adopt_err)?;
+            steps::retain(c, receipt, path, f)
+                .await
+                .map_err(adopt_err)?;
         }
         for f in &stacks {
             if !receipt.is_done(&Step::Deleted(f.name.clone())) {
                 eprintln!("deleting stack {}; every resource stays…", f.name);
             }
-            steps::delete(c, receipt, path, f).await.map_err(adopt_err)?;
+            steps::delete(c, receipt, path, f)
+                .await
+                .map_err(adopt_err)?;
         }
         steps::tag(c, receipt, path, &self.session.account)
             .await
@@ -238,7 +246,9 @@ impl Carry<'_> {
             if !self.deploy(hold).await? {
                 return Ok(ExitCode::from(EXIT_PARTIAL));
             }
-            receipt.mark(Step::Deployed, path).map_err(|e| adopt_err(e.into()))?;
+            receipt
+                .mark(Step::Deployed, path)
+                .map_err(|e| adopt_err(e.into()))?;
         }
         if self.mode == Mode::Jravan && !receipt.is_done(&Step::CutOver) {
             if let Some(problem) = self.gateway_problem().await? {
@@ -251,7 +261,9 @@ impl Carry<'_> {
             if !self.deploy(false).await? {
                 return Ok(ExitCode::from(EXIT_PARTIAL));
             }
-            receipt.mark(Step::CutOver, path).map_err(|e| adopt_err(e.into()))?;
+            receipt
+                .mark(Step::CutOver, path)
+                .map_err(|e| adopt_err(e.into()))?;
         }
         let replaced = cleanup::order(receipt).len();
         eprintln!(
@@ -334,7 +346,10 @@ async fn run_cleanup(
     let order = cleanup::order(&receipt);
     if !args.yes {
         if !args.global.json() {
-            println!("Cleanup of the adoption recorded in {}: removes", path.display());
+            println!(
+                "Cleanup of the adoption recorded in {}: removes",
+                path.display()
+            );
             for d in &order {
                 println!(
                     "  - {} {} [{}] of stack {}",
@@ -409,5 +424,9 @@ async fn run_cleanup(
             removals.len() - kept
         );
     }
-    Ok(ExitCode::from(if kept == 0 { EXIT_OK } else { EXIT_PENDING }))
+    Ok(ExitCode::from(if kept == 0 {
+        EXIT_OK
+    } else {
+        EXIT_PENDING
+    }))
 }

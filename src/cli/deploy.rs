@@ -241,8 +241,26 @@ pub(super) fn refuse_conflicts(planned: &Planned) -> Result<(), CliError> {
         .iter()
         .map(|c| format!("  {} ({})", c.resource, owner_text(&c.owner)))
         .collect();
+    let mut stacks: Vec<&str> = planned
+        .plan
+        .conflicts
+        .iter()
+        .filter_map(|c| match &c.owner {
+            baken::live::Owner::CloudFormation { stack, .. } => Some(stack.as_str()),
+            _ => None,
+        })
+        .collect();
+    stacks.sort();
+    stacks.dedup();
+    let hint = match stacks.is_empty() {
+        true => "remove or rename them, or choose another `stack` name in the manifest".to_string(),
+        false => format!(
+            "take the CloudFormation stack's resources over, data and all: `baken adopt --from-cloudformation {}` shows the plan, and with --yes carries it out",
+            stacks.join(" ")
+        ),
+    };
     Err(CliError::Refused(format!(
-        "these names are taken by resources this stack does not own; nothing was changed:\n{}\n  hint: remove or rename them, or choose another `stack` name in the manifest",
+        "these names are taken by resources this stack does not own; nothing was changed:\n{}\n  hint: {hint}",
         list.join("\n")
     )))
 }

@@ -13,6 +13,9 @@ use crate::resource::{Attrs, Kind, ResourceId};
 /// when attributes are compared or a call is made.
 pub const API_ID: &str = "{api_id}";
 
+/// The endpoint type baken's REST API has.
+pub const REGIONAL: &str = "REGIONAL";
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RestApiSpec {
     pub name: String,
@@ -31,7 +34,7 @@ impl Wanted for RestApiSpec {
     fn attrs(&self) -> Attrs {
         Attrs::from([
             (RestApiAttr::Description.key(), self.description.clone()),
-            (RestApiAttr::EndpointType.key(), "REGIONAL".into()),
+            (RestApiAttr::EndpointType.key(), REGIONAL.into()),
         ])
     }
 }

@@ -395,7 +395,11 @@ pub fn hold_gateway(desired: &mut [Desired], live: &crate::live::LiveState) {
         if let Some(v) = l.attrs.get(&url) {
             f.environment.insert("JRAVAN_API_URL".into(), v.clone());
         }
-        d.depends_on
-            .retain(|r| !matches!(r.kind, Kind::Subnet | Kind::SecurityGroupRules | Kind::Instance));
+        d.depends_on.retain(|r| {
+            !matches!(
+                r.kind,
+                Kind::Subnet | Kind::SecurityGroupRules | Kind::Instance
+            )
+        });
     }
 }

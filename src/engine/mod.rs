@@ -13,11 +13,11 @@ pub use apply::{apply, ApplyReport};
 pub use outputs::Outputs;
 pub use read::{read_live, Reports};
 
-use crate::aws::{ec2, ssm, sts, AwsError, Clients};
+use crate::aws::{cloudformation, ec2, ssm, sts, AwsError, Clients};
 use crate::bootstrap::GatewaySoftware;
 use crate::desired::network::{NetworkNames, SubnetAttr};
 use crate::desired::{desired_state, Account, Code, Desired, JravanFacts, Target};
-use crate::live::LiveState;
+use crate::live::{LiveState, Owner};
 use crate::model::{Mode, Stack};
 use crate::plan::{self, Plan};
 use crate::resource::{Kind, ResourceId};
@@ -148,6 +148,7 @@ impl Session {
         adjust(&mut desired, &live);
         let mut plan = plan::compute(&self.stack.name, mode, &desired, &live);
         plan.missing = missing;
+        self.name_owners(&mut plan, &live).await?;
         Ok(Planned {
             desired,
             live,
@@ -288,12 +289,41 @@ impl Session {
             &self.account,
             &Code::Unknown,
         );
-        let plan = plan::compute(&self.stack.name, mode, &desired, &live);
+        let mut plan = plan::compute(&self.stack.name, mode, &desired, &live);
+        self.name_owners(&mut plan, &live).await?;
         Ok(Planned {
             desired,
             live,
             plan,
         })
+    }
+
+    /// Names the CloudFormation stack (and logical id) of each conflict that no baken stack
+    /// owns, from the live stacks' resources: the CDK app holds baken's default names. Only a
+    /// plan with such a conflict pays for the look-up.
+    async fn name_owners(&self, plan: &mut Plan, live: &LiveState) -> Result<(), EngineError> {
+        if !plan.conflicts.iter().any(|c| c.owner == Owner::Unmanaged) {
+            return Ok(());
+        }
+        let owners = cloudformation::owners(&self.clients).await?;
+        for c in plan
+            .conflicts
+            .iter_mut()
+            .filter(|c| c.owner == Owner::Unmanaged)
+        {
+            // CloudFormation's physical id is the name for most kinds, AWS's id for a REST API.
+            let aws_id = live.get(&c.resource).and_then(|l| l.aws_id.as_deref());
+            let found = owners
+                .get(&c.resource.name)
+                .or_else(|| aws_id.and_then(|id| owners.get(id)));
+            if let Some((stack, logical_id)) = found {
+                c.owner = Owner::CloudFormation {
+                    stack: stack.clone(),
+                    logical_id: logical_id.clone(),
+                };
+            }
+        }
+        Ok(())
     }
 
     /// Removal of everything the stack owns; tables stay when `keep_data`.

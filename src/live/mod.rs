@@ -13,14 +13,48 @@ pub mod gateway;
 pub use gateway::{BootstrapReport, GatewayAddresses, GatewayHealth, HealthView};
 
 /// Whose a resource with one of our names is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "owner", content = "stack", rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Owner {
     Ours,
     /// Tagged for another baken stack.
     OtherStack(String),
+    /// A resource of a live CloudFormation stack (the CDK app baken replaces): `baken adopt`
+    /// takes it over.
+    CloudFormation {
+        stack: String,
+        logical_id: String,
+    },
     /// Not made by baken, or its tags were removed.
     Unmanaged,
+}
+
+/// Flat in JSON: `owner` (`ours`, `other-stack`, `cloudformation`, `unmanaged`) and the stack
+/// (and logical id) beside it, so that it flattens into a conflict or a status entry.
+impl Serialize for Owner {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        match self {
+            Owner::Ours => m.serialize_entry("owner", "ours")?,
+            Owner::OtherStack(stack) => {
+                m.serialize_entry("owner", "other-stack")?;
+                m.serialize_entry("stack", stack)?;
+            }
+            Owner::CloudFormation { stack, logical_id } => {
+                m.serialize_entry("owner", "cloudformation")?;
+                m.serialize_entry("stack", stack)?;
+                m.serialize_entry("logical_id", logical_id)?;
+                m.serialize_entry("adopt_with", &adopt_command(stack))?;
+            }
+            Owner::Unmanaged => m.serialize_entry("owner", "unmanaged")?,
+        }
+        m.end()
+    }
+}
+
+/// What takes a CloudFormation stack's resources over.
+pub fn adopt_command(stack: &str) -> String {
+    format!("baken adopt --from-cloudformation {stack}")
 }
 
 impl Owner {

@@ -65,6 +65,10 @@ pub fn owner_text(owner: &Owner) -> String {
     match owner {
         Owner::Ours => "owned by this stack".into(),
         Owner::OtherStack(s) => format!("owned by baken stack `{s}`"),
+        Owner::CloudFormation { stack, logical_id } => format!(
+            "part of CloudFormation stack {stack} as {logical_id}; take it over with `{}`",
+            crate::live::adopt_command(stack)
+        ),
         Owner::Unmanaged => "not managed by baken".into(),
     }
 }

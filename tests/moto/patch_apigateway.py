@@ -2,10 +2,11 @@
 TagResource, as baken does when it adopts a REST API a CloudFormation stack made. moto 5.2.5 tags
 only stages and answers 404 for an API; here TagResource, UntagResource and GetTags on an API's
 ARN act on the tags moto already keeps for it (CreateRestApi's, which GetRestApis returns).
+Also: a REST API CloudFormation makes keeps its endpoint configuration (below).
 """
 from urllib.parse import unquote
 
-from moto.apigateway import responses, urls
+from moto.apigateway import models, responses, urls
 from moto.utilities.utils import merge_multiple_dicts
 
 API_ARN = "{0}/tags/arn:(?P<partition>[^/]+):apigateway:(?P<region_name>[^/]+)::/restapis/(?P<function_id>[^/]+)$"
@@ -50,3 +51,22 @@ def _get(self, api):
 _wrap("tag_resource", _tag)
 _wrap("untag_resource", _untag)
 _wrap("get_tags", _get)
+
+
+# A REST API made by CloudFormation: AWS keeps its EndpointConfiguration (the CDK app's is EDGE).
+# moto stores the template's `Types` key as it is, so the API reads back with no endpoint type.
+
+_create_from_cfn = models.RestAPI.create_from_cloudformation_json.__func__
+
+
+def _create_rest_api_from_cfn(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    config = cloudformation_json.get("Properties", {}).get("EndpointConfiguration")
+    if isinstance(config, dict) and "Types" in config:
+        cloudformation_json = dict(cloudformation_json)
+        props = dict(cloudformation_json["Properties"])
+        props["EndpointConfiguration"] = {"types": config["Types"]}
+        cloudformation_json["Properties"] = props
+    return _create_from_cfn(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+
+models.RestAPI.create_from_cloudformation_json = classmethod(_create_rest_api_from_cfn)

@@ -6,9 +6,10 @@
   sets alike; here such an update swaps the template and leaves the resources as they are.
 - ListImports: missing in moto. AWS lists the stacks whose template imports the export, and
   answers a ValidationError when none does.
+- DeleteChangeSet of a change set that does not exist: AWS answers ChangeSetNotFound.
 """
-from moto.cloudformation import parsing, responses
-from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation import models, parsing, responses
+from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.core.responses import ActionResult
 
 POLICY_KEYS = ("DeletionPolicy", "UpdateReplacePolicy", "Metadata")
@@ -61,3 +62,22 @@ def list_imports(self):
 
 
 responses.CloudFormationResponse.list_imports = list_imports
+
+
+class ChangeSetNotFound(CloudFormationError):
+    code = "ChangeSetNotFound"
+
+
+def _delete_change_set(self, change_set_name, stack_name=None):
+    """DeleteChangeSet of a change set that is not there: AWS answers ChangeSetNotFound, moto
+    raises a KeyError (a 500)."""
+    known = change_set_name in self.change_sets or any(
+        cs.change_set_name == change_set_name for cs in self.change_sets.values()
+    )
+    if not known:
+        raise ChangeSetNotFound(f"ChangeSet [{change_set_name}] does not exist")
+    return _delete(self, change_set_name)
+
+
+_delete = models.CloudFormationBackend.delete_change_set
+models.CloudFormationBackend.delete_change_set = _delete_change_set

@@ -8,19 +8,19 @@ use serde_json::{json, Value};
 use crate::harness::{put_parameter, sdk, service_key_parameter, TestStack};
 use crate::jravan::{deploy_jravan, JRAVAN};
 
-async fn put(stack: &str, which: &str, value: Value) {
+pub async fn put(stack: &str, which: &str, value: Value) {
     let name = format!("/baken/{stack}/{which}");
     put_parameter(&name, &value.to_string(), ParameterType::String).await;
 }
 
-fn now_minus(minutes: u64) -> String {
+pub fn now_minus(minutes: u64) -> String {
     let t = std::time::SystemTime::now() - std::time::Duration::from_secs(minutes * 60);
     aws_smithy_types::DateTime::from(t)
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .unwrap()
 }
 
-fn health(at: &str, jvlink: &str, installed: bool, sync_error: Option<&str>) -> Value {
+pub fn health(at: &str, jvlink: &str, installed: bool, sync_error: Option<&str>) -> Value {
     json!({"at": at, "jvlink": jvlink, "jvlink_installed": installed, "syncing": false,
         "last_sync": "2026-12-01T09:00:00Z", "last_file_timestamp": "20261201090000",
         "counts": {"RA": 36, "SE": 480, "O1": 36, "HR": 24}, "last_rc": if sync_error.is_some() { -502 } else { 0 },

@@ -156,14 +156,32 @@ impl TestStack {
     }
 }
 
-async fn run_with(
+impl TestStack {
+    /// `baken <args>` against the stack's proxy, started and not waited for (a test that kills
+    /// it midway).
+    pub fn spawn(&self, args: &[&str]) -> tokio::process::Child {
+        command(
+            args,
+            &self.manifest,
+            &["--endpoint-url", &self.endpoint],
+            &[],
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("baken starts")
+    }
+}
+
+fn command(
     args: &[&str],
     manifest: &std::path::Path,
     extra: &[&str],
     envs: &[(&str, &str)],
-) -> Run {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_baken"))
-        .args(args)
+) -> tokio::process::Command {
+    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_baken"));
+    c.args(args)
         .arg("--manifest")
         .arg(manifest)
         .args(extra)
@@ -175,7 +193,17 @@ async fn run_with(
         // otherwise (tests/suite/rate_limits.rs holds baken to AWS's own).
         .env("BAKEN_RATE_SCALE", "20")
         .envs(envs.iter().copied())
-        .stdin(std::process::Stdio::null())
+        .stdin(std::process::Stdio::null());
+    c
+}
+
+async fn run_with(
+    args: &[&str],
+    manifest: &std::path::Path,
+    extra: &[&str],
+    envs: &[(&str, &str)],
+) -> Run {
+    let out = command(args, manifest, extra, envs)
         .output()
         .await
         .expect("baken runs");

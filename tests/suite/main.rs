@@ -8,9 +8,12 @@ mod proxy;
 mod runtime_api;
 
 mod account;
+mod adopt;
+mod adopt_refusals;
 mod advisor;
 mod api;
 mod bootstrap;
+mod cdk_app;
 mod completions;
 mod deploy;
 mod dev;

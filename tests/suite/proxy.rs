@@ -26,8 +26,13 @@ pub struct Seen {
     pub at: std::time::Duration,
 }
 
+/// What passed, the faults to inject, and the requests to hold.
 #[derive(Clone, Default)]
-pub struct Log(Arc<Mutex<Vec<Seen>>>, Arc<Mutex<Vec<String>>>);
+pub struct Log(
+    Arc<Mutex<Vec<Seen>>>,
+    Arc<Mutex<Vec<String>>>,
+    Arc<Mutex<Vec<String>>>,
+);
 
 impl Log {
     /// The next request of `operation` (a JSON-protocol one: DynamoDB, Logs, SSM) is answered
@@ -36,15 +41,27 @@ impl Log {
         self.1.lock().unwrap().push(operation.to_string());
     }
 
+    /// The next request of `operation` (any protocol) is recorded and never answered: the
+    /// caller hangs in it, as a process does when it is killed mid-call.
+    pub fn hold_next(&self, operation: &str) {
+        self.2.lock().unwrap().push(operation.to_string());
+    }
+
+    fn take_hold(&self, operation: &str) -> bool {
+        take(&self.2, operation)
+    }
+
     fn take_fault(&self, operation: &str) -> bool {
-        let mut faults = self.1.lock().unwrap();
-        match faults.iter().position(|f| f == operation) {
-            Some(i) => {
-                faults.remove(i);
-                true
-            }
-            None => false,
-        }
+        take(&self.1, operation)
+    }
+
+    pub fn seen(&self, operation: &str) -> usize {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.operation == operation)
+            .count()
     }
 
     pub fn take(&self) -> Vec<Seen> {
@@ -63,6 +80,18 @@ impl Log {
 
     pub fn count(&self) -> usize {
         self.0.lock().unwrap().len()
+    }
+}
+
+/// Removes `operation` from `list`; whether it was there.
+fn take(list: &Mutex<Vec<String>>, operation: &str) -> bool {
+    let mut list = list.lock().unwrap();
+    match list.iter().position(|f| f == operation) {
+        Some(i) => {
+            list.remove(i);
+            true
+        }
+        None => false,
     }
 }
 
@@ -157,7 +186,11 @@ pub async fn start(upstream: &str) -> (String, Log) {
                             .duration_since(std::time::UNIX_EPOCH)
                             .unwrap_or_default();
                         let fault = target.is_some() && log.take_fault(&seen.operation);
+                        let hold = log.take_hold(&seen.operation);
                         log.0.lock().unwrap().push(seen);
+                        if hold {
+                            futures::future::pending::<()>().await;
+                        }
                         if fault {
                             return Ok::<_, Infallible>(
                                 Response::builder()

@@ -8,7 +8,7 @@ use super::api_res;
 use crate::aws::error::{absent_if, on};
 use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{AwsError, Clients};
-use crate::desired::api::{format_rate, ApiResourceAttr, StageAttr};
+use crate::desired::api::{format_rate, ApiResourceAttr, RestApiAttr, StageAttr, REGIONAL};
 use crate::desired::{ApiResourceSpec, GatewayResponseSpec, RestApiSpec, StageSpec};
 
 pub async fn create_api(
@@ -52,17 +52,27 @@ pub async fn create_api(
     Ok((id, root))
 }
 
+/// The description, and the endpoint type when `endpoint_from` (the live one) is given: an
+/// edge-optimised API a CloudFormation stack made becomes regional in place, keeping its id and
+/// so its invoke URL (AWS switches the type with a replace of `/endpointConfiguration/types/<old>`).
 pub async fn update_api(
     clients: &Clients,
     api_id: &str,
     spec: &RestApiSpec,
+    endpoint_from: Option<&str>,
 ) -> Result<(), AwsError> {
-    clients
+    let mut call = clients
         .apigateway
         .update_rest_api()
         .rest_api_id(api_id)
-        .patch_operations(patch("/description", &spec.description))
-        .send()
+        .patch_operations(patch("/description", &spec.description));
+    if let Some(old) = endpoint_from.filter(|o| !o.is_empty()) {
+        call = call.patch_operations(patch(
+            &format!("/endpointConfiguration/types/{old}"),
+            REGIONAL,
+        ));
+    }
+    call.send()
         .await
         .map_err(on("UpdateRestApi", api_res(&spec.name)))?;
     Ok(())
@@ -421,7 +431,8 @@ impl Seam for RestApiSpec {
         Ok(())
     }
     async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
-        update_api(cx.clients, &cx.api_id()?, self).await
+        let endpoint = cx.live_value(RestApiAttr::EndpointType.name());
+        update_api(cx.clients, &cx.api_id()?, self, endpoint.as_deref()).await
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
         let id = match &cx.resource.copy {

@@ -485,7 +485,10 @@ pub async fn associate_address(
 
 /// The allocation id of an Elastic IP named by its address (how CloudFormation names an EIP),
 /// or the allocation id itself; None when there is no such address.
-pub async fn address_allocation(clients: &Clients, physical: &str) -> Result<Option<String>, AwsError> {
+pub async fn address_allocation(
+    clients: &Clients,
+    physical: &str,
+) -> Result<Option<String>, AwsError> {
     if physical.starts_with("eipalloc-") {
         return Ok(Some(physical.to_string()));
     }

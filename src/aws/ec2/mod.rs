@@ -14,8 +14,9 @@ mod read;
 mod security;
 
 pub use instance::{
-    address_allocation, associate_address, delete_key_pair, availability_zones, delete_address, dynamodb_prefix_list, gateway_addresses,
-    instance_image, launch_instance, terminate_instance, update_instance_in_place, Launch,
+    address_allocation, associate_address, availability_zones, delete_address, delete_key_pair,
+    dynamodb_prefix_list, gateway_addresses, instance_image, launch_instance, terminate_instance,
+    update_instance_in_place, Launch,
 };
 pub use network::{
     create_endpoint, create_internet_gateway, create_route_table, create_subnet, create_vpc,
