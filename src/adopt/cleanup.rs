@@ -23,6 +23,7 @@ pub struct Removal {
     pub logical_id: String,
     pub resource_type: String,
     pub physical_id: Option<String>,
+    #[serde(flatten)]
     pub outcome: Outcome,
 }
 

@@ -12,7 +12,7 @@ Exit codes:
   0  success; nothing to do (plan); in sync (status)
   1  error: bad manifest or flags, AWS refused, a wait timed out; nothing was changed unless it says so
   2  changes pending (plan) or drift found (status)
-  3  deploy or teardown partly applied: some changes were made, others failed; run it again to finish";
+  3  deploy, teardown or adopt partly applied: some changes were made, others failed; run it again to finish";
 
 /// Builds, deploys and runs the Baken Kaigi system on AWS.
 #[derive(Debug, Parser)]

@@ -172,6 +172,8 @@ async fn the_cdk_api_stack_is_taken_over_with_every_item_and_the_same_rest_api_i
     );
     let status = s.baken(&["status", "--json"]).await;
     status.expect_code(2);
+    let documented = crate::json_shape::Documented::load();
+    documented.check("baken status --json", &status.json());
     let table = status.json()["resources"]
         .as_array()
         .unwrap()
@@ -207,6 +209,7 @@ async fn the_cdk_api_stack_is_taken_over_with_every_item_and_the_same_rest_api_i
         .await;
     json.expect_code(2);
     let doc = json.json();
+    documented.check("baken adopt --json", &doc);
     assert_eq!(doc["adoption"]["backups"].as_array().unwrap().len(), 2);
     assert!(doc["adoption"]["refusals"].as_array().unwrap().is_empty());
 
@@ -267,8 +270,9 @@ async fn the_cdk_api_stack_is_taken_over_with_every_item_and_the_same_rest_api_i
         ])
         .await;
     again.expect_code(0);
-    let cleanup = s.baken(&["adopt", "--cleanup", "--yes"]).await;
+    let cleanup = s.baken(&["adopt", "--cleanup", "--yes", "--json"]).await;
     cleanup.expect_code(0);
+    documented.check("baken adopt --cleanup --json", &cleanup.json());
     assert!(!role_exists(&role).await, "{}", cleanup.stderr);
     let policy = aws_sdk_lambda::Client::new(&sdk().await)
         .get_policy()
