@@ -16,6 +16,8 @@
 
 pub mod classify;
 pub mod cleanup;
+pub mod hold;
+pub mod permissions;
 pub mod preflight;
 pub mod receipt;
 pub mod render;

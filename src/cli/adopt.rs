@@ -7,10 +7,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use baken::adopt::cleanup::{self, Outcome};
+use baken::adopt::hold::hold_gateway;
 use baken::adopt::receipt::{Receipt, Step};
 use baken::adopt::{self, render, steps, Adoption, Wanted, CDK_APP_STACKS};
 use baken::bootstrap::GatewaySoftware;
-use baken::desired::{hold_gateway, FunctionAttr};
+use baken::desired::FunctionAttr;
 use baken::engine::lock::{self, Lease};
 use baken::engine::Session;
 use baken::model::Mode;

@@ -377,6 +377,9 @@ pub struct IamPolicyArgs {
     /// switching a jravan stack back to mock (or tearing it down) needs.
     #[arg(long, value_enum)]
     pub mode: Option<ModeArg>,
+    /// Also allow `baken adopt` (and its --cleanup) of these CloudFormation stacks.
+    #[arg(long, value_name = "STACK", num_args = 1..)]
+    pub adopt: Vec<String>,
     #[command(flatten)]
     pub global: Global,
 }

@@ -13,12 +13,23 @@ pub async fn run(args: &IamPolicyArgs) -> Result<ExitCode, CliError> {
     let stack = load_stack(&args.global.source)?;
     let (mode, _) = mode(&stack, args.mode)?;
     let session = open_session(&args.global, stack).await?;
-    let doc = policy(&Scope {
+    let scope = Scope {
         stack: &session.stack,
         account: &session.account.id,
         region: &session.stack.region,
         mode,
-    });
+    };
+    let mut doc = policy(&scope);
+    if !args.adopt.is_empty() {
+        let extra = baken::adopt::permissions::permissions(&scope, &args.adopt);
+        if let Some(list) = doc["Statement"].as_array_mut() {
+            list.extend(
+                extra
+                    .iter()
+                    .map(|s| serde_json::to_value(s).unwrap_or_default()),
+            );
+        }
+    }
     // An IAM policy document as IAM takes it (`aws iam create-policy --policy-document file://…`),
     // so no `schema_version` is added.
     println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());

@@ -14,8 +14,8 @@ pub use api::{
     PERMISSION_STATEMENT_ID,
 };
 pub use functions::{
-    hold_gateway, Code, FunctionAttr, FunctionSpec, FunctionVpc, LogGroupAttr, LogGroupSpec,
-    RoleAttr, RoleSpec, ROLE_POLICY_NAME,
+    Code, FunctionAttr, FunctionSpec, FunctionVpc, LogGroupAttr, LogGroupSpec, RoleAttr, RoleSpec,
+    ROLE_POLICY_NAME,
 };
 pub use gateway::{
     DocumentSpec, ElasticIpSpec, GatewaySoftware, InstanceProfileSpec, InstanceSpec,

@@ -291,6 +291,11 @@ async fn the_cdk_api_stack_is_taken_over_with_every_item_and_the_same_rest_api_i
     assert!(!sids[0].contains("ApiPermission"), "{sids:?}");
     s.baken(&["status"]).await.expect_code(0);
     assert_items_kept(&s).await;
+
+    // Every request of these runs is allowed by `baken iam-policy --adopt`.
+    let requests = s.log.take();
+    let policy = crate::iam_policy::policy_with(&s, &["--adopt", &cfn]).await;
+    crate::iam_policy::check(&requests, &policy, "adopt (mock)");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -451,4 +456,9 @@ async fn the_jravan_app_keeps_its_gateway_until_bakens_is_healthy_and_a_crash_mi
         "the CDK subnet is gone"
     );
     s.baken(&["status"]).await.expect_code(0);
+
+    let requests = s.log.take();
+    let policy =
+        crate::iam_policy::policy_with(&s, &["--mode", "jravan", "--adopt", &server, &api]).await;
+    crate::iam_policy::check(&requests, &policy, "adopt (jravan)");
 }

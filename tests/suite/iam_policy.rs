@@ -57,8 +57,15 @@ fn allowed(policy: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-async fn policy(s: &TestStack, mode: &str) -> Value {
-    let run = s.baken(&["iam-policy", "--mode", mode]).await;
+pub async fn policy(s: &TestStack, mode: &str) -> Value {
+    policy_with(s, &["--mode", mode]).await
+}
+
+/// `baken iam-policy` with `args`.
+pub async fn policy_with(s: &TestStack, args: &[&str]) -> Value {
+    let mut all = vec!["iam-policy"];
+    all.extend_from_slice(args);
+    let run = s.baken(&all).await;
     run.expect_code(0);
     let doc: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(doc["Version"], "2012-10-17");
@@ -66,7 +73,7 @@ async fn policy(s: &TestStack, mode: &str) -> Value {
 }
 
 #[track_caller]
-fn check(requests: &[Seen], policy: &Value, what: &str) {
+pub fn check(requests: &[Seen], policy: &Value, what: &str) {
     let allowed = allowed(policy);
     let needed: BTreeSet<String> = requests.iter().filter_map(action).collect();
     assert!(
