@@ -262,15 +262,7 @@ pub fn keep_what_stays_uses(all: &mut [Disposition], entries: Option<&serde_json
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn res(t: &str, logical: &str, physical: &str) -> StackResource {
-        StackResource {
-            logical_id: logical.into(),
-            resource_type: t.into(),
-            physical_id: Some(physical.into()),
-            status: "CREATE_COMPLETE".into(),
-        }
-    }
+    use crate::adopt::tests::res;
 
     fn wanted() -> Wanted {
         Wanted {

@@ -178,7 +178,7 @@ pub fn plan(read: Read, wanted: &Wanted) -> Adoption {
         stacks.push(StackPlan {
             name: f.name.clone(),
             status: f.status.clone(),
-            resources: f.resources.len(),
+            resources: listed.len(),
             retain_template_bytes: retained.as_ref().map(|r| r.body.len()).unwrap_or(0),
             retain_notes: retained.map(|r| r.notes).unwrap_or_default(),
         });

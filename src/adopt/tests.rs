@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::*;
 use crate::aws::cloudformation::{StackFacts, StackResource};
 
-fn res(t: &str, logical: &str, physical: &str) -> StackResource {
+pub(super) fn res(t: &str, logical: &str, physical: &str) -> StackResource {
     StackResource {
         logical_id: logical.into(),
         resource_type: t.into(),
@@ -142,4 +142,35 @@ fn a_template_over_the_inline_limit_is_refused_before_anything_changes() {
     let a = plan(read_of(vec![s], &[]), &wanted());
     assert_eq!(a.refusals.len(), 1);
     assert!(a.refusals[0].problem.contains("51200"), "{:?}", a.refusals);
+}
+
+#[test]
+fn the_adoption_plan_reads_as_a_person_needs_it() {
+    let api = stack(
+        "Api",
+        &[],
+        vec![
+            res("AWS::DynamoDB::Table", "Cart", "bk-cart"),
+            res("AWS::ApiGateway::RestApi", "Api", "abc"),
+            res("AWS::ApiGateway::Stage", "Stage", "prod"),
+            res("AWS::IAM::Role", "GetCartRole", "Api-GetCartRole-1A2B"),
+        ],
+        r#"{"Resources": {
+          "Cart": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "bk-cart"}},
+          "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "bk-api"}},
+          "Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": {"RestApiId": {"Ref": "Api"}}},
+          "GetCartRole": {"Type": "AWS::IAM::Role"},
+          "CDKMetadata": {"Type": "AWS::CDK::Metadata"}
+        }, "Rules": {"CheckBootstrapVersion": {}}}"#,
+    );
+    let mut busy = stack("Net", &[], vec![], r#"{"Resources": {}}"#);
+    busy.status = "UPDATE_ROLLBACK_FAILED".into();
+    let a = plan(read_of(vec![api, busy], &[]), &wanted());
+    insta::assert_snapshot!(super::render::plan_text(
+        &a,
+        "bk",
+        crate::model::Mode::Mock,
+        "account 123456789012, ap-northeast-1",
+        "manifests/bk.adopt-receipt.json"
+    ));
 }

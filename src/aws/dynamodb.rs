@@ -205,10 +205,8 @@ fn kms() -> SseSpecification {
         .build()
 }
 
-pub async fn create(clients: &Clients, spec: &TableSpec) -> Result<(), AwsError> {
-    let tags: Vec<Tag> = spec
-        .tags
-        .iter()
+fn tag_list(tags: &std::collections::BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
         .map(|(k, v)| {
             Tag::builder()
                 .key(k)
@@ -216,7 +214,11 @@ pub async fn create(clients: &Clients, spec: &TableSpec) -> Result<(), AwsError>
                 .build()
                 .expect("key and value set")
         })
-        .collect();
+        .collect()
+}
+
+pub async fn create(clients: &Clients, spec: &TableSpec) -> Result<(), AwsError> {
+    let tags = tag_list(&spec.tags);
     clients
         .dynamodb
         .create_table()
@@ -481,16 +483,7 @@ pub async fn adopt(
     name: &str,
     tags: &std::collections::BTreeMap<String, String>,
 ) -> Result<(), AwsError> {
-    let tags: Vec<Tag> = tags
-        .iter()
-        .map(|(k, v)| {
-            Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .expect("key and value set")
-        })
-        .collect();
+    let tags = tag_list(tags);
     clients
         .dynamodb
         .tag_resource()

@@ -213,16 +213,15 @@ async fn the_cdk_api_stack_is_taken_over_with_every_item_and_the_same_rest_api_i
     assert_eq!(doc["adoption"]["backups"].as_array().unwrap().len(), 2);
     assert!(doc["adoption"]["refusals"].as_array().unwrap().is_empty());
 
-    let run = s
-        .baken(&[
-            "adopt",
-            "--from-cloudformation",
-            &cfn,
-            "--yes",
-            "--artifact",
-            s.artifact.to_str().unwrap(),
-        ])
-        .await;
+    let adopt_yes = [
+        "adopt",
+        "--from-cloudformation",
+        &cfn,
+        "--yes",
+        "--artifact",
+        s.artifact.to_str().unwrap(),
+    ];
+    let run = s.baken(&adopt_yes).await;
     run.expect_code(0);
     assert!(run.stderr.contains("Adopted"), "{}", run.stderr);
 
@@ -259,17 +258,7 @@ async fn the_cdk_api_stack_is_taken_over_with_every_item_and_the_same_rest_api_i
         serde_json::from_str(&std::fs::read_to_string(&receipt_path).unwrap()).unwrap();
     let role = physical(&receipt, "GetCartFunctionServiceRole");
     assert!(role_exists(&role).await);
-    let again = s
-        .baken(&[
-            "adopt",
-            "--from-cloudformation",
-            &cfn,
-            "--yes",
-            "--artifact",
-            s.artifact.to_str().unwrap(),
-        ])
-        .await;
-    again.expect_code(0);
+    s.baken(&adopt_yes).await.expect_code(0);
     let cleanup = s.baken(&["adopt", "--cleanup", "--yes", "--json"]).await;
     cleanup.expect_code(0);
     documented.check("baken adopt --cleanup --json", &cleanup.json());
@@ -296,6 +285,22 @@ async fn the_cdk_api_stack_is_taken_over_with_every_item_and_the_same_rest_api_i
     let requests = s.log.take();
     let policy = crate::iam_policy::policy_with(&s, &["--adopt", &cfn]).await;
     crate::iam_policy::check(&requests, &policy, "adopt (mock)");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn from_cdk_app_names_the_cdk_apps_stacks_and_refuses_when_none_exists() {
+    // No test makes stacks with the CDK app's own names, so in this account there are none.
+    let s = TestStack::new("adoptcdk").await;
+    let run = s.baken(&["adopt", "--from-cdk-app"]).await;
+    run.expect_code(1);
+    assert!(
+        run.stdout
+            .contains("! refused: stack BakenKaigiApiStack: there is no such stack")
+            && run.stdout.contains("BakenKaigiJraVanStack"),
+        "{}",
+        run.stdout
+    );
+    assert!(s.log.writes().is_empty(), "{:?}", s.log.writes());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -56,6 +56,25 @@ fn table_summary(status: ResourceStatus) -> StackResourceSummary {
         .build()
 }
 
+/// ListStackResources: the one table, settled.
+fn listed_table() -> aws_smithy_mocks::Rule {
+    mock!(aws_sdk_cloudformation::Client::list_stack_resources).then_output(|| {
+        ListStackResourcesOutput::builder()
+            .stack_resource_summaries(table_summary(ResourceStatus::UpdateComplete))
+            .build()
+    })
+}
+
+/// GetTemplate: `body`.
+fn template_of(body: &str) -> aws_smithy_mocks::Rule {
+    let body = body.to_string();
+    mock!(aws_sdk_cloudformation::Client::get_template).then_output(move || {
+        GetTemplateOutput::builder()
+            .template_body(body.clone())
+            .build()
+    })
+}
+
 fn wanted() -> Wanted {
     Wanted {
         stack: "bk".into(),
@@ -77,13 +96,8 @@ async fn a_stack_in_progress_a_protected_one_and_an_export_still_imported_are_re
             ))
             .build()
     });
-    let resources = mock!(aws_sdk_cloudformation::Client::list_stack_resources).then_output(|| {
-        ListStackResourcesOutput::builder()
-            .stack_resource_summaries(table_summary(ResourceStatus::UpdateComplete))
-            .build()
-    });
-    let template = mock!(aws_sdk_cloudformation::Client::get_template)
-        .then_output(|| GetTemplateOutput::builder().template_body(TEMPLATE).build());
+    let resources = listed_table();
+    let template = template_of(TEMPLATE);
     let imports = mock!(aws_sdk_cloudformation::Client::list_imports)
         .match_requests(|r| r.export_name() == Some("busy-vpc"))
         .then_output(|| {
@@ -169,6 +183,38 @@ fn receipt(dir: &std::path::Path) -> (Receipt, std::path::PathBuf) {
     (r, path)
 }
 
+/// What the retain step did against CloudFormation whose DescribeChangeSet is `describe`.
+struct RetainRun {
+    result: Result<(), StepError>,
+    deleted: usize,
+    executed: usize,
+}
+
+async fn retain_step(
+    r: &mut Receipt,
+    path: &std::path::Path,
+    describe: aws_smithy_mocks::Rule,
+) -> RetainRun {
+    let create = mock!(aws_sdk_cloudformation::Client::create_change_set)
+        .then_output(|| CreateChangeSetOutput::builder().id("cs-1").build());
+    let delete = mock!(aws_sdk_cloudformation::Client::delete_change_set)
+        .then_output(|| DeleteChangeSetOutput::builder().build());
+    let execute = mock!(aws_sdk_cloudformation::Client::execute_change_set)
+        .then_output(|| ExecuteChangeSetOutput::builder().build());
+    let mut c = clients();
+    c.cloudformation = mock_client!(
+        aws_sdk_cloudformation,
+        RuleMode::MatchAny,
+        [&create, &describe, &delete, &execute]
+    );
+    let result = steps::retain(&c, r, path, &facts()).await;
+    RetainRun {
+        result,
+        deleted: delete.num_calls(),
+        executed: execute.num_calls(),
+    }
+}
+
 fn change(action: ChangeAction, replacement: Option<Replacement>) -> Change {
     let mut rc = ResourceChange::builder()
         .logical_resource_id("CartTable")
@@ -185,8 +231,6 @@ async fn a_change_set_that_would_replace_a_table_is_deleted_unexecuted_and_the_r
 ) {
     let dir = tempfile::tempdir().unwrap();
     let (mut r, path) = receipt(dir.path());
-    let create = mock!(aws_sdk_cloudformation::Client::create_change_set)
-        .then_output(|| CreateChangeSetOutput::builder().id("cs-1").build());
     // Pending first, as AWS takes a moment to work the change set out.
     let describe = mock!(aws_sdk_cloudformation::Client::describe_change_set)
         .sequence()
@@ -203,31 +247,16 @@ async fn a_change_set_that_would_replace_a_table_is_deleted_unexecuted_and_the_r
         })
         .repeatedly()
         .build();
-    let delete = mock!(aws_sdk_cloudformation::Client::delete_change_set)
-        .then_output(|| DeleteChangeSetOutput::builder().build());
-    let execute = mock!(aws_sdk_cloudformation::Client::execute_change_set)
-        .then_output(|| ExecuteChangeSetOutput::builder().build());
-    let mut c = clients();
-    c.cloudformation = mock_client!(
-        aws_sdk_cloudformation,
-        RuleMode::MatchAny,
-        [&create, &describe, &delete, &execute]
-    );
-    let e = steps::retain(&c, &mut r, &path, &facts())
-        .await
-        .unwrap_err();
+    let run = retain_step(&mut r, &path, describe).await;
+    let e = run.result.unwrap_err();
     assert!(matches!(e, StepError::WouldChange { .. }), "{e}");
     assert!(
         e.to_string()
             .contains("Modify CartTable (replacement True)"),
         "{e}"
     );
-    assert_eq!(execute.num_calls(), 0, "never executed");
-    assert_eq!(
-        delete.num_calls(),
-        2,
-        "the left-over one before, this one after"
-    );
+    assert_eq!(run.executed, 0, "never executed");
+    assert_eq!(run.deleted, 2, "the left-over one before, this one after");
     let saved = Receipt::load(&path).unwrap().unwrap();
     assert!(!saved.is_done(&Step::Retained("Api".into())));
 }
@@ -236,30 +265,30 @@ async fn a_change_set_that_would_replace_a_table_is_deleted_unexecuted_and_the_r
 async fn a_change_set_with_nothing_to_change_is_a_retain_update_already_done() {
     let dir = tempfile::tempdir().unwrap();
     let (mut r, path) = receipt(dir.path());
-    let create = mock!(aws_sdk_cloudformation::Client::create_change_set)
-        .then_output(|| CreateChangeSetOutput::builder().id("cs-1").build());
     let describe = mock!(aws_sdk_cloudformation::Client::describe_change_set).then_output(|| {
         DescribeChangeSetOutput::builder()
             .status(ChangeSetStatus::Failed)
             .status_reason("The submitted information didn't contain changes. Submit different information to create a change set.")
             .build()
     });
-    let delete = mock!(aws_sdk_cloudformation::Client::delete_change_set)
-        .then_output(|| DeleteChangeSetOutput::builder().build());
-    let execute = mock!(aws_sdk_cloudformation::Client::execute_change_set)
-        .then_output(|| ExecuteChangeSetOutput::builder().build());
-    let mut c = clients();
-    c.cloudformation = mock_client!(
-        aws_sdk_cloudformation,
-        RuleMode::MatchAny,
-        [&create, &describe, &delete, &execute]
-    );
-    steps::retain(&c, &mut r, &path, &facts()).await.unwrap();
-    assert_eq!(execute.num_calls(), 0);
+    let run = retain_step(&mut r, &path, describe).await;
+    run.result.unwrap();
+    assert_eq!(run.executed, 0);
     assert!(Receipt::load(&path)
         .unwrap()
         .unwrap()
         .is_done(&Step::Retained("Api".into())));
+}
+
+/// The delete step against CloudFormation mocked by `rules`.
+async fn delete_step(
+    r: &mut Receipt,
+    path: &std::path::Path,
+    rules: [&aws_smithy_mocks::Rule; 4],
+) -> Result<(), StepError> {
+    let mut c = clients();
+    c.cloudformation = mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, rules);
+    steps::delete(&c, r, path, &facts()).await
 }
 
 #[tokio::test]
@@ -271,23 +300,12 @@ async fn a_stack_whose_live_template_still_deletes_a_table_is_not_deleted() {
             .stacks(stack("Api", StackStatus::UpdateComplete, false, None))
             .build()
     });
-    let resources = mock!(aws_sdk_cloudformation::Client::list_stack_resources).then_output(|| {
-        ListStackResourcesOutput::builder()
-            .stack_resource_summaries(table_summary(ResourceStatus::UpdateComplete))
-            .build()
-    });
+    let resources = listed_table();
     // Someone updated the stack after the retain update: DeletionPolicy Delete again.
-    let template = mock!(aws_sdk_cloudformation::Client::get_template)
-        .then_output(|| GetTemplateOutput::builder().template_body(TEMPLATE).build());
+    let template = template_of(TEMPLATE);
     let delete = mock!(aws_sdk_cloudformation::Client::delete_stack)
         .then_output(|| DeleteStackOutput::builder().build());
-    let mut c = clients();
-    c.cloudformation = mock_client!(
-        aws_sdk_cloudformation,
-        RuleMode::MatchAny,
-        [&describe, &resources, &template, &delete]
-    );
-    let e = steps::delete(&c, &mut r, &path, &facts())
+    let e = delete_step(&mut r, &path, [&describe, &resources, &template, &delete])
         .await
         .unwrap_err();
     assert!(matches!(e, StepError::NotRetained { .. }), "{e}");
@@ -331,20 +349,10 @@ async fn a_resource_cloudformation_deleted_instead_of_skipping_is_reported_with_
                 .build()
         })
         .build();
-    let template = mock!(aws_sdk_cloudformation::Client::get_template).then_output(move || {
-        GetTemplateOutput::builder()
-            .template_body(retained.clone())
-            .build()
-    });
+    let template = template_of(&retained);
     let delete = mock!(aws_sdk_cloudformation::Client::delete_stack)
         .then_output(|| DeleteStackOutput::builder().build());
-    let mut c = clients();
-    c.cloudformation = mock_client!(
-        aws_sdk_cloudformation,
-        RuleMode::MatchAny,
-        [&describe, &resources, &template, &delete]
-    );
-    let e = steps::delete(&c, &mut r, &path, &facts())
+    let e = delete_step(&mut r, &path, [&describe, &resources, &template, &delete])
         .await
         .unwrap_err();
     assert!(matches!(e, StepError::Deleted { .. }), "{e}");

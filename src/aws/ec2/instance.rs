@@ -117,7 +117,6 @@ pub struct Launch<'a> {
     pub client_token: &'a str,
 }
 
-/// Launches the instance, waits for it to run, and returns its id and private IP.
 /// The image an instance runs, None when there is no such instance (`baken adopt` pins a CDK
 /// stack's image parameter to it).
 pub async fn instance_image(clients: &Clients, id: &str) -> Result<Option<String>, AwsError> {
@@ -139,6 +138,7 @@ pub async fn instance_image(clients: &Clients, id: &str) -> Result<Option<String
     }))
 }
 
+/// Launches the instance, waits for it to run, and returns its id and private IP.
 pub async fn launch_instance(
     clients: &Clients,
     spec: &InstanceSpec,

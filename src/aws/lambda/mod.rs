@@ -377,9 +377,6 @@ pub async fn wait_settled(clients: &Clients, name: &str) -> Result<(), AwsError>
     .await
 }
 
-/// Deletes the function. One in a VPC is first taken out of it (an empty VPC configuration,
-/// waited for): Lambda then starts releasing its network interfaces at once, which the
-/// security-group and subnet deletions later in the plan wait for.
 /// Tags a function a CloudFormation stack made as this stack's (`baken adopt`).
 pub async fn adopt(
     clients: &Clients,
@@ -398,6 +395,9 @@ pub async fn adopt(
     Ok(())
 }
 
+/// Deletes the function. One in a VPC is first taken out of it (an empty VPC configuration,
+/// waited for): Lambda then starts releasing its network interfaces at once, which the
+/// security-group and subnet deletions later in the plan wait for.
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
     let config = absent_if(
         clients
