@@ -42,6 +42,7 @@ pub fn permissions(scope: &Scope, stacks: &[String]) -> Vec<Statement> {
                 "DescribeChangeSet",
                 "ExecuteChangeSet",
                 "DeleteChangeSet",
+                "UpdateStack",
                 "DeleteStack",
             ],
             stack_arns,

@@ -193,22 +193,43 @@ pub async fn retain(
         &retained.parameters,
     )
     .await?;
-    if let ChangeSetOutcome::Ready(changes) = outcome {
-        let unsafe_changes: Vec<ProposedChange> = changes
-            .into_iter()
-            .filter(|c| !c.keeps_resource())
-            .collect();
-        if !unsafe_changes.is_empty() {
-            cfn::delete_change_set(clients, stack, &change_set).await?;
-            return Err(StepError::WouldChange {
-                stack: facts.name.clone(),
-                changes: unsafe_changes,
-            });
+    match outcome {
+        ChangeSetOutcome::Ready(changes) => {
+            let unsafe_changes: Vec<ProposedChange> = changes
+                .into_iter()
+                .filter(|c| !c.keeps_resource())
+                .collect();
+            if !unsafe_changes.is_empty() {
+                cfn::delete_change_set(clients, stack, &change_set).await?;
+                return Err(StepError::WouldChange {
+                    stack: facts.name.clone(),
+                    changes: unsafe_changes,
+                });
+            }
+            cfn::execute_change_set(clients, stack, &change_set).await?;
         }
-        cfn::execute_change_set(clients, stack, &change_set).await?;
+        // AWS found no resource to change: the update was made before (a re-run), or the
+        // policies are all that differs and the change set does not count them. In the second
+        // case the template goes as a plain update, which changes no resource either.
+        ChangeSetOutcome::NoChanges => {
+            if !live_template_retains(clients, stack).await? {
+                cfn::update_stack(clients, stack, &retained.body, &retained.parameters).await?;
+            }
+        }
     }
     receipt.mark(step, path)?;
     Ok(())
+}
+
+/// Whether the stack's live template retains every resource.
+async fn live_template_retains(clients: &Clients, stack: &str) -> Result<bool, StepError> {
+    let Some(live) = cfn::read_stack(clients, stack).await? else {
+        return Ok(false);
+    };
+    Ok(template::all_retained(&template::parse(
+        &live.name,
+        &live.template,
+    )?))
 }
 
 /// Deletes one stack once its live template retains every resource, and checks that

@@ -228,13 +228,8 @@ pub async fn create_change_set(
         TemplateSource::Body(b) => call.template_body(b),
         TemplateSource::Url(u) => call.template_url(u),
     };
-    for (key, value) in parameters {
-        let p = Parameter::builder().parameter_key(key);
-        let p = match value {
-            Some(v) => p.parameter_value(v),
-            None => p.use_previous_value(true),
-        };
-        call = call.parameters(p.build());
+    for p in stack_parameters(parameters) {
+        call = call.parameters(p);
     }
     call.send()
         .await
@@ -349,6 +344,51 @@ pub async fn execute_change_set(
         .await
         .map_err(on("ExecuteChangeSet", stack_res(stack)))?;
     wait_stack(clients, stack, &[StackStatus::UpdateComplete]).await
+}
+
+/// Updates the stack to `body` directly (UpdateStack) and waits for UPDATE_COMPLETE: for a
+/// template whose only changes are stack-level (policies), where AWS may find a change set empty.
+/// "No updates are to be performed" is not an error.
+pub async fn update_stack(
+    clients: &Clients,
+    stack: &str,
+    body: &str,
+    parameters: &[(String, Option<String>)],
+) -> Result<(), AwsError> {
+    let mut call = clients
+        .cloudformation
+        .update_stack()
+        .stack_name(stack)
+        .template_body(body)
+        .capabilities(Capability::CapabilityIam)
+        .capabilities(Capability::CapabilityNamedIam)
+        .capabilities(Capability::CapabilityAutoExpand);
+    for p in stack_parameters(parameters) {
+        call = call.parameters(p);
+    }
+    match call
+        .send()
+        .await
+        .map_err(on("UpdateStack", stack_res(stack)))
+    {
+        Err(e) if e.code_is("ValidationError") && e.message.contains("No updates") => Ok(()),
+        Err(e) => Err(e),
+        Ok(_) => wait_stack(clients, stack, &[StackStatus::UpdateComplete]).await,
+    }
+}
+
+fn stack_parameters(parameters: &[(String, Option<String>)]) -> Vec<Parameter> {
+    parameters
+        .iter()
+        .map(|(key, value)| {
+            let p = Parameter::builder().parameter_key(key);
+            match value {
+                Some(v) => p.parameter_value(v),
+                None => p.use_previous_value(true),
+            }
+            .build()
+        })
+        .collect()
 }
 
 /// Polls the stack (by name or id) until its status is one of `done`; a status that is neither
@@ -467,6 +507,7 @@ pub fn adopt_permissions() -> Vec<super::permissions::Statement> {
             "DescribeChangeSet",
             "ExecuteChangeSet",
             "DeleteChangeSet",
+            "UpdateStack",
             "DeleteStack",
         ],
         vec!["*".into()],

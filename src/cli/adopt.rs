@@ -18,7 +18,7 @@ use baken::model::Mode;
 use baken::package::Package;
 use baken::resource::Kind;
 
-use super::args::AdoptArgs;
+use super::args::{AdoptArgs, ModeArg};
 use super::context::{code_of, gateway_software, load_stack, mode, open_session, package};
 use super::deploy::{
     execute, refuse_conflicts, refuse_guarded, refuse_missing, release, Execution,
@@ -29,12 +29,17 @@ use super::output::print_json;
 pub async fn run(args: &AdoptArgs) -> Result<ExitCode, CliError> {
     let global = &args.global;
     let stack = load_stack(&global.source)?;
-    let (mode, _) = mode(&stack, args.mode)?;
     let path = args
         .receipt
         .clone()
         .unwrap_or_else(|| adopt::receipt::default_path(&global.source.manifest, &stack.name));
     let existing = Receipt::load(&path)?;
+    // A re-run continues in the mode its receipt records, unless --mode says otherwise.
+    let flag = args.mode.or(existing.as_ref().map(|r| match r.mode {
+        Mode::Mock => ModeArg::Mock,
+        Mode::Jravan => ModeArg::Jravan,
+    }));
+    let (mode, _) = mode(&stack, flag)?;
     let session = open_session(global, stack).await?;
     if let Some(r) = &existing {
         check_receipt(r, args, &session, mode, &path)?;

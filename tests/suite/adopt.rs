@@ -431,10 +431,9 @@ async fn the_jravan_app_keeps_its_gateway_until_bakens_is_healthy_and_a_crash_mi
     assert_items_kept(&s).await;
     assert_eq!(api_ids(&format!("{}-api", s.name)).await, api_before);
 
-    // The cleanup removes the CDK instance and network, by the receipt's ids.
-    let cleanup = s
-        .baken(&["adopt", "--cleanup", "--yes", "--mode", "jravan"])
-        .await;
+    // The cleanup removes the CDK instance and network, by the receipt's ids (in the mode the
+    // receipt records: no --mode needed).
+    let cleanup = s.baken(&["adopt", "--cleanup", "--yes"]).await;
     cleanup.expect_code(0);
     let ec2 = aws_sdk_ec2::Client::new(&sdk().await);
     let state = ec2

@@ -14,6 +14,7 @@ use aws_sdk_cloudformation::operation::execute_change_set::ExecuteChangeSetOutpu
 use aws_sdk_cloudformation::operation::get_template::GetTemplateOutput;
 use aws_sdk_cloudformation::operation::list_imports::{ListImportsError, ListImportsOutput};
 use aws_sdk_cloudformation::operation::list_stack_resources::ListStackResourcesOutput;
+use aws_sdk_cloudformation::operation::update_stack::UpdateStackOutput;
 use aws_sdk_cloudformation::types::{
     Change, ChangeAction, ChangeSetStatus, Output, Replacement, ResourceChange, ResourceStatus,
     Stack, StackResourceSummary, StackStatus,
@@ -194,6 +195,7 @@ async fn retain_step(
     r: &mut Receipt,
     path: &std::path::Path,
     describe: aws_smithy_mocks::Rule,
+    more: &[&aws_smithy_mocks::Rule],
 ) -> RetainRun {
     let create = mock!(aws_sdk_cloudformation::Client::create_change_set)
         .then_output(|| CreateChangeSetOutput::builder().id("cs-1").build());
@@ -202,11 +204,9 @@ async fn retain_step(
     let execute = mock!(aws_sdk_cloudformation::Client::execute_change_set)
         .then_output(|| ExecuteChangeSetOutput::builder().build());
     let mut c = clients();
-    c.cloudformation = mock_client!(
-        aws_sdk_cloudformation,
-        RuleMode::MatchAny,
-        [&create, &describe, &delete, &execute]
-    );
+    let mut rules = vec![&create, &describe, &delete, &execute];
+    rules.extend_from_slice(more);
+    c.cloudformation = mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, rules);
     let result = steps::retain(&c, r, path, &facts()).await;
     RetainRun {
         result,
@@ -247,7 +247,7 @@ async fn a_change_set_that_would_replace_a_table_is_deleted_unexecuted_and_the_r
         })
         .repeatedly()
         .build();
-    let run = retain_step(&mut r, &path, describe).await;
+    let run = retain_step(&mut r, &path, describe, &[]).await;
     let e = run.result.unwrap_err();
     assert!(matches!(e, StepError::WouldChange { .. }), "{e}");
     assert!(
@@ -265,19 +265,73 @@ async fn a_change_set_that_would_replace_a_table_is_deleted_unexecuted_and_the_r
 async fn a_change_set_with_nothing_to_change_is_a_retain_update_already_done() {
     let dir = tempfile::tempdir().unwrap();
     let (mut r, path) = receipt(dir.path());
-    let describe = mock!(aws_sdk_cloudformation::Client::describe_change_set).then_output(|| {
-        DescribeChangeSetOutput::builder()
-            .status(ChangeSetStatus::Failed)
-            .status_reason("The submitted information didn't contain changes. Submit different information to create a change set.")
-            .build()
-    });
-    let run = retain_step(&mut r, &path, describe).await;
+    let (describe_stack, resources) = (settled("Api"), listed_table());
+    let template = template_of(&retained_template());
+    let update = mock!(aws_sdk_cloudformation::Client::update_stack)
+        .then_output(|| UpdateStackOutput::builder().build());
+    let run = retain_step(
+        &mut r,
+        &path,
+        empty_change_set(),
+        &[&describe_stack, &resources, &template, &update],
+    )
+    .await;
     run.result.unwrap();
-    assert_eq!(run.executed, 0);
+    assert_eq!((run.executed, update.num_calls()), (0, 0));
     assert!(Receipt::load(&path)
         .unwrap()
         .unwrap()
         .is_done(&Step::Retained("Api".into())));
+}
+
+#[tokio::test]
+async fn policies_a_change_set_does_not_count_go_as_a_plain_stack_update() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut r, path) = receipt(dir.path());
+    let (describe_stack, resources) = (settled("Api"), listed_table());
+    // The live template still deletes the table: the empty change set did not retain it.
+    let template = template_of(TEMPLATE);
+    let update = mock!(aws_sdk_cloudformation::Client::update_stack)
+        .match_requests(|u| {
+            u.template_body()
+                .is_some_and(|b| b.contains(r#""DeletionPolicy":"Retain""#))
+        })
+        .then_output(|| UpdateStackOutput::builder().build());
+    let run = retain_step(
+        &mut r,
+        &path,
+        empty_change_set(),
+        &[&describe_stack, &resources, &template, &update],
+    )
+    .await;
+    run.result.unwrap();
+    assert_eq!((run.executed, update.num_calls()), (0, 1));
+}
+
+/// A change set AWS found nothing to change in.
+fn empty_change_set() -> aws_smithy_mocks::Rule {
+    mock!(aws_sdk_cloudformation::Client::describe_change_set).then_output(|| {
+        DescribeChangeSetOutput::builder()
+            .status(ChangeSetStatus::Failed)
+            .status_reason("The submitted information didn't contain changes. Submit different information to create a change set.")
+            .build()
+    })
+}
+
+/// DescribeStacks: `name`, settled.
+fn settled(name: &'static str) -> aws_smithy_mocks::Rule {
+    mock!(aws_sdk_cloudformation::Client::describe_stacks).then_output(move || {
+        DescribeStacksOutput::builder()
+            .stacks(stack(name, StackStatus::UpdateComplete, false, None))
+            .build()
+    })
+}
+
+fn retained_template() -> String {
+    TEMPLATE.replace(
+        r#""DeletionPolicy": "Delete""#,
+        r#""DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain""#,
+    )
 }
 
 /// The delete step against CloudFormation mocked by `rules`.
@@ -318,10 +372,7 @@ async fn a_resource_cloudformation_deleted_instead_of_skipping_is_reported_with_
 ) {
     let dir = tempfile::tempdir().unwrap();
     let (mut r, path) = receipt(dir.path());
-    let retained = TEMPLATE.replace(
-        r#""DeletionPolicy": "Delete""#,
-        r#""DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain""#,
-    );
+    let retained = retained_template();
     let describe = mock!(aws_sdk_cloudformation::Client::describe_stacks)
         .sequence()
         .output(|| {
