@@ -479,37 +479,13 @@ pub async fn owners(clients: &Clients) -> Result<BTreeMap<String, (String, Strin
 }
 
 /// The read-only calls plan, deploy and status make to say which stack holds a name in the way.
-/// (What `baken adopt` itself needs is in `adopt_permissions`.)
+/// (What `baken adopt` itself needs is in `crate::adopt::permissions`.)
 pub fn permissions(_: &super::permissions::Scope) -> Vec<super::permissions::Statement> {
     use super::permissions::allow;
     vec![allow(
         "CloudFormationFindOwner",
         "cloudformation",
         &["ListStacks", "ListStackResources"],
-        vec!["*".into()],
-    )]
-}
-
-/// `baken adopt`: reading, updating and deleting the stacks it takes over. CloudFormation checks
-/// the permissions of every resource change on the caller too, but a retain-only update and a
-/// delete that skips every resource change none.
-pub fn adopt_permissions() -> Vec<super::permissions::Statement> {
-    use super::permissions::allow;
-    vec![allow(
-        "CloudFormationAdopt",
-        "cloudformation",
-        &[
-            "DescribeStacks",
-            "GetTemplate",
-            "ListStackResources",
-            "ListImports",
-            "CreateChangeSet",
-            "DescribeChangeSet",
-            "ExecuteChangeSet",
-            "DeleteChangeSet",
-            "UpdateStack",
-            "DeleteStack",
-        ],
         vec!["*".into()],
     )]
 }

@@ -1,8 +1,9 @@
-//! The gateway instance and its Elastic IP, and the account facts the network is planned from.
+//! The gateway instance, and the account facts the network is planned from. (Its Elastic IP is
+//! in `address.rs`.)
 
 use aws_sdk_ec2::types::{
-    BlockDeviceMapping, DomainType, EbsBlockDevice, HttpTokensState,
-    IamInstanceProfileSpecification, InstanceMetadataEndpointState, InstanceMetadataOptionsRequest,
+    BlockDeviceMapping, EbsBlockDevice, HttpTokensState, IamInstanceProfileSpecification,
+    InstanceMetadataEndpointState, InstanceMetadataOptionsRequest,
     InstanceNetworkInterfaceSpecification, InstanceType, ResourceType, Tag, VolumeType,
 };
 use base64::Engine as _;
@@ -14,7 +15,7 @@ use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{ssm, AwsError, Clients};
 use crate::desired::gateway::InstanceAttr;
 use crate::desired::gateway::{TAG_GATEWAY_CODE, TAG_USER_DATA};
-use crate::desired::{ElasticIpSpec, InstanceSpec};
+use crate::desired::InstanceSpec;
 use crate::live::GatewayAddresses;
 use crate::resource::refs::private_ip_key;
 
@@ -449,66 +450,6 @@ pub async fn terminate_instance(clients: &Clients, id: &str, name: &str) -> Resu
         .map(|_| ())
 }
 
-/// Allocates the address (when `allocation` is None) and associates it with the instance.
-pub async fn associate_address(
-    clients: &Clients,
-    spec: &ElasticIpSpec,
-    allocation: Option<&str>,
-    instance: &str,
-) -> Result<String, AwsError> {
-    let res = format!("elastic ip {}", spec.name);
-    let allocation = match allocation {
-        Some(a) => a.to_string(),
-        None => clients
-            .ec2
-            .allocate_address()
-            .domain(DomainType::Vpc)
-            .tag_specifications(tag_spec(ResourceType::ElasticIp, &spec.name, &spec.tags))
-            .send()
-            .await
-            .map_err(on("AllocateAddress", &res))?
-            .allocation_id()
-            .unwrap_or_default()
-            .to_string(),
-    };
-    clients
-        .ec2
-        .associate_address()
-        .allocation_id(&allocation)
-        .instance_id(instance)
-        .allow_reassociation(true)
-        .send()
-        .await
-        .map_err(on("AssociateAddress", &res))?;
-    Ok(allocation)
-}
-
-/// The allocation id of an Elastic IP named by its address (how CloudFormation names an EIP),
-/// or the allocation id itself; None when there is no such address.
-pub async fn address_allocation(
-    clients: &Clients,
-    physical: &str,
-) -> Result<Option<String>, AwsError> {
-    if physical.starts_with("eipalloc-") {
-        return Ok(Some(physical.to_string()));
-    }
-    let found = absent_if(
-        clients
-            .ec2
-            .describe_addresses()
-            .public_ips(physical)
-            .send()
-            .await
-            .map_err(on("DescribeAddresses", format!("elastic ip {physical}"))),
-        &["InvalidAddress.NotFound"],
-    )?;
-    Ok(found.and_then(|f| {
-        f.addresses()
-            .iter()
-            .find_map(|a| a.allocation_id().map(str::to_string))
-    }))
-}
-
 /// Deletes a key pair by name; one that is gone is not an error.
 pub async fn delete_key_pair(clients: &Clients, name: &str) -> Result<(), AwsError> {
     absent_if(
@@ -521,51 +462,6 @@ pub async fn delete_key_pair(clients: &Clients, name: &str) -> Result<(), AwsErr
             .map(|_| ())
             .map_err(on("DeleteKeyPair", format!("key pair {name}"))),
         &["InvalidKeyPair.NotFound"],
-    )?;
-    Ok(())
-}
-
-/// Disassociates and releases the address.
-pub async fn delete_address(
-    clients: &Clients,
-    allocation: &str,
-    name: &str,
-) -> Result<(), AwsError> {
-    let res = format!("elastic ip {name} ({allocation})");
-    let found = absent_if(
-        clients
-            .ec2
-            .describe_addresses()
-            .allocation_ids(allocation)
-            .send()
-            .await
-            .map_err(on("DescribeAddresses", &res)),
-        GONE,
-    )?;
-    let Some(found) = found else { return Ok(()) };
-    for a in found.addresses() {
-        if let Some(assoc) = a.association_id() {
-            absent_if(
-                clients
-                    .ec2
-                    .disassociate_address()
-                    .association_id(assoc)
-                    .send()
-                    .await
-                    .map_err(on("DisassociateAddress", &res)),
-                &["InvalidAssociationID.NotFound"],
-            )?;
-        }
-    }
-    absent_if(
-        clients
-            .ec2
-            .release_address()
-            .allocation_id(allocation)
-            .send()
-            .await
-            .map_err(on("ReleaseAddress", &res)),
-        GONE,
     )?;
     Ok(())
 }
@@ -590,27 +486,6 @@ impl Seam for InstanceSpec {
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
         cx.delete_known(|id| async move { terminate_instance(cx.clients, &id, cx.name()).await })
-            .await
-    }
-}
-
-impl Seam for ElasticIpSpec {
-    const READ_BY: Reader = Reader::Network;
-    async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
-        let id = associate_address(cx.clients, self, None, &cx.fill(&self.instance)?).await?;
-        cx.learn_own_id(id);
-        Ok(())
-    }
-    /// Moves the address we hold to the instance.
-    async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
-        let current = cx.own_id();
-        let instance = cx.fill(&self.instance)?;
-        let id = associate_address(cx.clients, self, current.as_deref(), &instance).await?;
-        cx.learn_own_id(id);
-        Ok(())
-    }
-    async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
-        cx.delete_known(|id| async move { delete_address(cx.clients, &id, cx.name()).await })
             .await
     }
 }

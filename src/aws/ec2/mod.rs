@@ -6,6 +6,7 @@
 //! for a moment. moto answers some states in lower case where AWS documents capitalised values
 //! (and the SDK has separate enum variants): states are compared case-insensitively.
 
+mod address;
 mod dependents;
 mod instance;
 mod network;
@@ -13,10 +14,10 @@ mod permissions;
 mod read;
 mod security;
 
+pub use address::{address_allocation, associate_address, delete_address};
 pub use instance::{
-    address_allocation, associate_address, availability_zones, delete_address, delete_key_pair,
-    dynamodb_prefix_list, gateway_addresses, instance_image, launch_instance, terminate_instance,
-    update_instance_in_place, Launch,
+    availability_zones, delete_key_pair, dynamodb_prefix_list, gateway_addresses, instance_image,
+    launch_instance, terminate_instance, update_instance_in_place, Launch,
 };
 pub use network::{
     create_endpoint, create_internet_gateway, create_route_table, create_subnet, create_vpc,
