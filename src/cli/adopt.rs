@@ -47,21 +47,21 @@ pub async fn run(args: &AdoptArgs) -> Result<ExitCode, CliError> {
     if args.cleanup {
         return run_cleanup(args, &session, existing, &path).await;
     }
-    let adoption = match &existing {
+    let start = match existing {
         Some(r) => {
             eprintln!(
                 "Continuing the adoption recorded in {}:\n{}",
                 path.display(),
-                render::progress_text(r)
+                render::progress_text(&r)
             );
             if !args.yes {
                 eprintln!("Nothing was changed. Run again with --yes to continue.");
                 return Ok(ExitCode::from(EXIT_PENDING));
             }
-            None
+            Start::Resume(r)
         }
         None => match plan_new(args, &session, mode, &path).await? {
-            Some(a) => Some(a),
+            Some(a) => Start::New(a),
             None => return Ok(ExitCode::from(EXIT_PENDING)),
         },
     };
@@ -75,11 +75,10 @@ pub async fn run(args: &AdoptArgs) -> Result<ExitCode, CliError> {
         args.lock_timeout,
     )
     .await?;
-    let started = match (existing, adoption) {
-        (Some(r), _) => Ok(r),
-        (None, Some(a)) => steps::start(&a, &session.stack.name, &session.account, mode, &path)
-            .map_err(|e| CliError::Adopt(e.into())),
-        (None, None) => Err(CliError::Usage("nothing to adopt".into())),
+    let started = match start {
+        Start::Resume(r) => Ok(r),
+        Start::New(a) => steps::start(&a, &session.stack.name, &session.account, mode, &path)
+            .map_err(CliError::from),
     };
     let mut receipt = match started {
         Ok(r) => r,
@@ -105,6 +104,14 @@ pub async fn run(args: &AdoptArgs) -> Result<ExitCode, CliError> {
         }
         other => other,
     }
+}
+
+/// Where a run with `--yes` starts from.
+enum Start {
+    /// The receipt of an adoption under way.
+    Resume(Receipt),
+    /// A new adoption, planned and not refused.
+    New(Adoption),
 }
 
 /// A receipt found for this stack must be the one this run means.
@@ -219,11 +226,10 @@ impl Carry<'_> {
         let c = &self.session.clients;
         let path = self.path;
         let stacks = receipt.stacks.clone();
-        let adopt_err = |e: steps::StepError| CliError::Adopt(e);
         if !receipt.is_done(&Step::BackedUp) {
             eprintln!("backing up the kept tables…");
         }
-        steps::back_up(c, receipt, path).await.map_err(adopt_err)?;
+        steps::back_up(c, receipt, path).await?;
         for f in &stacks {
             if !receipt.is_done(&Step::Retained(f.name.clone())) {
                 eprintln!(
@@ -232,29 +238,21 @@ impl Carry<'_> {
                     steps::change_set_name(&f.name)
                 );
             }
-            steps::retain(c, receipt, path, f)
-                .await
-                .map_err(adopt_err)?;
+            steps::retain(c, receipt, path, f).await?;
         }
         for f in &stacks {
             if !receipt.is_done(&Step::Deleted(f.name.clone())) {
                 eprintln!("deleting stack {}; every resource stays…", f.name);
             }
-            steps::delete(c, receipt, path, f)
-                .await
-                .map_err(adopt_err)?;
+            steps::delete(c, receipt, path, f).await?;
         }
-        steps::tag(c, receipt, path, &self.session.account)
-            .await
-            .map_err(adopt_err)?;
+        steps::tag(c, receipt, path, &self.session.account).await?;
         if !receipt.is_done(&Step::Deployed) {
             let hold = self.mode == Mode::Jravan;
             if !self.deploy(hold).await? {
                 return Ok(ExitCode::from(EXIT_PARTIAL));
             }
-            receipt
-                .mark(Step::Deployed, path)
-                .map_err(|e| adopt_err(e.into()))?;
+            receipt.mark(Step::Deployed, path)?;
         }
         if self.mode == Mode::Jravan && !receipt.is_done(&Step::CutOver) {
             if let Some(problem) = self.gateway_problem().await? {
@@ -267,9 +265,7 @@ impl Carry<'_> {
             if !self.deploy(false).await? {
                 return Ok(ExitCode::from(EXIT_PARTIAL));
             }
-            receipt
-                .mark(Step::CutOver, path)
-                .map_err(|e| adopt_err(e.into()))?;
+            receipt.mark(Step::CutOver, path)?;
         }
         let replaced = cleanup::order(receipt).len();
         eprintln!(
@@ -414,9 +410,7 @@ async fn run_cleanup(
         .filter(|r| matches!(r.outcome, Outcome::Kept(_)))
         .count();
     if kept == 0 {
-        receipt
-            .mark(Step::CleanedUp, path)
-            .map_err(|e| CliError::Adopt(e.into()))?;
+        receipt.mark(Step::CleanedUp, path)?;
     }
     if args.global.json() {
         print_json(&serde_json::json!({
