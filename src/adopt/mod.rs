@@ -46,6 +46,9 @@ pub struct Read {
     pub importers: BTreeMap<String, Vec<String>>,
     /// Stack → SSM parameter → the value it is pinned to (the live instance's image).
     pub pins: BTreeMap<String, BTreeMap<String, String>>,
+    /// Log groups with baken's names that no baken stack owns: those Lambda made at a
+    /// function's first run, which no CloudFormation stack lists either.
+    pub loose_log_groups: Vec<String>,
 }
 
 /// One stack in the plan.
@@ -129,6 +132,24 @@ fn listed_with_template(
     out
 }
 
+/// The wanted log groups of `loose` that no stack resource is: kept with the functions they log.
+fn loose_log_groups(loose: &[String], stacks: &[Disposition], wanted: &Wanted) -> Vec<Disposition> {
+    loose
+        .iter()
+        .filter(|g| wanted.log_groups.contains(*g))
+        .filter(|g| !stacks.iter().any(|d| d.physical_id.as_ref() == Some(*g)))
+        .map(|g| Disposition {
+            stack: String::new(),
+            logical_id: String::new(),
+            resource_type: "AWS::Logs::LogGroup".into(),
+            physical_id: Some(g.clone()),
+            fate: Fate::Adopted,
+            why: "made by Lambda at the function's first run, in no stack; its logs stay and baken sets its retention".into(),
+            becomes: Some(crate::resource::ResourceId::new(crate::resource::Kind::LogGroup, g.clone())),
+        })
+        .collect()
+}
+
 /// The adoption of `read.stacks` into the stack whose names are `wanted`.
 pub fn plan(read: Read, wanted: &Wanted) -> Adoption {
     let requested: Vec<String> = read.stacks.iter().map(|(n, _)| n.clone()).collect();
@@ -183,6 +204,7 @@ pub fn plan(read: Read, wanted: &Wanted) -> Adoption {
             retain_notes: retained.map(|r| r.notes).unwrap_or_default(),
         });
     }
+    resources.extend(loose_log_groups(&read.loose_log_groups, &resources, wanted));
     let backups = resources
         .iter()
         .filter(|d| d.fate == Fate::Adopted && d.resource_type == "AWS::DynamoDB::Table")

@@ -67,6 +67,20 @@ pub fn plan_text(a: &Adoption, stack: &str, mode: Mode, place: &str, receipt: &s
                 .collect::<String>()
         );
     }
+    let loose: Vec<&Disposition> = a.resources.iter().filter(|d| d.stack.is_empty()).collect();
+    if !loose.is_empty() {
+        let _ = writeln!(out, "  In no stack:");
+        for d in loose {
+            let _ = writeln!(
+                out,
+                "    {} {:<7} {}: {}",
+                sign(d.fate),
+                d.fate.label(),
+                what(d),
+                d.why
+            );
+        }
+    }
     let count = |f: Fate| a.resources.iter().filter(|d| d.fate == f).count();
     let _ = writeln!(
         out,

@@ -71,7 +71,22 @@ pub async fn read(clients: &Clients, names: &[String]) -> Result<Read, AwsError>
         stacks,
         importers: importers.into_iter().collect(),
         pins: pins.into_iter().collect(),
+        loose_log_groups: Vec::new(),
     })
+}
+
+/// The log groups with `baken_stack`'s names that no baken stack owns: those Lambda made at a
+/// function's first run, which no CloudFormation stack lists.
+pub async fn loose_log_groups(
+    clients: &Clients,
+    baken_stack: &str,
+) -> Result<Vec<String>, AwsError> {
+    Ok(logs::read(clients, baken_stack)
+        .await?
+        .into_iter()
+        .filter(|g| g.owner == crate::live::Owner::Unmanaged)
+        .map(|g| g.id.name)
+        .collect())
 }
 
 /// Each SSM image parameter of the stack → the image of the live instance that uses it, else

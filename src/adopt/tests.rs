@@ -62,6 +62,7 @@ fn read_of(stacks: Vec<StackFacts>, importers: &[(&str, &[&str])]) -> Read {
             .map(|(e, users)| (e.to_string(), users.iter().map(|u| u.to_string()).collect()))
             .collect(),
         pins: BTreeMap::new(),
+        loose_log_groups: Vec::new(),
     }
 }
 

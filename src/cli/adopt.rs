@@ -164,7 +164,12 @@ async fn plan_new(
     } else {
         args.from_cloudformation.clone()
     };
-    let mut read = steps::read(&session.clients, &names).await?;
+    let (mut read, loose) = futures::future::try_join(
+        steps::read(&session.clients, &names),
+        steps::loose_log_groups(&session.clients, &session.stack.name),
+    )
+    .await?;
+    read.loose_log_groups = loose;
     if args.from_cdk_app && read.stacks.iter().any(|(_, f)| f.is_some()) {
         // The JRA-VAN stack exists only where the app was deployed with jravan=true.
         read.stacks.retain(|(_, f)| f.is_some());
