@@ -1,7 +1,7 @@
 //! What happens to each resource of an adopted stack, by its CloudFormation type and whether
 //! baken's manifest wants a resource of that name.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -50,7 +50,8 @@ pub struct Disposition {
 #[derive(Debug, Clone, Default)]
 pub struct Wanted {
     pub stack: String,
-    pub tables: BTreeSet<String>,
+    /// Table name → its partition key.
+    pub tables: BTreeMap<String, String>,
     pub functions: BTreeSet<String>,
     pub log_groups: BTreeSet<String>,
     pub api: String,
@@ -65,8 +66,8 @@ impl Wanted {
         for d in desired {
             let name = d.id.name.clone();
             match &d.spec {
-                Spec::Table(_) => {
-                    w.tables.insert(name);
+                Spec::Table(t) => {
+                    w.tables.insert(name, t.partition_key.clone());
                 }
                 Spec::Function(_) => {
                     w.functions.insert(name);
@@ -143,7 +144,7 @@ fn decide(
     let t = r.resource_type.as_str();
     match t {
         "AWS::DynamoDB::Table" => match named("TableName") {
-            Some(n) if wanted.tables.contains(&n) => keep(
+            Some(n) if wanted.tables.contains_key(&n) => keep(
                 Kind::Table,
                 n,
                 "its items stay; backed up first, then reconciled in place",
@@ -267,7 +268,7 @@ mod tests {
     fn wanted() -> Wanted {
         Wanted {
             stack: "baken-kaigi".into(),
-            tables: ["baken-kaigi-cart".to_string()].into(),
+            tables: [("baken-kaigi-cart".to_string(), "cart_id".to_string())].into(),
             functions: ["baken-kaigi-get-cart".to_string()].into(),
             log_groups: ["/aws/lambda/baken-kaigi-get-cart".to_string()].into(),
             api: "baken-kaigi-api".into(),

@@ -195,6 +195,26 @@ pub fn plan(read: Read, wanted: &Wanted) -> Adoption {
             })
             .collect();
         classify::keep_what_stays_uses(&mut mine, entries);
+        for d in mine.iter().filter(|d| d.fate == Fate::Adopted) {
+            let Some(b) = d
+                .becomes
+                .as_ref()
+                .filter(|b| b.kind == crate::resource::Kind::Table)
+            else {
+                continue;
+            };
+            let wanted_key = wanted
+                .tables
+                .get(&b.name)
+                .map(String::as_str)
+                .unwrap_or_default();
+            refusals.extend(preflight::table_key(
+                &f.name,
+                &b.name,
+                entry(&d.logical_id),
+                wanted_key,
+            ));
+        }
         resources.extend(mine);
         stacks.push(StackPlan {
             name: f.name.clone(),

@@ -51,6 +51,32 @@ pub fn bad_template(stack: &str, e: &TemplateError) -> Refusal {
     )
 }
 
+/// A kept table whose partition key is not the manifest's: DynamoDB cannot change a key, so the
+/// deploy after the adoption would have to replace the table and lose its items. Found from the
+/// template before anything changes, instead of by that deploy after the stacks are gone.
+pub fn table_key(
+    stack: &str,
+    table: &str,
+    template: Option<&serde_json::Value>,
+    wanted_key: &str,
+) -> Option<Refusal> {
+    let key = template?
+        .get("Properties")?
+        .get("KeySchema")?
+        .as_array()?
+        .iter()
+        .find(|k| k.get("KeyType").and_then(|t| t.as_str()) == Some("HASH"))?
+        .get("AttributeName")?
+        .as_str()?;
+    (key != wanted_key).then(|| {
+        refusal(
+            stack,
+            format!("table {table} is keyed by {key}, and baken's manifest keys it by {wanted_key}: adopting it would mean replacing it and losing its items"),
+            "keep the table out of the adoption (give the manifest's table another name), or copy its items to a table keyed as baken needs first",
+        )
+    })
+}
+
 pub fn size(stack: &str, bytes: usize) -> Option<Refusal> {
     (bytes > TEMPLATE_BODY_MAX).then(|| {
         refusal(

@@ -35,7 +35,7 @@ fn stack(
 fn wanted() -> Wanted {
     Wanted {
         stack: "bk".into(),
-        tables: ["bk-cart".to_string()].into(),
+        tables: [("bk-cart".to_string(), "cart_id".to_string())].into(),
         functions: ["bk-get-cart".to_string()].into(),
         log_groups: BTreeSet::new(),
         api: "bk-api".into(),
@@ -174,4 +174,32 @@ fn the_adoption_plan_reads_as_a_person_needs_it() {
         "account 123456789012, ap-northeast-1",
         "manifests/bk.adopt-receipt.json"
     ));
+}
+
+#[test]
+fn a_kept_table_keyed_otherwise_than_the_manifest_is_refused_before_anything_changes() {
+    let t = r#"{"Resources": {"Cart": {"Type": "AWS::DynamoDB::Table", "Properties": {
+        "TableName": "bk-cart", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]}}}}"#;
+    let s = stack(
+        "Api",
+        &[],
+        vec![res("AWS::DynamoDB::Table", "Cart", "bk-cart")],
+        t,
+    );
+    let a = plan(read_of(vec![s], &[]), &wanted());
+    assert_eq!(a.refusals.len(), 1, "{:?}", a.refusals);
+    assert!(
+        a.refusals[0].problem.contains("keyed by id") && a.refusals[0].problem.contains("cart_id"),
+        "{:?}",
+        a.refusals
+    );
+    // Keyed as the manifest wants: no refusal.
+    let ok = t.replace(r#""AttributeName": "id""#, r#""AttributeName": "cart_id""#);
+    let s = stack(
+        "Api",
+        &[],
+        vec![res("AWS::DynamoDB::Table", "Cart", "bk-cart")],
+        &ok,
+    );
+    assert!(plan(read_of(vec![s], &[]), &wanted()).refusals.is_empty());
 }

@@ -79,7 +79,7 @@ fn template_of(body: &str) -> aws_smithy_mocks::Rule {
 fn wanted() -> Wanted {
     Wanted {
         stack: "bk".into(),
-        tables: ["bk-cart".to_string()].into(),
+        tables: [("bk-cart".to_string(), "cart_id".to_string())].into(),
         ..Wanted::default()
     }
 }
