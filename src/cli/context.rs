@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use baken::aws::{Clients, Target};
 use baken::bootstrap::GatewaySoftware;
 use baken::desired::Code;
+use baken::engine::lock;
 use baken::engine::Session;
 use baken::manifest;
 use baken::model::{Architecture, Mode, Stack};
@@ -21,14 +22,38 @@ pub fn load_stack(source: &ManifestArgs) -> Result<Stack, CliError> {
     Ok(stack)
 }
 
-pub async fn open_session(global: &Global, stack: Stack) -> Result<Session, CliError> {
+async fn connect(global: &Global, stack: &Stack) -> Clients {
     let target = Target {
         region: stack.region.clone(),
         profile: global.profile.clone(),
         endpoint_url: global.endpoint_url.clone(),
     };
-    let clients = Clients::connect(&target).await;
+    Clients::connect(&target).await
+}
+
+pub async fn open_session(global: &Global, stack: Stack) -> Result<Session, CliError> {
+    let clients = connect(global, &stack).await;
     Ok(Session::open(clients, stack).await?)
+}
+
+/// The session and the deploy lock's version, which a writing command reads before it plans.
+/// With no `account_id` pinned in the manifest the two look-ups go side by side (one round
+/// fewer); a pinned stack sends nothing before the identity lookup has confirmed the account.
+pub async fn open_session_for_writing(
+    global: &Global,
+    stack: Stack,
+) -> Result<(Session, i64), CliError> {
+    let clients = connect(global, &stack).await;
+    let name = stack.name.clone();
+    if stack.account_id.is_some() {
+        let session = Session::open(clients, stack).await?;
+        let seen = lock::version(&session.clients, &name).await?;
+        return Ok((session, seen));
+    }
+    let version = lock::version(&clients, &name);
+    let (session, seen) =
+        futures::future::join(Session::open(clients.clone(), stack), version).await;
+    Ok((session?, seen?))
 }
 
 /// The mode to deploy in and whether the person chose it on the command line.

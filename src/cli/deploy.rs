@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::approve::{confirm, confirm_destruction, precheck};
 use super::args::{DeployArgs, Global};
-use super::context::{code_of, gateway_software, load_stack, mode, open_session, package};
+use super::context::{
+    code_of, gateway_software, load_stack, mode, open_session_for_writing, package,
+};
 use super::error::{CliError, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL};
 use super::output::{outputs_text, plan_text, print_json, print_report, requests_line};
 use super::progress::{Lines, Spinners};
@@ -27,10 +29,9 @@ pub async fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
     let (mode, explicit) = mode(&stack, args.mode)?;
     let software = gateway_software(global, &stack, mode)?;
     let pkg = package(global, &stack, &args.artefact, global.json())?;
-    let session = open_session(global, stack).await?;
+    let (session, seen) = open_session_for_writing(global, stack).await?;
     let code = code_of(Some(&pkg));
     let plan_now = || session.plan_deploy(mode, explicit, &code, software.clone());
-    let seen = lock::version(&session.clients, &session.stack.name).await?;
     let planned = plan_now().await?;
     // Everything that refuses is checked before the lock is taken: a refused run writes nothing.
     show_and_check(args, &session, &planned)?;

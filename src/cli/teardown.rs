@@ -2,17 +2,15 @@ use std::process::ExitCode;
 
 use super::approve::precheck;
 use super::args::TeardownArgs;
-use super::context::{load_stack, open_session};
+use super::context::{load_stack, open_session_for_writing};
 use super::deploy::{execute, lock_if_writing, release, Execution};
 use super::error::CliError;
 use super::output::plan_text;
-use baken::engine::lock;
 
 pub async fn run(args: &TeardownArgs) -> Result<ExitCode, CliError> {
     let global = &args.global;
     let stack = load_stack(&global.source)?;
-    let session = open_session(global, stack).await?;
-    let seen = lock::version(&session.clients, &session.stack.name).await?;
+    let (session, seen) = open_session_for_writing(global, stack).await?;
     let planned = session.plan_teardown(args.keep_data).await?;
     precheck(&planned.plan, args.yes, args.allow_data_loss, "--yes")?;
     let (planned, lease, _) = lock_if_writing(
