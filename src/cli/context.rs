@@ -22,7 +22,7 @@ pub fn load_stack(source: &ManifestArgs) -> Result<Stack, CliError> {
     Ok(stack)
 }
 
-async fn connect(global: &Global, stack: &Stack) -> Clients {
+pub async fn connect(global: &Global, stack: &Stack) -> Clients {
     let target = Target {
         region: stack.region.clone(),
         profile: global.profile.clone(),

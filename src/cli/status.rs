@@ -7,15 +7,15 @@ use baken::live::{BootstrapReport, HealthView};
 use serde_json::json;
 
 use super::args::Global;
-use super::context::{load_stack, open_session};
+use super::context::{connect, load_stack};
 use super::error::{CliError, EXIT_OK, EXIT_PENDING};
 use super::output::{outputs_text, print_json, requests_line};
+use baken::engine::Session;
 
 pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
     let stack = load_stack(&global.source)?;
-    let session = open_session(global, stack).await?;
     // Status does not build, so the function code is not compared.
-    let planned = session.plan_status().await?;
+    let (session, planned) = Session::open_for_status(connect(global, &stack).await, stack).await?;
     let mode = planned.plan.mode;
     let report = report(&planned.plan);
     let outputs = Outputs::of_live(&session.stack, &planned.live);

@@ -13,6 +13,7 @@ pub use apply::{apply, ApplyReport};
 pub use outputs::Outputs;
 pub use read::{read_live, Reports};
 
+use crate::aws::sts::AccountId;
 use crate::aws::{cloudformation, ec2, ssm, sts, AwsError, Clients};
 use crate::bootstrap::GatewaySoftware;
 use crate::desired::network::{NetworkNames, SubnetAttr};
@@ -115,13 +116,8 @@ impl Session {
         // The names read do not depend on the facts, so one read serves both. What does not
         // depend on the live state (the prefix list, the service-key check) is looked up alongside.
         let names = self.names(mode);
-        let read = read_live(
-            &self.clients,
-            &self.account.id,
-            &self.stack,
-            &names,
-            Reports::Skip,
-        );
+        let account = AccountId::known(&self.account.id);
+        let read = read_live(&self.clients, &account, &self.stack, &names, Reports::Skip);
         let (live, (prefix_list, missing)) = futures::future::try_join(
             async { read.await.map_err(EngineError::from) },
             futures::future::try_join(self.prefix_list(mode), self.missing(mode)),
@@ -256,7 +252,7 @@ impl Session {
     pub async fn read(&self) -> Result<LiveState, AwsError> {
         read_live(
             &self.clients,
-            &self.account.id,
+            &AccountId::known(&self.account.id),
             &self.stack,
             &self.names(self.stack.mode),
             Reports::Skip,
@@ -267,20 +263,62 @@ impl Session {
     /// The plan against the mode the stack is deployed in (the manifest's when it is not
     /// deployed), without the function code or the gateway software: what `status` reports.
     pub async fn plan_status(&self) -> Result<Planned, EngineError> {
+        let (live, prefix_list) = self
+            .status_reads(&AccountId::known(&self.account.id))
+            .await?;
+        self.status_plan(live, prefix_list).await
+    }
+
+    /// Opens the session and plans status. With no `account_id` pinned in the manifest, the
+    /// identity lookup runs alongside the first round of reads (one round fewer); a pinned stack
+    /// sends nothing before it has confirmed the account.
+    pub async fn open_for_status(
+        clients: Clients,
+        stack: Stack,
+    ) -> Result<(Session, Planned), EngineError> {
+        if stack.account_id.is_some() {
+            let session = Session::open(clients, stack).await?;
+            let planned = session.plan_status().await?;
+            return Ok((session, planned));
+        }
+        let lookup = AccountId::lookup(&clients);
+        let mut session = Session {
+            clients,
+            account: Account {
+                // Not needed by the reads' first round; filled in below.
+                id: String::new(),
+                region: stack.region.clone(),
+            },
+            stack,
+        };
+        let (reads, id) = futures::future::join(session.status_reads(&lookup), lookup.get()).await;
+        // Without credentials both fail: the identity lookup's error says what to do.
+        session.account.id = id?;
+        let (live, prefix_list) = reads?;
+        let planned = session.status_plan(live, prefix_list).await?;
+        Ok((session, planned))
+    }
+
+    /// Status's reads: the live state with the gateway's reports, and the prefix list alongside.
+    async fn status_reads(
+        &self,
+        account: &AccountId,
+    ) -> Result<(LiveState, Option<String>), EngineError> {
         // The manifest's mode is the guess for what to look up alongside the read.
         let names = self.names(self.stack.mode);
-        let read = read_live(
-            &self.clients,
-            &self.account.id,
-            &self.stack,
-            &names,
-            Reports::Read,
-        );
-        let (live, prefix_list) = futures::future::try_join(
+        let read = read_live(&self.clients, account, &self.stack, &names, Reports::Read);
+        futures::future::try_join(
             async { read.await.map_err(EngineError::from) },
             self.prefix_list(self.stack.mode),
         )
-        .await?;
+        .await
+    }
+
+    async fn status_plan(
+        &self,
+        live: LiveState,
+        prefix_list: Option<String>,
+    ) -> Result<Planned, EngineError> {
         let mode = live.deployed_mode.unwrap_or(self.stack.mode);
         let facts = self.facts(mode, &live, None, prefix_list).await?;
         let desired = desired_state(
@@ -330,7 +368,7 @@ impl Session {
     pub async fn plan_teardown(&self, keep_data: bool) -> Result<Planned, EngineError> {
         let live = read_live(
             &self.clients,
-            &self.account.id,
+            &AccountId::known(&self.account.id),
             &self.stack,
             &[],
             Reports::Skip,

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use crate::aws::seam::{self, Reader};
+use crate::aws::sts::AccountId;
 use crate::aws::{apigateway, dynamodb, ec2, iam, lambda, logs, ssm, AwsError, Clients};
 use crate::desired::gateway::instance_name;
 use crate::desired::{Desired, PERMISSION_STATEMENT_ID};
@@ -43,7 +44,7 @@ pub enum Reports {
 
 pub async fn read_live(
     clients: &Clients,
-    account: &str,
+    account: &AccountId,
     stack: &Stack,
     desired: &[Desired],
     reports: Reports,
@@ -115,7 +116,7 @@ fn now_millis() -> i64 {
 async fn read(
     reader: Reader,
     clients: &Clients,
-    account: &str,
+    account: &AccountId,
     stack: &Stack,
     desired: &[Desired],
 ) -> Result<LiveState, AwsError> {

@@ -31,7 +31,7 @@ pub(crate) fn res(name: &str) -> String {
 /// their description instead of after it.
 pub async fn read(
     clients: &Clients,
-    account: &str,
+    account: &super::sts::AccountId,
     stack: &str,
     wanted: &[String],
 ) -> Result<Vec<LiveResource>, AwsError> {
@@ -48,10 +48,11 @@ pub async fn read(
                 .cloned(),
         );
     }
+    let account = account.get().await?;
     let found = futures::future::try_join_all(
         names
             .iter()
-            .map(|n| read_one(clients, table_arn(&clients.region, account, n), stack, n)),
+            .map(|n| read_one(clients, table_arn(&clients.region, &account, n), stack, n)),
     )
     .await?;
     Ok(found.into_iter().flatten().collect())
