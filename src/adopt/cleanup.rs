@@ -78,20 +78,27 @@ pub fn order(receipt: &Receipt) -> Vec<&Disposition> {
     out
 }
 
+/// The resource's entry in its stack's template, as the receipt keeps it.
+fn template_entry(receipt: &Receipt, d: &Disposition) -> Option<Value> {
+    let stack = receipt.stacks.iter().find(|s| s.name == d.stack)?;
+    let template: Value = serde_json::from_str(&stack.template).ok()?;
+    template["Resources"].get(&d.logical_id).cloned()
+}
+
 /// The function a `AWS::Lambda::Permission` grants on, from the stack's template: a name or ARN
 /// written out, or a Ref / GetAtt of the stack's function (its physical id in the receipt).
 fn permission_function(receipt: &Receipt, d: &Disposition) -> Option<String> {
-    let stack = receipt.stacks.iter().find(|s| s.name == d.stack)?;
-    let template: Value = serde_json::from_str(&stack.template).ok()?;
-    let prop = &template["Resources"][&d.logical_id]["Properties"]["FunctionName"];
-    let logical = match prop {
+    let entry = template_entry(receipt, d)?;
+    let logical = match &entry["Properties"]["FunctionName"] {
         Value::String(s) => return Some(s.rsplit(':').next().unwrap_or(s).to_string()),
         Value::Object(o) => o
             .get("Ref")
             .and_then(Value::as_str)
-            .or_else(|| o.get("Fn::GetAtt")?.get(0)?.as_str())?,
+            .or_else(|| o.get("Fn::GetAtt")?.get(0)?.as_str())?
+            .to_string(),
         _ => return None,
     };
+    let stack = receipt.stacks.iter().find(|s| s.name == d.stack)?;
     stack
         .resources
         .iter()
@@ -105,9 +112,7 @@ fn declared_name(receipt: &Receipt, d: &Disposition) -> Option<String> {
     if d.resource_type != "AWS::EC2::KeyPair" {
         return None;
     }
-    let stack = receipt.stacks.iter().find(|s| s.name == d.stack)?;
-    let template: Value = serde_json::from_str(&stack.template).ok()?;
-    template["Resources"][&d.logical_id]["Properties"]["KeyName"]
+    template_entry(receipt, d)?["Properties"]["KeyName"]
         .as_str()
         .map(str::to_string)
 }

@@ -77,12 +77,6 @@ pub struct Adoption {
     pub facts: Vec<StackFacts>,
 }
 
-impl Adoption {
-    pub fn adopted(&self) -> impl Iterator<Item = &Disposition> {
-        self.resources.iter().filter(|d| d.fate == Fate::Adopted)
-    }
-}
-
 /// Importers before the stacks whose exports they import (CloudFormation refuses to delete a
 /// stack while another imports its export); otherwise in the order asked.
 fn deletion_order(

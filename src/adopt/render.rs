@@ -25,6 +25,21 @@ fn what(d: &Disposition) -> String {
     }
 }
 
+/// One resource: its fate, what it is, its logical id when it is in a stack, and why.
+fn line(d: &Disposition) -> String {
+    let logical = match d.logical_id.as_str() {
+        "" => String::new(),
+        l => format!(" [{l}]"),
+    };
+    format!(
+        "    {} {:<7} {}{logical}: {}",
+        sign(d.fate),
+        d.fate.label(),
+        what(d),
+        d.why
+    )
+}
+
 /// What the person is told the adoption will do; `place` as the plan says it.
 pub fn plan_text(a: &Adoption, stack: &str, mode: Mode, place: &str, receipt: &str) -> String {
     let mut out = String::new();
@@ -47,15 +62,7 @@ pub fn plan_text(a: &Adoption, stack: &str, mode: Mode, place: &str, receipt: &s
             }
         );
         for d in a.resources.iter().filter(|d| d.stack == s.name) {
-            let _ = writeln!(
-                out,
-                "    {} {:<7} {} [{}]: {}",
-                sign(d.fate),
-                d.fate.label(),
-                what(d),
-                d.logical_id,
-                d.why
-            );
+            let _ = writeln!(out, "{}", line(d));
         }
         let _ = writeln!(
             out,
@@ -71,14 +78,7 @@ pub fn plan_text(a: &Adoption, stack: &str, mode: Mode, place: &str, receipt: &s
     if !loose.is_empty() {
         let _ = writeln!(out, "  In no stack:");
         for d in loose {
-            let _ = writeln!(
-                out,
-                "    {} {:<7} {}: {}",
-                sign(d.fate),
-                d.fate.label(),
-                what(d),
-                d.why
-            );
+            let _ = writeln!(out, "{}", line(d));
         }
     }
     let count = |f: Fate| a.resources.iter().filter(|d| d.fate == f).count();

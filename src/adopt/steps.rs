@@ -6,9 +6,7 @@ use std::path::Path;
 
 use super::receipt::{Receipt, ReceiptError, Step, FORMAT};
 use super::{template, Adoption, Fate, Read};
-use crate::aws::cloudformation::{
-    self as cfn, ChangeSetOutcome, ProposedChange, StackFacts, TemplateSource,
-};
+use crate::aws::cloudformation::{self as cfn, ChangeSetOutcome, ProposedChange, StackFacts};
 use crate::aws::{apigateway, dynamodb, ec2, lambda, logs, AwsError, Clients};
 use crate::desired::{ownership_tags, Account};
 use crate::model::names::log_group_name;
@@ -204,7 +202,7 @@ pub async fn retain(
         clients,
         stack,
         &change_set,
-        TemplateSource::Body(&retained.body),
+        &retained.body,
         &retained.parameters,
     )
     .await?;
@@ -238,13 +236,10 @@ pub async fn retain(
 
 /// Whether the stack's live template retains every resource.
 async fn live_template_retains(clients: &Clients, stack: &str) -> Result<bool, StepError> {
-    let Some(live) = cfn::read_stack(clients, stack).await? else {
+    let Some((_, live)) = cfn::status_and_template(clients, stack).await? else {
         return Ok(false);
     };
-    Ok(template::all_retained(&template::parse(
-        &live.name,
-        &live.template,
-    )?))
+    Ok(template::all_retained(&template::parse(stack, &live)?))
 }
 
 /// Deletes one stack once its live template retains every resource, and checks that
@@ -260,23 +255,13 @@ pub async fn delete(
         return Ok(());
     }
     // Read again by id: after a crash the stack may already be gone (DELETE_COMPLETE).
-    if let Some(live) = cfn::read_stack(clients, &facts.id).await? {
-        if live.status != "DELETE_COMPLETE" {
-            let t = template::parse(&facts.name, &live.template)?;
-            if !template::all_retained(&t) {
-                let missing = t["Resources"]
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .filter(|(_, r)| {
-                        r.get("DeletionPolicy").and_then(|p| p.as_str()) != Some("Retain")
-                    })
-                    .map(|(k, _)| k.clone())
-                    .collect::<Vec<_>>()
-                    .join(", ");
+    if let Some((status, live)) = cfn::status_and_template(clients, &facts.id).await? {
+        if status != "DELETE_COMPLETE" {
+            let missing = template::not_retained(&template::parse(&facts.name, &live)?);
+            if !missing.is_empty() {
                 return Err(StepError::NotRetained {
                     stack: facts.name.clone(),
-                    missing,
+                    missing: missing.join(", "),
                 });
             }
             cfn::delete_stack(clients, &facts.id).await?;

@@ -87,17 +87,22 @@ pub fn parse(stack: &str, template: &str) -> Result<Value, TemplateError> {
     Ok(v)
 }
 
-/// Whether every resource of `template` is retained on deletion and on replacement.
-pub fn all_retained(template: &Value) -> bool {
+/// The resources of `template` that are not retained on deletion and on replacement.
+pub fn not_retained(template: &Value) -> Vec<String> {
+    let retains = |r: &Value, policy: &str| r.get(policy).and_then(Value::as_str) == Some("Retain");
     template
         .get("Resources")
         .and_then(Value::as_object)
-        .is_some_and(|rs| {
-            rs.values().all(|r| {
-                r.get("DeletionPolicy").and_then(Value::as_str) == Some("Retain")
-                    && r.get("UpdateReplacePolicy").and_then(Value::as_str) == Some("Retain")
-            })
-        })
+        .into_iter()
+        .flatten()
+        .filter(|(_, r)| !(retains(r, "DeletionPolicy") && retains(r, "UpdateReplacePolicy")))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// Whether every resource of `template` is retained on deletion and on replacement.
+pub fn all_retained(template: &Value) -> bool {
+    template.get("Resources").is_some_and(Value::is_object) && not_retained(template).is_empty()
 }
 
 /// The retain template of `stack`'s `template`; `pins` maps SSM parameters to fixed values.

@@ -68,15 +68,12 @@ pub async fn read_stack(clients: &Clients, name: &str) -> Result<Option<StackFac
             .await
             .map_err(on("DescribeStacks", stack_res(name)))
     };
-    let template = async {
-        cf.get_template()
-            .stack_name(name)
-            .template_stage(TemplateStage::Original)
-            .send()
-            .await
-            .map_err(on("GetTemplate", stack_res(name)))
-    };
-    let joined = futures::future::try_join3(described, resources(clients, name), template).await;
+    let joined = futures::future::try_join3(
+        described,
+        resources(clients, name),
+        get_template(clients, name),
+    )
+    .await;
     let (described, resources, template) = match joined {
         Err(e) if is_missing(&e) => return Ok(None),
         other => other?,
@@ -107,8 +104,45 @@ pub async fn read_stack(clients: &Clients, name: &str) -> Result<Option<StackFac
             .filter_map(|o| o.export_name().map(str::to_string))
             .collect(),
         resources,
-        template: template.template_body().unwrap_or_default().to_string(),
+        template,
     }))
+}
+
+async fn get_template(clients: &Clients, stack: &str) -> Result<String, AwsError> {
+    let out = clients
+        .cloudformation
+        .get_template()
+        .stack_name(stack)
+        .template_stage(TemplateStage::Original)
+        .send()
+        .await
+        .map_err(on("GetTemplate", stack_res(stack)))?;
+    Ok(out.template_body().unwrap_or_default().to_string())
+}
+
+/// A stack's status and its template as submitted (by name, or by id after its deletion); None
+/// when there is no such stack. What the steps check before they go on, without the resources.
+pub async fn status_and_template(
+    clients: &Clients,
+    stack: &str,
+) -> Result<Option<(String, String)>, AwsError> {
+    let described = async {
+        clients
+            .cloudformation
+            .describe_stacks()
+            .stack_name(stack)
+            .send()
+            .await
+            .map_err(on("DescribeStacks", stack_res(stack)))
+    };
+    match futures::future::try_join(described, get_template(clients, stack)).await {
+        Err(e) if is_missing(&e) => Ok(None),
+        Err(e) => Err(e),
+        Ok((d, template)) => Ok(d.stacks().first().map(|s| {
+            let status = s.stack_status().map(|x| x.as_str().to_string());
+            (status.unwrap_or_default(), template)
+        })),
+    }
 }
 
 /// Every resource of a stack, by name or (for a deleted stack) by id.
@@ -197,19 +231,13 @@ pub enum ChangeSetOutcome {
     NoChanges,
 }
 
-/// Where a retain template is read from: inline, or an S3 URL for one over the inline limit.
-pub enum TemplateSource<'a> {
-    Body(&'a str),
-    Url(&'a str),
-}
-
 /// Creates the change set `name` updating `stack` to `template` with the given parameters
 /// (`None`: the previous value), waits for it and reads what it would change.
 pub async fn create_change_set(
     clients: &Clients,
     stack: &str,
     name: &str,
-    template: TemplateSource<'_>,
+    template: &str,
     parameters: &[(String, Option<String>)],
 ) -> Result<ChangeSetOutcome, AwsError> {
     let cf = &clients.cloudformation;
@@ -224,10 +252,7 @@ pub async fn create_change_set(
         .capabilities(Capability::CapabilityIam)
         .capabilities(Capability::CapabilityNamedIam)
         .capabilities(Capability::CapabilityAutoExpand);
-    call = match template {
-        TemplateSource::Body(b) => call.template_body(b),
-        TemplateSource::Url(u) => call.template_url(u),
-    };
+    call = call.template_body(template);
     for p in stack_parameters(parameters) {
         call = call.parameters(p);
     }

@@ -54,6 +54,11 @@ pub async fn run(args: &AdoptArgs) -> Result<ExitCode, CliError> {
                 path.display(),
                 render::progress_text(&r)
             );
+            if through(&r) {
+                // Nothing left to do: no build, no lock.
+                adopted_line(&session, &r, &path);
+                return Ok(ExitCode::from(EXIT_OK));
+            }
             if !args.yes {
                 eprintln!("Nothing was changed. Run again with --yes to continue.");
                 return Ok(ExitCode::from(EXIT_PENDING));
@@ -104,6 +109,20 @@ pub async fn run(args: &AdoptArgs) -> Result<ExitCode, CliError> {
         }
         other => other,
     }
+}
+
+/// Whether the adoption the receipt records is through: deployed, and in jravan mode cut over.
+fn through(r: &Receipt) -> bool {
+    r.is_done(&Step::Deployed) && (r.mode != Mode::Jravan || r.is_done(&Step::CutOver))
+}
+
+fn adopted_line(session: &Session, r: &Receipt, path: &Path) {
+    eprintln!(
+        "Adopted: the CloudFormation stacks are gone and baken stack {} owns what they held.\n  next: `baken adopt --cleanup --yes` removes the {} resources baken replaced (listed in {})",
+        session.stack.name,
+        cleanup::order(r).len(),
+        path.display()
+    );
 }
 
 /// Where a run with `--yes` starts from.
@@ -272,12 +291,7 @@ impl Carry<'_> {
             }
             receipt.mark(Step::CutOver, path)?;
         }
-        let replaced = cleanup::order(receipt).len();
-        eprintln!(
-            "Adopted: the CloudFormation stacks are gone and baken stack {} owns what they held.\n  next: `baken adopt --cleanup --yes` removes the {replaced} resources baken replaced (listed in {})",
-            self.session.stack.name,
-            path.display()
-        );
+        adopted_line(self.session, receipt, path);
         Ok(ExitCode::from(EXIT_OK))
     }
 
@@ -342,9 +356,7 @@ async fn run_cleanup(
             path.display()
         )));
     };
-    let through = receipt.is_done(&Step::Deployed)
-        && (receipt.mode != Mode::Jravan || receipt.is_done(&Step::CutOver));
-    if !through {
+    if !through(&receipt) {
         return Err(CliError::Refused(format!(
             "the adoption recorded in {} is not through yet, so what it replaces may still serve; nothing was changed\n  hint: run `baken adopt --yes` until it says Adopted, then --cleanup",
             path.display()

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use baken::aws::{Clients, Target};
 use baken::bootstrap::GatewaySoftware;
 use baken::desired::Code;
-use baken::engine::lock;
 use baken::engine::Session;
 use baken::manifest;
 use baken::model::{Architecture, Mode, Stack};
@@ -36,24 +35,13 @@ pub async fn open_session(global: &Global, stack: Stack) -> Result<Session, CliE
     Ok(Session::open(clients, stack).await?)
 }
 
-/// The session and the deploy lock's version, which a writing command reads before it plans.
-/// With no `account_id` pinned in the manifest the two look-ups go side by side (one round
-/// fewer); a pinned stack sends nothing before the identity lookup has confirmed the account.
+/// The session and the deploy lock's version (`Session::open_for_writing`).
 pub async fn open_session_for_writing(
     global: &Global,
     stack: Stack,
 ) -> Result<(Session, i64), CliError> {
     let clients = connect(global, &stack).await;
-    let name = stack.name.clone();
-    if stack.account_id.is_some() {
-        let session = Session::open(clients, stack).await?;
-        let seen = lock::version(&session.clients, &name).await?;
-        return Ok((session, seen));
-    }
-    let version = lock::version(&clients, &name);
-    let (session, seen) =
-        futures::future::join(Session::open(clients.clone(), stack), version).await;
-    Ok((session?, seen?))
+    Ok(Session::open_for_writing(clients, stack).await?)
 }
 
 /// The mode to deploy in and whether the person chose it on the command line.

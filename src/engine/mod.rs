@@ -269,6 +269,27 @@ impl Session {
         self.status_plan(live, prefix_list).await
     }
 
+    /// Opens the session and reads the deploy lock's version, which a writing command reads
+    /// before it plans. With no `account_id` pinned in the manifest the two go side by side (one
+    /// round fewer); a pinned stack sends nothing before the identity lookup has confirmed the
+    /// account.
+    pub async fn open_for_writing(
+        clients: Clients,
+        stack: Stack,
+    ) -> Result<(Session, i64), EngineError> {
+        let name = stack.name.clone();
+        if stack.account_id.is_some() {
+            let session = Session::open(clients, stack).await?;
+            let seen = lock::version(&session.clients, &name).await?;
+            return Ok((session, seen));
+        }
+        let version = lock::version(&clients, &name);
+        let (session, seen) =
+            futures::future::join(Session::open(clients.clone(), stack), version).await;
+        // Without credentials both fail: the identity lookup's error says what to do.
+        Ok((session?, seen?))
+    }
+
     /// Opens the session and plans status. With no `account_id` pinned in the manifest, the
     /// identity lookup runs alongside the first round of reads (one round fewer); a pinned stack
     /// sends nothing before it has confirmed the account.

@@ -262,7 +262,16 @@ async fn the_cdk_api_stack_is_taken_over_with_every_item_and_the_same_rest_api_i
         serde_json::from_str(&std::fs::read_to_string(&receipt_path).unwrap()).unwrap();
     let role = physical(&receipt, "GetCartFunctionServiceRole");
     assert!(role_exists(&role).await);
-    s.baken(&adopt_yes).await.expect_code(0);
+    // Kept for the permissions check at the end.
+    let mut requests = s.log.take();
+    let again = s.baken(&adopt_yes).await;
+    again.expect_code(0);
+    assert!(again.stderr.contains("Adopted"), "{}", again.stderr);
+    assert!(
+        s.log.writes().is_empty(),
+        "an adoption through writes nothing: {:?}",
+        s.log.writes()
+    );
     let cleanup = s.baken(&["adopt", "--cleanup", "--yes", "--json"]).await;
     cleanup.expect_code(0);
     documented.check("baken adopt --cleanup --json", &cleanup.json());
@@ -286,7 +295,7 @@ async fn the_cdk_api_stack_is_taken_over_with_every_item_and_the_same_rest_api_i
     assert_items_kept(&s).await;
 
     // Every request of these runs is allowed by `baken iam-policy --adopt`.
-    let requests = s.log.take();
+    requests.extend(s.log.take());
     let policy = crate::iam_policy::policy_with(&s, &["--adopt", &cfn]).await;
     crate::iam_policy::check(&requests, &policy, "adopt (mock)");
 }

@@ -261,36 +261,13 @@ async fn a_change_set_that_would_replace_a_table_is_deleted_unexecuted_and_the_r
     assert!(!saved.is_done(&Step::Retained("Api".into())));
 }
 
-#[tokio::test]
-async fn a_change_set_with_nothing_to_change_is_a_retain_update_already_done() {
+/// The retain step when AWS finds the change set empty and the live template is `live`: how
+/// many UpdateStack calls went out (each must carry Retain).
+async fn after_an_empty_change_set(live: &str) -> (RetainRun, usize, Receipt) {
     let dir = tempfile::tempdir().unwrap();
     let (mut r, path) = receipt(dir.path());
-    let (describe_stack, resources) = (settled("Api"), listed_table());
-    let template = template_of(&retained_template());
-    let update = mock!(aws_sdk_cloudformation::Client::update_stack)
-        .then_output(|| UpdateStackOutput::builder().build());
-    let run = retain_step(
-        &mut r,
-        &path,
-        empty_change_set(),
-        &[&describe_stack, &resources, &template, &update],
-    )
-    .await;
-    run.result.unwrap();
-    assert_eq!((run.executed, update.num_calls()), (0, 0));
-    assert!(Receipt::load(&path)
-        .unwrap()
-        .unwrap()
-        .is_done(&Step::Retained("Api".into())));
-}
-
-#[tokio::test]
-async fn policies_a_change_set_does_not_count_go_as_a_plain_stack_update() {
-    let dir = tempfile::tempdir().unwrap();
-    let (mut r, path) = receipt(dir.path());
-    let (describe_stack, resources) = (settled("Api"), listed_table());
-    // The live template still deletes the table: the empty change set did not retain it.
-    let template = template_of(TEMPLATE);
+    let describe_stack = settled("Api");
+    let template = template_of(live);
     let update = mock!(aws_sdk_cloudformation::Client::update_stack)
         .match_requests(|u| {
             u.template_body()
@@ -301,11 +278,28 @@ async fn policies_a_change_set_does_not_count_go_as_a_plain_stack_update() {
         &mut r,
         &path,
         empty_change_set(),
-        &[&describe_stack, &resources, &template, &update],
+        &[&describe_stack, &template, &update],
     )
     .await;
+    let saved = Receipt::load(&path).unwrap().unwrap();
+    (run, update.num_calls(), saved)
+}
+
+#[tokio::test]
+async fn a_change_set_with_nothing_to_change_is_a_retain_update_already_done() {
+    let (run, updates, saved) = after_an_empty_change_set(&retained_template()).await;
     run.result.unwrap();
-    assert_eq!((run.executed, update.num_calls()), (0, 1));
+    assert_eq!((run.executed, updates), (0, 0));
+    assert!(saved.is_done(&Step::Retained("Api".into())));
+}
+
+#[tokio::test]
+async fn policies_a_change_set_does_not_count_go_as_a_plain_stack_update() {
+    // The live template still deletes the table: the empty change set did not retain it.
+    let (run, updates, saved) = after_an_empty_change_set(TEMPLATE).await;
+    run.result.unwrap();
+    assert_eq!((run.executed, updates), (0, 1));
+    assert!(saved.is_done(&Step::Retained("Api".into())));
 }
 
 /// A change set AWS found nothing to change in.
@@ -338,10 +332,14 @@ fn retained_template() -> String {
 async fn delete_step(
     r: &mut Receipt,
     path: &std::path::Path,
-    rules: [&aws_smithy_mocks::Rule; 4],
+    rules: &[&aws_smithy_mocks::Rule],
 ) -> Result<(), StepError> {
     let mut c = clients();
-    c.cloudformation = mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, rules);
+    c.cloudformation = mock_client!(
+        aws_sdk_cloudformation,
+        RuleMode::MatchAny,
+        rules.iter().copied()
+    );
     steps::delete(&c, r, path, &facts()).await
 }
 
@@ -354,12 +352,11 @@ async fn a_stack_whose_live_template_still_deletes_a_table_is_not_deleted() {
             .stacks(stack("Api", StackStatus::UpdateComplete, false, None))
             .build()
     });
-    let resources = listed_table();
     // Someone updated the stack after the retain update: DeletionPolicy Delete again.
     let template = template_of(TEMPLATE);
     let delete = mock!(aws_sdk_cloudformation::Client::delete_stack)
         .then_output(|| DeleteStackOutput::builder().build());
-    let e = delete_step(&mut r, &path, [&describe, &resources, &template, &delete])
+    let e = delete_step(&mut r, &path, &[&describe, &template, &delete])
         .await
         .unwrap_err();
     assert!(matches!(e, StepError::NotRetained { .. }), "{e}");
@@ -387,23 +384,16 @@ async fn a_resource_cloudformation_deleted_instead_of_skipping_is_reported_with_
         })
         .repeatedly()
         .build();
-    let resources = mock!(aws_sdk_cloudformation::Client::list_stack_resources)
-        .sequence()
-        .output(|| {
-            ListStackResourcesOutput::builder()
-                .stack_resource_summaries(table_summary(ResourceStatus::UpdateComplete))
-                .build()
-        })
-        .output(|| {
-            ListStackResourcesOutput::builder()
-                .stack_resource_summaries(table_summary(ResourceStatus::DeleteComplete))
-                .build()
-        })
-        .build();
+    // Listed once, after the deletion: the table went with the stack.
+    let resources = mock!(aws_sdk_cloudformation::Client::list_stack_resources).then_output(|| {
+        ListStackResourcesOutput::builder()
+            .stack_resource_summaries(table_summary(ResourceStatus::DeleteComplete))
+            .build()
+    });
     let template = template_of(&retained);
     let delete = mock!(aws_sdk_cloudformation::Client::delete_stack)
         .then_output(|| DeleteStackOutput::builder().build());
-    let e = delete_step(&mut r, &path, [&describe, &resources, &template, &delete])
+    let e = delete_step(&mut r, &path, &[&describe, &resources, &template, &delete])
         .await
         .unwrap_err();
     assert!(matches!(e, StepError::Deleted { .. }), "{e}");
