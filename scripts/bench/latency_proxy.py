@@ -4,7 +4,8 @@ hundreds of milliseconds would, and records when each request started and ended.
     python latency_proxy.py UPSTREAM_PORT LISTEN_PORT DELAY_MS LOG_FILE
 
 Each line of LOG_FILE is a JSON object: start and end (seconds), the operation (the X-Amz-Target
-or Action of the request, else its method and path) and the service (SigV4 signing name). The benchmark truncates the file between
+or Action of the request, else its method and path), the service (SigV4 signing name) and the
+answer's HTTP status. The benchmark truncates the file between
 commands and reads it back (scripts/bench/latency_report.py).
 """
 import http.client
@@ -67,7 +68,7 @@ class Handler(BaseHTTPRequestHandler):
         service = scope[3] if len(scope) > 3 else "?"
         with lock, open(LOG, "a") as f:
             f.write(json.dumps({"start": start, "end": time.time(), "op": operation(self, body),
-                                "service": service}) + "\n")
+                                "service": service, "status": answer.status}) + "\n")
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = forward
 

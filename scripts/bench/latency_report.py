@@ -9,7 +9,7 @@ Rounds are the longest chain of requests in which each was sent after the previo
 came. The critical path is what the command could not do faster with any amount of concurrency:
 the rounds before and after applying (reads, the lock) plus the longest path through the plan's
 step graph, each step weighted by the rounds it ran (`result.step_requests`). The deploy lock's
-two UpdateItem writes bracket the apply phase in the log.
+two successful UpdateItem writes bracket the apply phase in the log.
 """
 import json
 import sys
@@ -89,7 +89,9 @@ def main():
     out = json.load(open(out_path))
     total = rounds(spans)
     # The lock is taken with an UpdateItem and given back with another (teardown deletes its table).
-    locks = [e for e in entries if e["op"] == "UpdateItem"]
+    # One that failed (no lock table yet, or held) took nothing: the apply phase starts at the
+    # one that succeeded, and what came before it (making the lock table) counts as outside.
+    locks = [e for e in entries if e["op"] == "UpdateItem" and e.get("status", 200) == 200]
     releases = locks[1:] or [e for e in entries if e["op"] == "DeleteTable"][-1:]
     applied = entries
     if locks and releases:

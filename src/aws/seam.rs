@@ -13,7 +13,7 @@ use super::{AwsError, Clients};
 use crate::desired::*;
 use crate::plan::Change;
 use crate::resource::refs::{self, id_key, Refs};
-use crate::resource::{Kind, ResourceId};
+use crate::resource::{Attrs, Kind, ResourceId};
 
 /// The service reads; each finds every live resource of the kinds that name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -68,6 +68,9 @@ pub struct StepContext<'a> {
     pub resource: &'a ResourceId,
     /// Empty for a create.
     pub changes: &'a [Change],
+    /// The resource's attributes as read when the plan was made (None when it was not read:
+    /// a create).
+    pub live: Option<&'a Attrs>,
     learnt: &'a Mutex<Learnt>,
 }
 
@@ -82,8 +85,16 @@ impl<'a> StepContext<'a> {
             clients,
             resource,
             changes,
+            live: None,
             learnt,
         }
+    }
+
+    /// With the attributes read when the plan was made: a delete can act on them instead of
+    /// reading the resource again.
+    pub fn with_live(mut self, live: Option<&'a Attrs>) -> StepContext<'a> {
+        self.live = live;
+        self
     }
 
     fn learnt(&self) -> std::sync::MutexGuard<'_, Learnt> {

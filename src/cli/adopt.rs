@@ -78,6 +78,7 @@ pub async fn run(args: &AdoptArgs) -> Result<ExitCode, CliError> {
         &session.stack.name,
         "adopt",
         args.lock_timeout,
+        None,
     )
     .await?;
     let started = match start {
@@ -387,6 +388,7 @@ async fn run_cleanup(
         &session.stack.name,
         "adopt --cleanup",
         args.lock_timeout,
+        None,
     )
     .await?;
     let result = async {

@@ -39,7 +39,7 @@ pub async fn open_session(global: &Global, stack: Stack) -> Result<Session, CliE
 pub async fn open_session_for_writing(
     global: &Global,
     stack: Stack,
-) -> Result<(Session, i64), CliError> {
+) -> Result<(Session, baken::engine::lock::Seen), CliError> {
     let clients = connect(global, &stack).await;
     Ok(Session::open_for_writing(clients, stack).await?)
 }

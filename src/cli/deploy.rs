@@ -106,7 +106,7 @@ pub async fn lock_if_writing<F, Fut>(
     session: &Session,
     command: &str,
     timeout: std::time::Duration,
-    seen: i64,
+    seen: lock::Seen,
     planned: Planned,
     replan: F,
 ) -> Result<(Planned, Option<Lease>, bool), CliError>
@@ -117,8 +117,15 @@ where
     if planned.plan.is_empty() {
         return Ok((planned, None, false));
     }
-    let lease = lock::acquire(&session.clients, &session.stack.name, command, timeout).await?;
-    if lease.version == seen {
+    let lease = lock::acquire(
+        &session.clients,
+        &session.stack.name,
+        command,
+        timeout,
+        Some(seen),
+    )
+    .await?;
+    if lease.version == seen.version {
         return Ok((planned, Some(lease), false));
     }
     eprintln!(

@@ -174,7 +174,7 @@ pub async fn apply(
                 running.push(async move {
                     let t = Instant::now();
                     let (outcome, requests) =
-                        counter::for_step(run_step(clients, step, desired, learnt)).await;
+                        counter::for_step(run_step(clients, step, desired, live, learnt)).await;
                     (step, outcome, t.elapsed(), requests)
                 });
             }
@@ -243,9 +243,11 @@ async fn run_step(
     clients: &Clients,
     step: &Step,
     desired: &[Desired],
+    live: &LiveState,
     learnt: &Mutex<Learnt>,
 ) -> Result<(), AwsError> {
-    let cx = StepContext::new(clients, &step.resource, step.action.changes(), learnt);
+    let cx = StepContext::new(clients, &step.resource, step.action.changes(), learnt)
+        .with_live(live.get(&step.resource).map(|l| &l.attrs));
     if let Action::Delete { .. } = step.action {
         return seam::delete(&cx).await;
     }

@@ -85,13 +85,24 @@ pub fn who() -> String {
     who
 }
 
-/// The lock item's version now (0 when there is no lock table yet): read before planning, so a
-/// run that gets the lock later can tell whether another run changed the stack meanwhile.
-pub async fn version(clients: &Clients, stack: &str) -> Result<i64, AwsError> {
-    Ok(lock::read(clients, stack)
-        .await?
-        .unwrap_or_default()
-        .version)
+/// What a writing command saw of the lock before it planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    /// The item's version (0 with no table yet): a run that gets the lock later can tell whether
+    /// another run changed the stack meanwhile.
+    pub version: i64,
+    /// Whether the lock table exists: without it, the first writing run makes it before trying,
+    /// rather than after a write that is sure to fail.
+    pub table: bool,
+}
+
+/// Reads the lock as a writing command does before planning.
+pub async fn seen(clients: &Clients, stack: &str) -> Result<Seen, AwsError> {
+    let item = lock::read(clients, stack).await?;
+    Ok(Seen {
+        table: item.is_some(),
+        version: item.unwrap_or_default().version,
+    })
 }
 
 /// A held lock. Dropping it without `release` leaves the lease to expire.
@@ -124,13 +135,18 @@ impl Lease {
     }
 }
 
-/// Takes the lock for `command`, trying again every 2 s for up to `timeout`.
+/// Takes the lock for `command`, trying again every 2 s for up to `timeout`. `seen`: what the
+/// command read of the lock before planning, if it did.
 pub async fn acquire(
     clients: &Clients,
     stack: &str,
     command: &str,
     timeout: Duration,
+    seen: Option<Seen>,
 ) -> Result<Lease, LockError> {
+    if seen.is_some_and(|s| !s.table) {
+        lock::ensure_table(clients, stack).await?;
+    }
     let holder = who();
     let started = std::time::Instant::now();
     loop {

@@ -276,14 +276,14 @@ impl Session {
     pub async fn open_for_writing(
         clients: Clients,
         stack: Stack,
-    ) -> Result<(Session, i64), EngineError> {
+    ) -> Result<(Session, lock::Seen), EngineError> {
         let name = stack.name.clone();
         if stack.account_id.is_some() {
             let session = Session::open(clients, stack).await?;
-            let seen = lock::version(&session.clients, &name).await?;
+            let seen = lock::seen(&session.clients, &name).await?;
             return Ok((session, seen));
         }
-        let version = lock::version(&clients, &name);
+        let version = lock::seen(&clients, &name);
         let (session, seen) =
             futures::future::join(Session::open(clients.clone(), stack), version).await;
         // Without credentials both fail: the identity lookup's error says what to do.

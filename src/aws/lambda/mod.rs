@@ -397,25 +397,31 @@ pub async fn adopt(
 
 /// Deletes the function. One in a VPC is first taken out of it (an empty VPC configuration,
 /// waited for): Lambda then starts releasing its network interfaces at once, which the
-/// security-group and subnet deletions later in the plan wait for.
-pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
-    let config = absent_if(
-        clients
-            .lambda
-            .get_function_configuration()
-            .function_name(name)
-            .send()
-            .await
-            .map_err(on("GetFunctionConfiguration", res(name))),
-        &["ResourceNotFoundException"],
-    )?;
-    let Some(config) = config else { return Ok(()) };
-    if config
-        .vpc_config()
-        .is_some_and(|v| !v.subnet_ids().is_empty())
-    {
+/// security-group and subnet deletions later in the plan wait for. `in_vpc`: what the plan's
+/// read saw (the deploy lock keeps it true); None reads the configuration first.
+pub async fn delete(clients: &Clients, name: &str, in_vpc: Option<bool>) -> Result<(), AwsError> {
+    let in_vpc = match in_vpc {
+        Some(known) => known,
+        None => {
+            let config = absent_if(
+                clients
+                    .lambda
+                    .get_function_configuration()
+                    .function_name(name)
+                    .send()
+                    .await
+                    .map_err(on("GetFunctionConfiguration", res(name))),
+                &["ResourceNotFoundException"],
+            )?;
+            let Some(config) = config else { return Ok(()) };
+            config
+                .vpc_config()
+                .is_some_and(|v| !v.subnet_ids().is_empty())
+        }
+    };
+    if in_vpc {
         let timing = clients.timing;
-        retry_while(&timing, timing.conflict, is_conflict, || async {
+        let detach = retry_while(&timing, timing.conflict, is_conflict, || async {
             clients
                 .lambda
                 .update_function_configuration()
@@ -429,8 +435,11 @@ pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {
                 .send()
                 .await
                 .map_err(on("UpdateFunctionConfiguration", res(name)))
-        })
-        .await?;
+        });
+        // Already gone: nothing left to delete.
+        if absent_if(detach.await, &["ResourceNotFoundException"])?.is_none() {
+            return Ok(());
+        }
         wait_settled(clients, name).await?;
     }
     absent_if(
@@ -524,6 +533,11 @@ impl Seam for FunctionSpec {
         update(cx.clients, &resolved(self, cx)?, &cx.changed()).await
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
-        delete(cx.clients, cx.name()).await
+        let in_vpc = cx.live.map(|attrs| {
+            attrs
+                .keys()
+                .any(|k| matches!(FunctionAttr::parse(k), Some(FunctionAttr::VpcSubnet(_))))
+        });
+        delete(cx.clients, cx.name(), in_vpc).await
     }
 }
