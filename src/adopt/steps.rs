@@ -79,7 +79,7 @@ pub async fn loose_log_groups(
     clients: &Clients,
     baken_stack: &str,
 ) -> Result<Vec<String>, AwsError> {
-    Ok(logs::read(clients, baken_stack)
+    Ok(logs::read(clients, baken_stack, &[])
         .await?
         .into_iter()
         .filter(|g| g.owner == crate::live::Owner::Unmanaged)

@@ -46,6 +46,9 @@ pub struct Holder {
 pub struct LockItem {
     pub held: Option<Holder>,
     pub version: i64,
+    /// The REST API's id as the last release knew it: a hint that lets the next run read the
+    /// API alongside the list that confirms it (`engine::read::Ahead`), never trusted alone.
+    pub api_id: Option<String>,
 }
 
 fn s(v: &str) -> AttributeValue {
@@ -75,6 +78,7 @@ fn item_of(map: &HashMap<String, AttributeValue>) -> LockItem {
     LockItem {
         held,
         version: num("version").unwrap_or_default(),
+        api_id: text("api_id"),
     }
 }
 
@@ -209,9 +213,15 @@ pub async fn renew(
 }
 
 /// Gives the lock up and counts the version on, so that a run waiting for it knows the stack
-/// changed. A lock someone else holds now is left alone.
-pub async fn release(clients: &Clients, stack: &str, holder: &str) -> Result<(), AwsError> {
-    match emptied(clients, stack, Some(holder)).await {
+/// changed; records the REST API's id when the run knows it. A lock someone else holds now is
+/// left alone.
+pub async fn release(
+    clients: &Clients,
+    stack: &str,
+    holder: &str,
+    api_id: Option<&str>,
+) -> Result<(), AwsError> {
+    match emptied(clients, stack, Some(holder), api_id).await {
         Err(e) if is_condition_failed(&e) => Ok(()),
         other => other,
     }
@@ -219,21 +229,35 @@ pub async fn release(clients: &Clients, stack: &str, holder: &str) -> Result<(),
 
 /// Removes the lock whoever holds it (`baken unlock`).
 pub async fn clear(clients: &Clients, stack: &str) -> Result<(), AwsError> {
-    emptied(clients, stack, None).await
+    emptied(clients, stack, None, None).await
 }
 
 /// Removes the holder's fields and counts the version on; with `holder`, only if it holds it.
-async fn emptied(clients: &Clients, stack: &str, holder: Option<&str>) -> Result<(), AwsError> {
+/// Without `api_id` the hint is dropped: a stale one would only cost a wasted read.
+async fn emptied(
+    clients: &Clients,
+    stack: &str,
+    holder: Option<&str>,
+    api_id: Option<&str>,
+) -> Result<(), AwsError> {
+    let version = "version = if_not_exists(version, :zero) + :one";
+    let expression = match api_id {
+        Some(_) => {
+            format!("REMOVE holder, command, started_at, expires_at SET {version}, api_id = :api")
+        }
+        None => format!("REMOVE holder, command, started_at, expires_at, api_id SET {version}"),
+    };
     let mut call = clients
         .dynamodb
         .update_item()
         .table_name(table_name(stack))
         .key("id", s(ITEM))
-        .update_expression(
-            "REMOVE holder, command, started_at, expires_at SET version = if_not_exists(version, :zero) + :one",
-        )
+        .update_expression(expression)
         .expression_attribute_values(":zero", n(0))
         .expression_attribute_values(":one", n(1));
+    if let Some(id) = api_id {
+        call = call.expression_attribute_values(":api", s(id));
+    }
     if let Some(h) = holder {
         call = call
             .condition_expression("holder = :me")

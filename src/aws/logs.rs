@@ -1,6 +1,10 @@
 //! CloudWatch Logs: one log group per function, with a retention period.
 
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
 use super::error::{absent_if, on};
+use super::read_ahead::listed_then_read;
 use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
 use crate::desired::{LogGroupAttr, LogGroupSpec};
@@ -9,50 +13,72 @@ use crate::model::names::log_group_name;
 use crate::resource::{Attrs, Kind, ResourceId};
 
 /// Every log group of the stack's functions (`/aws/lambda/<stack>-...`) with its tags.
-pub async fn read(clients: &Clients, stack: &str) -> Result<Vec<LiveResource>, AwsError> {
+/// `ahead`: names whose tags are read alongside the list (`read_ahead`).
+pub async fn read(
+    clients: &Clients,
+    stack: &str,
+    ahead: &[String],
+) -> Result<Vec<LiveResource>, AwsError> {
     let prefix = log_group_name(&format!("{stack}-"));
-    let mut groups = Vec::new();
-    let mut pages = clients
-        .logs
-        .describe_log_groups()
-        .log_group_name_prefix(&prefix)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(on("DescribeLogGroups", format!("log groups {prefix}*")))?;
-        groups.extend(page.log_groups.unwrap_or_default());
-    }
-    let reads = groups.into_iter().map(|g| async move {
-        let name = g.log_group_name().unwrap_or_default().to_string();
+    // Each group's retention, from the list.
+    let retention: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+    let list = async {
+        let mut groups = BTreeMap::new();
+        let mut pages = clients
+            .logs
+            .describe_log_groups()
+            .log_group_name_prefix(&prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(on("DescribeLogGroups", format!("log groups {prefix}*")))?;
+            for g in page.log_groups.unwrap_or_default() {
+                let days = g
+                    .retention_in_days()
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "never expire".into());
+                groups.insert(g.log_group_name.unwrap_or_default(), days);
+            }
+        }
+        let names = groups.keys().cloned().collect();
+        let _ = retention.set(groups);
+        Ok(names)
+    };
+    let owners = listed_then_read(list, ahead, |name| async move {
         // ListTagsLogGroup is deprecated in favour of ListTagsForResource but still answered by
         // AWS and, unlike the newer call, by every emulator version we test with.
         #[allow(deprecated)]
-        let tags = clients
-            .logs
-            .list_tags_log_group()
-            .log_group_name(&name)
-            .send()
-            .await
-            .map_err(on("ListTagsLogGroup", format!("log group {name}")))?;
-        let owner = Owner::from_tags(
-            stack,
-            tags.tags()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-        );
-        let retention = g
-            .retention_in_days()
-            .map(|d| d.to_string())
-            .unwrap_or_else(|| "never expire".into());
-        let attrs = Attrs::from([(LogGroupAttr::RetentionDays.key(), retention)]);
-        Ok::<_, AwsError>(LiveResource::new(
-            ResourceId::new(Kind::LogGroup, name),
-            attrs,
-            owner,
-        ))
-    });
-    futures::future::try_join_all(reads).await
+        let tags = absent_if(
+            clients
+                .logs
+                .list_tags_log_group()
+                .log_group_name(&name)
+                .send()
+                .await
+                .map_err(on("ListTagsLogGroup", format!("log group {name}"))),
+            &["ResourceNotFoundException"],
+        )?;
+        Ok(tags.map(|tags| {
+            let owner = Owner::from_tags(
+                stack,
+                tags.tags()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+            (name, owner)
+        }))
+    })
+    .await?;
+    let retention = retention.get().cloned().unwrap_or_default();
+    Ok(owners
+        .into_iter()
+        .map(|(name, owner)| {
+            let days = retention.get(&name).cloned().unwrap_or_default();
+            let attrs = Attrs::from([(LogGroupAttr::RetentionDays.key(), days)]);
+            LiveResource::new(ResourceId::new(Kind::LogGroup, name), attrs, owner)
+        })
+        .collect())
 }
 
 pub async fn create(clients: &Clients, spec: &LogGroupSpec) -> Result<(), AwsError> {

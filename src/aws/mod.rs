@@ -13,6 +13,7 @@ pub mod limits;
 pub mod lock;
 pub mod logs;
 pub mod permissions;
+pub mod read_ahead;
 pub mod retry;
 pub mod seam;
 pub mod ssm;

@@ -6,6 +6,8 @@ use baken::engine::progress::{Progress, Silent};
 use baken::engine::{apply, Planned, Session};
 use baken::package::Package;
 use baken::plan::render::owner_text;
+use baken::plan::Action;
+use baken::resource::Kind;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -122,7 +124,7 @@ where
         &session.stack.name,
         command,
         timeout,
-        Some(seen),
+        Some(&seen),
     )
     .await?;
     if lease.version == seen.version {
@@ -314,6 +316,15 @@ pub async fn execute(
         .await;
         if stop.load(Ordering::SeqCst) {
             eprintln!("warning: the deploy lock's lease expired and another run took it; no new step was started after that");
+        }
+        if let Some(lease) = how.lease {
+            // The id the next run reads ahead with; none when this run deleted the API.
+            let deleted = plan.steps.iter().any(|s| {
+                s.resource.kind == Kind::RestApi
+                    && s.resource.copy.is_none()
+                    && matches!(s.action, Action::Delete { .. })
+            });
+            lease.remember_api(report.api_id.as_deref().filter(|_| !deleted));
         }
         Some(report)
     };

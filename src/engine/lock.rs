@@ -86,7 +86,7 @@ pub fn who() -> String {
 }
 
 /// What a writing command saw of the lock before it planned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seen {
     /// The item's version (0 with no table yet): a run that gets the lock later can tell whether
     /// another run changed the stack meanwhile.
@@ -94,14 +94,27 @@ pub struct Seen {
     /// Whether the lock table exists: without it, the first writing run makes it before trying,
     /// rather than after a write that is sure to fail.
     pub table: bool,
+    /// The REST API's id the last release recorded (a hint for the reads).
+    pub api_id: Option<String>,
+}
+
+impl Seen {
+    /// A run released the lock before: the stack has been deployed, so what the manifest names
+    /// is expected to exist and can be read ahead.
+    pub fn deployed(&self) -> bool {
+        self.table && self.version > 0
+    }
 }
 
 /// Reads the lock as a writing command does before planning.
 pub async fn seen(clients: &Clients, stack: &str) -> Result<Seen, AwsError> {
     let item = lock::read(clients, stack).await?;
+    let table = item.is_some();
+    let item = item.unwrap_or_default();
     Ok(Seen {
-        table: item.is_some(),
-        version: item.unwrap_or_default().version,
+        table,
+        version: item.version,
+        api_id: item.api_id,
     })
 }
 
@@ -112,6 +125,8 @@ pub struct Lease {
     holder: String,
     lost: Arc<AtomicBool>,
     renewal: tokio::task::JoinHandle<()>,
+    /// The REST API's id once the run knows it: recorded at release for the next run.
+    api_id: std::sync::Mutex<Option<String>>,
     /// The version when it was taken: another run released the lock since the caller's read
     /// when this differs from the version read before planning.
     pub version: i64,
@@ -123,9 +138,15 @@ impl Lease {
         &self.lost
     }
 
+    /// Notes the REST API's id the run left, for the release to record.
+    pub fn remember_api(&self, id: Option<&str>) {
+        *self.api_id.lock().expect("api id lock") = id.map(str::to_string);
+    }
+
     pub async fn release(self) -> Result<(), AwsError> {
         self.renewal.abort();
-        lock::release(&self.clients, &self.stack, &self.holder).await
+        let api_id = self.api_id.lock().expect("api id lock").clone();
+        lock::release(&self.clients, &self.stack, &self.holder, api_id.as_deref()).await
     }
 
     /// Teardown's end: the stack is gone, and the lock table goes with it.
@@ -142,7 +163,7 @@ pub async fn acquire(
     stack: &str,
     command: &str,
     timeout: Duration,
-    seen: Option<Seen>,
+    seen: Option<&Seen>,
 ) -> Result<Lease, LockError> {
     if seen.is_some_and(|s| !s.table) {
         lock::ensure_table(clients, stack).await?;
@@ -181,6 +202,7 @@ pub async fn acquire(
                     holder,
                     lost,
                     renewal,
+                    api_id: Default::default(),
                     version,
                 });
             }

@@ -11,7 +11,7 @@ pub mod status;
 
 pub use apply::{apply, ApplyReport};
 pub use outputs::Outputs;
-pub use read::{read_live, Reports};
+pub use read::{read_live, Ahead, Reports};
 
 use crate::aws::sts::AccountId;
 use crate::aws::{cloudformation, ec2, ssm, sts, AwsError, Clients};
@@ -54,6 +54,8 @@ pub struct Session {
     pub clients: Clients,
     pub stack: Stack,
     pub account: Account,
+    /// What a writing command learnt from the deploy lock before reading (default: nothing).
+    pub ahead: Ahead,
 }
 
 /// A plan with what it was computed from, so it can be carried out without reading again.
@@ -82,6 +84,7 @@ impl Session {
             clients,
             stack,
             account,
+            ahead: Ahead::default(),
         })
     }
 
@@ -117,7 +120,14 @@ impl Session {
         // depend on the live state (the prefix list, the service-key check) is looked up alongside.
         let names = self.names(mode);
         let account = AccountId::known(&self.account.id);
-        let read = read_live(&self.clients, &account, &self.stack, &names, Reports::Skip);
+        let read = read_live(
+            &self.clients,
+            &account,
+            &self.stack,
+            &names,
+            Reports::Skip,
+            &self.ahead,
+        );
         let (live, (prefix_list, missing)) = futures::future::try_join(
             async { read.await.map_err(EngineError::from) },
             futures::future::try_join(self.prefix_list(mode), self.missing(mode)),
@@ -256,6 +266,7 @@ impl Session {
             &self.stack,
             &self.names(self.stack.mode),
             Reports::Skip,
+            &Ahead::default(),
         )
         .await
     }
@@ -278,16 +289,22 @@ impl Session {
         stack: Stack,
     ) -> Result<(Session, lock::Seen), EngineError> {
         let name = stack.name.clone();
-        if stack.account_id.is_some() {
+        let (mut session, seen) = if stack.account_id.is_some() {
             let session = Session::open(clients, stack).await?;
             let seen = lock::seen(&session.clients, &name).await?;
-            return Ok((session, seen));
-        }
-        let version = lock::seen(&clients, &name);
-        let (session, seen) =
-            futures::future::join(Session::open(clients.clone(), stack), version).await;
-        // Without credentials both fail: the identity lookup's error says what to do.
-        Ok((session?, seen?))
+            (session, seen)
+        } else {
+            let version = lock::seen(&clients, &name);
+            let (session, seen) =
+                futures::future::join(Session::open(clients.clone(), stack), version).await;
+            // Without credentials both fail: the identity lookup's error says what to do.
+            (session?, seen?)
+        };
+        session.ahead = Ahead {
+            deployed: seen.deployed(),
+            api_id: seen.api_id.clone(),
+        };
+        Ok((session, seen))
     }
 
     /// Opens the session and plans status. With no `account_id` pinned in the manifest, the
@@ -311,6 +328,7 @@ impl Session {
                 region: stack.region.clone(),
             },
             stack,
+            ahead: Ahead::default(),
         };
         let (reads, id) = futures::future::join(session.status_reads(&lookup), lookup.get()).await;
         // Without credentials both fail: the identity lookup's error says what to do.
@@ -327,7 +345,15 @@ impl Session {
     ) -> Result<(LiveState, Option<String>), EngineError> {
         // The manifest's mode is the guess for what to look up alongside the read.
         let names = self.names(self.stack.mode);
-        let read = read_live(&self.clients, account, &self.stack, &names, Reports::Read);
+        let nothing_ahead = Ahead::default();
+        let read = read_live(
+            &self.clients,
+            account,
+            &self.stack,
+            &names,
+            Reports::Read,
+            &nothing_ahead,
+        );
         futures::future::try_join(
             async { read.await.map_err(EngineError::from) },
             self.prefix_list(self.stack.mode),
@@ -393,6 +419,7 @@ impl Session {
             &self.stack,
             &[],
             Reports::Skip,
+            &Ahead::default(),
         )
         .await?;
         let mode = live.deployed_mode.unwrap_or(self.stack.mode);

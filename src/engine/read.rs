@@ -42,12 +42,37 @@ pub enum Reports {
     Skip,
 }
 
+/// What the deploy lock told a writing command before it read (`Session::open_for_writing`):
+/// on a deployed stack, what the desired state names is read by name alongside the lists, and
+/// the REST API under the id the last run recorded (`aws::read_ahead`). The live state read is
+/// the same; it takes one round fewer.
+#[derive(Debug, Clone, Default)]
+pub struct Ahead {
+    pub deployed: bool,
+    pub api_id: Option<String>,
+}
+
+impl Ahead {
+    /// The names of `kind` to read ahead.
+    fn names(&self, desired: &[Desired], kind: Kind) -> Vec<String> {
+        match self.deployed {
+            true => wanted_names(desired, kind),
+            false => Vec::new(),
+        }
+    }
+
+    fn api_id(&self) -> Option<&str> {
+        self.api_id.as_deref().filter(|_| self.deployed)
+    }
+}
+
 pub async fn read_live(
     clients: &Clients,
     account: &AccountId,
     stack: &Stack,
     desired: &[Desired],
     reports: Reports,
+    ahead: &Ahead,
 ) -> Result<LiveState, AwsError> {
     let readers: BTreeSet<Reader> = Kind::ALL.iter().map(|k| seam::reader(*k)).collect();
     let names = [
@@ -62,7 +87,7 @@ pub async fn read_live(
         futures::future::try_join_all(
             readers
                 .into_iter()
-                .map(|r| read(r, clients, account, stack, desired)),
+                .map(|r| read(r, clients, account, stack, desired, ahead)),
         ),
         async {
             if early {
@@ -119,8 +144,10 @@ async fn read(
     account: &AccountId,
     stack: &Stack,
     desired: &[Desired],
+    ahead: &Ahead,
 ) -> Result<LiveState, AwsError> {
     let name = &stack.name;
+    let early = |kind| ahead.names(desired, kind);
     let gateway = instance_name(stack);
     let mut part = LiveState::default();
     let found = match reader {
@@ -129,20 +156,37 @@ async fn read(
                 wanted_names(desired, Kind::Table),
                 &[&stack.cart_table, &stack.session_table],
             );
-            dynamodb::read(clients, account, name, &tables).await?
+            dynamodb::read(clients, account, name, &tables, &early(Kind::Table)).await?
         }
         Reader::Roles => {
-            let roles = with(wanted_names(desired, Kind::Role), &[&gateway]);
-            iam::read(clients, name, &roles).await?
+            // The gateway's role is looked for in either mode: in the way, or left by jravan.
+            let desired_roles = wanted_names(desired, Kind::Role);
+            let roles = with(desired_roles.clone(), &[&gateway]);
+            let ahead = match ahead.deployed {
+                true => roles.clone(),
+                false => Vec::new(),
+            };
+            iam::read(clients, name, &roles, &desired_roles, &ahead).await?
         }
         Reader::InstanceProfiles => {
             let profiles = with(wanted_names(desired, Kind::InstanceProfile), &[&gateway]);
-            iam::read_instance_profiles(clients, name, &profiles).await?
+            let ahead = match ahead.deployed {
+                true => profiles.clone(),
+                false => Vec::new(),
+            };
+            iam::read_instance_profiles(clients, name, &profiles, &ahead).await?
         }
-        Reader::LogGroups => logs::read(clients, name).await?,
+        Reader::LogGroups => logs::read(clients, name, &early(Kind::LogGroup)).await?,
         Reader::Functions => {
             let functions = wanted_names(desired, Kind::Function);
-            let found = lambda::read(clients, name, &functions, PERMISSION_STATEMENT_ID).await?;
+            let found = lambda::read(
+                clients,
+                name,
+                &functions,
+                PERMISSION_STATEMENT_ID,
+                &early(Kind::Function),
+            )
+            .await?;
             part.function_modes = found.modes;
             found
                 .functions
@@ -151,7 +195,14 @@ async fn read(
                 .collect()
         }
         Reader::Api => {
-            let api = apigateway::read(clients, name, &stack.api.name, &stack.api.stage).await?;
+            let api = apigateway::read(
+                clients,
+                name,
+                &stack.api.name,
+                &stack.api.stage,
+                ahead.api_id(),
+            )
+            .await?;
             part.api_id = api.api_id;
             part.api_resource_ids = api.resource_ids;
             api.resources

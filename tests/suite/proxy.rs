@@ -64,6 +64,11 @@ impl Log {
             .count()
     }
 
+    /// What passed so far, left in the log.
+    pub fn snapshot(&self) -> Vec<Seen> {
+        self.0.lock().unwrap().clone()
+    }
+
     pub fn take(&self) -> Vec<Seen> {
         std::mem::take(&mut self.0.lock().unwrap())
     }

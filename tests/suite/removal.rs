@@ -233,8 +233,13 @@ async fn a_function_the_plan_saw_outside_a_vpc_is_deleted_without_reading_it_aga
         .then_output(|| DeleteFunctionOutput::builder().build());
     let mut c = clients();
     c.lambda = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&get, &detach, &delete]);
-    lambda::delete(&c, "s-get-races", Some(false)).await.unwrap();
-    assert_eq!((get.num_calls(), detach.num_calls(), delete.num_calls()), (0, 0, 1));
+    lambda::delete(&c, "s-get-races", Some(false))
+        .await
+        .unwrap();
+    assert_eq!(
+        (get.num_calls(), detach.num_calls(), delete.num_calls()),
+        (0, 0, 1)
+    );
 }
 
 /// Seen in a VPC: detached at once, then waited for (the only configuration reads), then deleted.

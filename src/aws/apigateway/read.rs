@@ -20,29 +20,64 @@ pub struct LiveApi {
     pub resources: Vec<LiveResource>,
 }
 
-/// Finds the REST API called `name` (ours preferred) and reads everything under it.
+type Under = (
+    (Vec<LiveResource>, BTreeMap<String, String>),
+    Vec<LiveResource>,
+    Option<LiveResource>,
+);
+
+/// Everything under the API with id `id`, in one round.
+async fn read_under(
+    clients: &Clients,
+    id: &str,
+    name: &str,
+    stage: &str,
+) -> Result<Under, AwsError> {
+    futures::future::try_join3(
+        read_tree(clients, id, name),
+        read_gateway_responses(clients, id, name),
+        read_stage(clients, id, name, stage),
+    )
+    .await
+}
+
+/// Finds the REST API called `name` (ours preferred) and reads everything under it. `ahead`:
+/// the id the last run recorded, read alongside the list and used when the list confirms it
+/// (`read_ahead`).
 pub async fn read(
     clients: &Clients,
     stack: &str,
     name: &str,
     stage: &str,
+    ahead: Option<&str>,
 ) -> Result<LiveApi, AwsError> {
-    let mut apis = Vec::new();
-    let mut pages = clients
-        .apigateway
-        .get_rest_apis()
-        .limit(500)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(on("GetRestApis", api_res(name)))?;
-        apis.extend(
-            page.items
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|a| a.name() == Some(name)),
-        );
-    }
+    let list = async {
+        let mut apis = Vec::new();
+        let mut pages = clients
+            .apigateway
+            .get_rest_apis()
+            .limit(500)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(on("GetRestApis", api_res(name)))?;
+            apis.extend(
+                page.items
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|a| a.name() == Some(name)),
+            );
+        }
+        Ok::<_, AwsError>(apis)
+    };
+    let early = async {
+        match ahead {
+            Some(id) => Some(read_under(clients, id, name, stage).await),
+            None => None,
+        }
+    };
+    let (apis, early) = futures::future::join(list, early).await;
+    let apis = apis?;
     let owner_of = |a: &aws_sdk_apigateway::types::RestApi| {
         Owner::from_tags(
             stack,
@@ -79,12 +114,11 @@ pub async fn read(
     // Everything under the API in one round. An API deleted since it was listed (a teardown
     // running alongside this read, before the lock) is gone, not an error; the run that takes
     // the lock after it plans again.
-    let under = futures::future::try_join3(
-        read_tree(clients, &id, name),
-        read_gateway_responses(clients, &id, name),
-        read_stage(clients, &id, name, stage),
-    )
-    .await;
+    let under = match early {
+        Some(read) if ahead == Some(id.as_str()) => read,
+        // No hint, or a stale one (its read's answer, even an error, is dropped).
+        _ => read_under(clients, &id, name, stage).await,
+    };
     let ((tree, ids), responses, stage) = match under {
         Err(e) if e.code.as_deref() == Some("NotFoundException") => {
             out.resources

@@ -15,6 +15,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::error::{absent_if, on};
+use super::read_ahead::listed_then_read;
 use super::retry::{wait_until, Poll};
 use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
@@ -29,33 +30,36 @@ pub(crate) fn res(name: &str) -> String {
 /// Tables named `<stack>-...` or in `wanted`, with their attributes and tags. A table being
 /// deleted counts as gone. `account`: for the tables' ARNs, so their tags are read alongside
 /// their description instead of after it.
+/// `ahead`: names read alongside the list (`read_ahead`).
 pub async fn read(
     clients: &Clients,
     account: &super::sts::AccountId,
     stack: &str,
     wanted: &[String],
+    ahead: &[String],
 ) -> Result<Vec<LiveResource>, AwsError> {
-    let mut names = Vec::new();
-    let mut pages = clients.dynamodb.list_tables().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(on("ListTables", "tables"))?;
-        names.extend(
-            page.table_names()
-                .iter()
-                .filter(|n| n.starts_with(&format!("{stack}-")) || wanted.contains(n))
-                // The deploy lock's table is not one of the stack's resources.
-                .filter(|n| **n != super::lock::table_name(stack))
-                .cloned(),
-        );
-    }
-    let account = account.get().await?;
-    let found = futures::future::try_join_all(
-        names
-            .iter()
-            .map(|n| read_one(clients, table_arn(&clients.region, &account, n), stack, n)),
-    )
-    .await?;
-    Ok(found.into_iter().flatten().collect())
+    let list = async {
+        let mut names = Vec::new();
+        let mut pages = clients.dynamodb.list_tables().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(on("ListTables", "tables"))?;
+            names.extend(
+                page.table_names()
+                    .iter()
+                    .filter(|n| n.starts_with(&format!("{stack}-")) || wanted.contains(n))
+                    // The deploy lock's table is not one of the stack's resources.
+                    .filter(|n| **n != super::lock::table_name(stack))
+                    .cloned(),
+            );
+        }
+        Ok(names)
+    };
+    listed_then_read(list, ahead, |n| async move {
+        // The tags are read by ARN, which needs the account (looked up alongside, in status).
+        let account = account.get().await?;
+        read_one(clients, table_arn(&clients.region, &account, &n), stack, &n).await
+    })
+    .await
 }
 
 pub fn table_arn(region: &str, account: &str, name: &str) -> String {
@@ -96,9 +100,13 @@ async fn read_one(
             .await
             .map_err(on("DescribeTimeToLive", res(name)))
     };
-    // Deleted between the list and these reads: gone, whichever answered first.
+    // Deleted between the list and these reads (or read ahead and not there): gone, whichever
+    // answered first. AWS says ResourceNotFoundException to all three; moto answers
+    // DescribeTimeToLive on a missing table with `ResourceNotFound`.
     let (described, tags, ttl) = match futures::future::try_join3(described, tags, ttl).await {
-        Err(e) if e.code.as_deref() == Some("ResourceNotFoundException") => return Ok(None),
+        Err(e) if e.code_is("ResourceNotFoundException") || e.code_is("ResourceNotFound") => {
+            return Ok(None)
+        }
         other => other?,
     };
     let Some(table) = described.and_then(|d| d.table) else {

@@ -1,9 +1,8 @@
 //! Instance profiles: the gateway instance's holder of its role.
 
-use futures::future::try_join_all;
-
 use super::{add_wanted, err, iam_tags};
 use crate::aws::error::{absent_if, on};
+use crate::aws::read_ahead::listed_then_read;
 use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{AwsError, Clients};
 use crate::desired::gateway::InstanceProfileAttr;
@@ -13,33 +12,38 @@ use crate::model::names::role_path;
 use crate::resource::{Attrs, Kind, ResourceId};
 
 /// Instance profiles under the stack's path, plus any holding a `wanted` name elsewhere.
+/// `ahead`: names read alongside the list (`read_ahead`).
 pub async fn read_instance_profiles(
     clients: &Clients,
     stack: &str,
     wanted: &[String],
+    ahead: &[String],
 ) -> Result<Vec<LiveResource>, AwsError> {
-    let mut names = Vec::new();
-    let mut pages = clients
-        .iam
-        .list_instance_profiles()
-        .path_prefix(role_path(stack))
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(err("ListInstanceProfiles", &role_path(stack)))?;
-        names.extend(
-            page.instance_profiles
-                .into_iter()
-                .map(|p| p.instance_profile_name),
-        );
-    }
-    add_wanted(&mut names, wanted);
-    let found = try_join_all(names.iter().map(|n| async move {
+    let list = async {
+        let mut names = Vec::new();
+        let mut pages = clients
+            .iam
+            .list_instance_profiles()
+            .path_prefix(role_path(stack))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(err("ListInstanceProfiles", &role_path(stack)))?;
+            names.extend(
+                page.instance_profiles
+                    .into_iter()
+                    .map(|p| p.instance_profile_name),
+            );
+        }
+        add_wanted(&mut names, wanted);
+        Ok(names)
+    };
+    listed_then_read(list, ahead, |n| async move {
         let got = absent_if(
             clients
                 .iam
                 .get_instance_profile()
-                .instance_profile_name(n)
+                .instance_profile_name(&n)
                 .send()
                 .await
                 .map_err(on("GetInstanceProfile", format!("instance profile {n}"))),
@@ -58,9 +62,8 @@ pub async fn read_instance_profiles(
             attrs,
             owner,
         )))
-    }))
-    .await?;
-    Ok(found.into_iter().flatten().collect())
+    })
+    .await
 }
 
 pub async fn create_instance_profile(

@@ -16,6 +16,7 @@ pub use instance_profile::{
 };
 
 use super::error::{absent_if, on};
+use super::read_ahead::listed_then_read;
 use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
 use crate::desired::{RoleAttr, RoleSpec, ROLE_POLICY_NAME};
@@ -62,33 +63,45 @@ fn parse_doc(doc: &str) -> String {
 }
 
 /// Every role under the stack's path, plus any role that holds one of `wanted` names elsewhere
-/// (in the way).
+/// (in the way). `ahead`: names read alongside the list (`read_ahead`), in full when `desired`
+/// (what the plan compares) has them.
 pub async fn read(
     clients: &Clients,
     stack: &str,
     wanted: &[String],
+    desired: &[String],
+    ahead: &[String],
 ) -> Result<Vec<LiveResource>, AwsError> {
-    let mut listed = Vec::new();
-    let mut pages = clients
-        .iam
-        .list_roles()
-        .path_prefix(role_path(stack))
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(err("ListRoles", &role_path(stack)))?;
-        listed.extend(page.roles.into_iter().map(|r| r.role_name));
-    }
-    let mut names = listed.clone();
-    add_wanted(&mut names, wanted);
+    let listed = std::sync::OnceLock::new();
+    let list = async {
+        let mut names = Vec::new();
+        let mut pages = clients
+            .iam
+            .list_roles()
+            .path_prefix(role_path(stack))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(err("ListRoles", &role_path(stack)))?;
+            names.extend(page.roles.into_iter().map(|r| r.role_name));
+        }
+        // Set once, before any read that is not ahead starts.
+        let _ = listed.set(names.clone());
+        add_wanted(&mut names, wanted);
+        Ok(names)
+    };
     // Only a role the desired state wants is compared, so only its policies are read; one that
-    // is going (teardown, a removed route) needs its owner, not its contents.
-    let found = try_join_all(names.iter().map(|n| {
-        let compared = listed.contains(n) && wanted.contains(n);
-        read_one(clients, stack, n, compared)
-    }))
-    .await?;
-    Ok(found.into_iter().flatten().collect())
+    // is going (teardown, a removed route) needs its owner, not its contents. A role read ahead
+    // is expected under the path: read in full when the plan compares it.
+    let listed = &listed;
+    listed_then_read(list, ahead, |n| async move {
+        let compared = match ahead.contains(&n) {
+            true => desired.contains(&n),
+            false => wanted.contains(&n) && listed.get().is_some_and(|l| l.contains(&n)),
+        };
+        read_one(clients, stack, &n, compared).await
+    })
+    .await
 }
 
 /// One role. A wanted role ListRoles found under the stack's path is compared (`listed`): its

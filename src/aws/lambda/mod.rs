@@ -21,6 +21,7 @@ use permission::read_permission;
 pub use permission::{add_permission, remove_permission};
 
 use crate::aws::error::{absent_if, on};
+use crate::aws::read_ahead::listed_then_read;
 use crate::aws::retry::{retry_while, wait_until, Poll};
 use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{AwsError, Clients};
@@ -50,36 +51,41 @@ pub struct LiveFunctions {
 }
 
 /// Functions named `<stack>-...` or in `wanted`, and their API Gateway invoke permissions.
+/// `ahead`: names read alongside the list (`read_ahead`).
 pub async fn read(
     clients: &Clients,
     stack: &str,
     wanted: &[String],
     statement_id: &str,
+    ahead: &[String],
 ) -> Result<LiveFunctions, AwsError> {
-    let mut names = Vec::new();
-    let mut pages = clients.lambda.list_functions().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(on("ListFunctions", "functions"))?;
-        names.extend(
-            page.functions()
-                .iter()
-                .filter_map(|f| f.function_name())
-                .filter(|n| n.starts_with(&format!("{stack}-")) || wanted.iter().any(|w| w == n))
-                .map(str::to_string),
-        );
-    }
-    let found = futures::future::try_join_all(
-        names
-            .iter()
-            .map(|n| read_one(clients, stack, n, statement_id)),
-    )
+    let list = async {
+        let mut names = Vec::new();
+        let mut pages = clients.lambda.list_functions().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(on("ListFunctions", "functions"))?;
+            names.extend(
+                page.functions()
+                    .iter()
+                    .filter_map(|f| f.function_name())
+                    .filter(|n| {
+                        n.starts_with(&format!("{stack}-")) || wanted.iter().any(|w| w == n)
+                    })
+                    .map(str::to_string),
+            );
+        }
+        Ok(names)
+    };
+    let found = listed_then_read(list, ahead, |n| async move {
+        read_one(clients, stack, &n, statement_id).await
+    })
     .await?;
     let mut out = LiveFunctions {
         functions: vec![],
         permissions: vec![],
         modes: vec![],
     };
-    for (function, permission, mode) in found.into_iter().flatten() {
+    for (function, permission, mode) in found {
         if let (Owner::Ours, Some(mode)) = (&function.owner, mode) {
             out.modes.push((function.id.name.clone(), mode));
         }
