@@ -192,7 +192,9 @@ async fn remove(
         "AWS::EC2::SecurityGroup" => ec2::delete_security_group(clients, id, name).await?,
         "AWS::EC2::Subnet" => ec2::delete_subnet(clients, id, name).await?,
         "AWS::EC2::RouteTable" => ec2::delete_route_table(clients, id, name).await?,
-        "AWS::EC2::InternetGateway" => ec2::delete_internet_gateway(clients, id, name).await?,
+        "AWS::EC2::InternetGateway" => {
+            ec2::delete_internet_gateway(clients, id, name, None).await?
+        }
         "AWS::EC2::VPC" => ec2::delete_vpc(clients, id, name).await?,
         "AWS::IAM::InstanceProfile" => iam::delete_instance_profile(clients, id).await?,
         "AWS::IAM::Role" => {

@@ -46,9 +46,17 @@ pub struct Holder {
 pub struct LockItem {
     pub held: Option<Holder>,
     pub version: i64,
-    /// The REST API's id as the last release knew it: a hint that lets the next run read the
-    /// API alongside the list that confirms it (`engine::read::Ahead`), never trusted alone.
+    pub left: Left,
+}
+
+/// What the last release recorded of the stack it left: hints that let the next run read ahead
+/// (`engine::read::Ahead`), never trusted alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Left {
+    /// The REST API's id, read alongside the list that confirms it.
     pub api_id: Option<String>,
+    /// The mode deployed (`mock`, `jravan`): what it names is expected to exist.
+    pub mode: Option<String>,
 }
 
 fn s(v: &str) -> AttributeValue {
@@ -78,7 +86,10 @@ fn item_of(map: &HashMap<String, AttributeValue>) -> LockItem {
     LockItem {
         held,
         version: num("version").unwrap_or_default(),
-        api_id: text("api_id"),
+        left: Left {
+            api_id: text("api_id"),
+            mode: text("deployed_mode"),
+        },
     }
 }
 
@@ -213,15 +224,14 @@ pub async fn renew(
 }
 
 /// Gives the lock up and counts the version on, so that a run waiting for it knows the stack
-/// changed; records the REST API's id when the run knows it. A lock someone else holds now is
-/// left alone.
+/// changed; records what the run `left`. A lock someone else holds now is left alone.
 pub async fn release(
     clients: &Clients,
     stack: &str,
     holder: &str,
-    api_id: Option<&str>,
+    left: &Left,
 ) -> Result<(), AwsError> {
-    match emptied(clients, stack, Some(holder), api_id).await {
+    match emptied(clients, stack, Some(holder), left).await {
         Err(e) if is_condition_failed(&e) => Ok(()),
         other => other,
     }
@@ -229,35 +239,48 @@ pub async fn release(
 
 /// Removes the lock whoever holds it (`baken unlock`).
 pub async fn clear(clients: &Clients, stack: &str) -> Result<(), AwsError> {
-    emptied(clients, stack, None, None).await
+    emptied(clients, stack, None, &Left::default()).await
 }
 
 /// Removes the holder's fields and counts the version on; with `holder`, only if it holds it.
-/// Without `api_id` the hint is dropped: a stale one would only cost a wasted read.
+/// A hint `left` does not have is removed: a stale one would only cost wasted reads.
 async fn emptied(
     clients: &Clients,
     stack: &str,
     holder: Option<&str>,
-    api_id: Option<&str>,
+    left: &Left,
 ) -> Result<(), AwsError> {
-    let version = "version = if_not_exists(version, :zero) + :one";
-    let expression = match api_id {
-        Some(_) => {
-            format!("REMOVE holder, command, started_at, expires_at SET {version}, api_id = :api")
-        }
-        None => format!("REMOVE holder, command, started_at, expires_at, api_id SET {version}"),
-    };
+    let mut remove = vec!["holder", "command", "started_at", "expires_at"];
+    let mut set = vec!["version = if_not_exists(version, :zero) + :one"];
     let mut call = clients
         .dynamodb
         .update_item()
         .table_name(table_name(stack))
         .key("id", s(ITEM))
-        .update_expression(expression)
         .expression_attribute_values(":zero", n(0))
         .expression_attribute_values(":one", n(1));
-    if let Some(id) = api_id {
-        call = call.expression_attribute_values(":api", s(id));
+    for (field, assignment, placeholder, value) in [
+        ("api_id", "api_id = :api", ":api", &left.api_id),
+        (
+            "deployed_mode",
+            "deployed_mode = :mode",
+            ":mode",
+            &left.mode,
+        ),
+    ] {
+        match value {
+            Some(v) => {
+                set.push(assignment);
+                call = call.expression_attribute_values(placeholder, s(v));
+            }
+            None => remove.push(field),
+        }
     }
+    call = call.update_expression(format!(
+        "REMOVE {} SET {}",
+        remove.join(", "),
+        set.join(", ")
+    ));
     if let Some(h) = holder {
         call = call
             .condition_expression("holder = :me")

@@ -318,13 +318,17 @@ pub async fn execute(
             eprintln!("warning: the deploy lock's lease expired and another run took it; no new step was started after that");
         }
         if let Some(lease) = how.lease {
-            // The id the next run reads ahead with; none when this run deleted the API.
+            // What the next run reads ahead with: the API's id (none when this run deleted
+            // it) and the mode now deployed.
             let deleted = plan.steps.iter().any(|s| {
                 s.resource.kind == Kind::RestApi
                     && s.resource.copy.is_none()
                     && matches!(s.action, Action::Delete { .. })
             });
-            lease.remember_api(report.api_id.as_deref().filter(|_| !deleted));
+            lease.remember(baken::aws::lock::Left {
+                api_id: report.api_id.clone().filter(|_| !deleted),
+                mode: Some(plan.mode.as_str().to_string()),
+            });
         }
         Some(report)
     };

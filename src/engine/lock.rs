@@ -94,8 +94,8 @@ pub struct Seen {
     /// Whether the lock table exists: without it, the first writing run makes it before trying,
     /// rather than after a write that is sure to fail.
     pub table: bool,
-    /// The REST API's id the last release recorded (a hint for the reads).
-    pub api_id: Option<String>,
+    /// What the last release recorded (hints for the reads).
+    pub left: lock::Left,
 }
 
 impl Seen {
@@ -114,7 +114,7 @@ pub async fn seen(clients: &Clients, stack: &str) -> Result<Seen, AwsError> {
     Ok(Seen {
         table,
         version: item.version,
-        api_id: item.api_id,
+        left: item.left,
     })
 }
 
@@ -125,8 +125,8 @@ pub struct Lease {
     holder: String,
     lost: Arc<AtomicBool>,
     renewal: tokio::task::JoinHandle<()>,
-    /// The REST API's id once the run knows it: recorded at release for the next run.
-    api_id: std::sync::Mutex<Option<String>>,
+    /// What the run leaves, once it knows: recorded at release for the next run.
+    left: std::sync::Mutex<lock::Left>,
     /// The version when it was taken: another run released the lock since the caller's read
     /// when this differs from the version read before planning.
     pub version: i64,
@@ -138,15 +138,15 @@ impl Lease {
         &self.lost
     }
 
-    /// Notes the REST API's id the run left, for the release to record.
-    pub fn remember_api(&self, id: Option<&str>) {
-        *self.api_id.lock().expect("api id lock") = id.map(str::to_string);
+    /// Notes what the run leaves, for the release to record.
+    pub fn remember(&self, left: lock::Left) {
+        *self.left.lock().expect("left lock") = left;
     }
 
     pub async fn release(self) -> Result<(), AwsError> {
         self.renewal.abort();
-        let api_id = self.api_id.lock().expect("api id lock").clone();
-        lock::release(&self.clients, &self.stack, &self.holder, api_id.as_deref()).await
+        let left = self.left.lock().expect("left lock").clone();
+        lock::release(&self.clients, &self.stack, &self.holder, &left).await
     }
 
     /// Teardown's end: the stack is gone, and the lock table goes with it.
@@ -202,7 +202,7 @@ pub async fn acquire(
                     holder,
                     lost,
                     renewal,
-                    api_id: Default::default(),
+                    left: Default::default(),
                     version,
                 });
             }

@@ -300,9 +300,12 @@ impl Session {
             // Without credentials both fail: the identity lookup's error says what to do.
             (session?, seen?)
         };
+        // What the last run left is what this one expects to find.
+        let left_mode = seen.left.mode.as_deref().and_then(Mode::parse);
         session.ahead = Ahead {
             deployed: seen.deployed(),
-            api_id: seen.api_id.clone(),
+            api_id: seen.left.api_id.clone(),
+            expected: left_mode.map(|m| session.names(m)),
         };
         Ok((session, seen))
     }
@@ -413,13 +416,23 @@ impl Session {
 
     /// Removal of everything the stack owns; tables stay when `keep_data`.
     pub async fn plan_teardown(&self, keep_data: bool) -> Result<Planned, EngineError> {
+        // What the manifest names is what a deployed stack is expected to have.
+        let ahead = Ahead {
+            expected: Some(
+                self.ahead
+                    .expected
+                    .clone()
+                    .unwrap_or_else(|| self.names(self.stack.mode)),
+            ),
+            ..self.ahead.clone()
+        };
         let live = read_live(
             &self.clients,
             &AccountId::known(&self.account.id),
             &self.stack,
             &[],
             Reports::Skip,
-            &Ahead::default(),
+            &ahead,
         )
         .await?;
         let mode = live.deployed_mode.unwrap_or(self.stack.mode);

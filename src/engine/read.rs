@@ -31,9 +31,6 @@ fn with(mut names: Vec<String>, always: &[&String]) -> Vec<String> {
     names
 }
 
-/// Reads what the stack has in either mode, whatever `desired` holds (teardown wants nothing,
-/// a mock deploy must still find the jravan resources it removes). Every service read some kind
-/// names (`seam::reader`) runs, in parallel.
 /// Whether to read the gateway's reports (status shows them; deploy and teardown do not need
 /// them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,13 +47,16 @@ pub enum Reports {
 pub struct Ahead {
     pub deployed: bool,
     pub api_id: Option<String>,
+    /// The resources expected, when not the desired state's: teardown wants nothing, but
+    /// expects what the manifest names.
+    pub expected: Option<Vec<Desired>>,
 }
 
 impl Ahead {
     /// The names of `kind` to read ahead.
     fn names(&self, desired: &[Desired], kind: Kind) -> Vec<String> {
         match self.deployed {
-            true => wanted_names(desired, kind),
+            true => wanted_names(self.expected.as_deref().unwrap_or(desired), kind),
             false => Vec::new(),
         }
     }
@@ -66,6 +66,9 @@ impl Ahead {
     }
 }
 
+/// Reads what the stack has in either mode, whatever `desired` holds (teardown wants nothing,
+/// a mock deploy must still find the jravan resources it removes). Every service read some kind
+/// names (`seam::reader`) runs, in parallel.
 pub async fn read_live(
     clients: &Clients,
     account: &AccountId,
@@ -162,16 +165,25 @@ async fn read(
             // The gateway's role is looked for in either mode: in the way, or left by jravan.
             let desired_roles = wanted_names(desired, Kind::Role);
             let roles = with(desired_roles.clone(), &[&gateway]);
-            let ahead = match ahead.deployed {
-                true => roles.clone(),
+            // Read ahead: the roles the last run left, and the gateway's (its GetRole is sent
+            // either way).
+            let expected = early(Kind::Role);
+            let ahead_names = match ahead.deployed {
+                true => with(expected.clone(), &[&gateway]),
                 false => Vec::new(),
             };
-            iam::read(clients, name, &roles, &desired_roles, &ahead).await?
+            let names = iam::RoleNames {
+                wanted: &roles,
+                desired: &desired_roles,
+                ahead: &ahead_names,
+                expected: &expected,
+            };
+            iam::read(clients, name, names).await?
         }
         Reader::InstanceProfiles => {
             let profiles = with(wanted_names(desired, Kind::InstanceProfile), &[&gateway]);
             let ahead = match ahead.deployed {
-                true => profiles.clone(),
+                true => with(early(Kind::InstanceProfile), &[&gateway]),
                 false => Vec::new(),
             };
             iam::read_instance_profiles(clients, name, &profiles, &ahead).await?

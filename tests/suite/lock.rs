@@ -304,8 +304,9 @@ async fn a_lock_timeout_that_is_not_a_duration_is_a_usage_error() {
     assert_eq!(s.log.count(), 0);
 }
 
-/// The REST API's id as the lock item records it, read with the SDK.
-async fn recorded_api_id(s: &TestStack) -> Option<String> {
+/// A field the lock item records of the stack left (`api_id`, `deployed_mode`), read with the
+/// SDK.
+async fn recorded(s: &TestStack, field: &str) -> Option<String> {
     let item = aws_sdk_dynamodb::Client::new(&sdk().await)
         .get_item()
         .table_name(lock_table(s))
@@ -314,7 +315,7 @@ async fn recorded_api_id(s: &TestStack) -> Option<String> {
         .await
         .unwrap();
     item.item()
-        .and_then(|i| i.get("api_id"))
+        .and_then(|i| i.get(field))
         .and_then(|v| v.as_s().ok())
         .cloned()
 }
@@ -336,7 +337,8 @@ async fn on_a_deployed_stack_the_named_resources_are_read_without_waiting_for_th
         .and_then(|a| a.id())
         .unwrap()
         .to_string();
-    assert_eq!(recorded_api_id(&s).await.as_deref(), Some(id.as_str()));
+    assert_eq!(recorded(&s, "api_id").await.as_deref(), Some(id.as_str()));
+    assert_eq!(recorded(&s, "deployed_mode").await.as_deref(), Some("mock"));
 
     s.log.take();
     s.log.hold_next("GET /2015-03-31/functions");

@@ -11,10 +11,11 @@ use aws_sdk_ec2::operation::describe_network_interfaces::DescribeNetworkInterfac
 use aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsOutput;
 use aws_sdk_ec2::types::{NetworkInterface, NetworkInterfaceStatus};
 use aws_sdk_lambda::operation::delete_function::DeleteFunctionOutput;
-use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput;
+use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
 use aws_sdk_lambda::operation::update_function_configuration::{
     UpdateFunctionConfigurationError, UpdateFunctionConfigurationOutput,
 };
+use aws_sdk_lambda::types::FunctionConfiguration;
 use aws_sdk_lambda::types::{LastUpdateStatus, State, VpcConfigResponse};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
@@ -165,8 +166,9 @@ async fn a_persistent_dependency_violation_is_bounded_and_reported() {
     assert!(delete.num_calls() > 2);
 }
 
-fn config(vpc: bool, update: LastUpdateStatus) -> GetFunctionConfigurationOutput {
-    let mut b = GetFunctionConfigurationOutput::builder()
+/// What GetFunction answers (the delete's look and the waits poll it).
+fn config(vpc: bool, update: LastUpdateStatus) -> GetFunctionOutput {
+    let mut b = FunctionConfiguration::builder()
         .state(State::Active)
         .last_update_status(update);
     if vpc {
@@ -177,12 +179,14 @@ fn config(vpc: bool, update: LastUpdateStatus) -> GetFunctionConfigurationOutput
                 .build(),
         );
     }
-    b.build()
+    GetFunctionOutput::builder()
+        .configuration(b.build())
+        .build()
 }
 
 #[tokio::test]
 async fn a_function_in_a_vpc_is_detached_and_settled_before_it_is_deleted() {
-    let get = mock!(aws_sdk_lambda::Client::get_function_configuration)
+    let get = mock!(aws_sdk_lambda::Client::get_function)
         .sequence()
         .output(|| config(true, LastUpdateStatus::Successful))
         .output(|| config(false, LastUpdateStatus::InProgress))
@@ -222,10 +226,10 @@ async fn a_function_in_a_vpc_is_detached_and_settled_before_it_is_deleted() {
 }
 
 /// Teardown's read already saw each function's VPC configuration: the delete acts on it, with no
-/// GetFunctionConfiguration first (9 Lambda requests fewer a teardown, under Lambda's 15/s).
+/// look at the function first (9 Lambda requests fewer a teardown).
 #[tokio::test]
 async fn a_function_the_plan_saw_outside_a_vpc_is_deleted_without_reading_it_again() {
-    let get = mock!(aws_sdk_lambda::Client::get_function_configuration)
+    let get = mock!(aws_sdk_lambda::Client::get_function)
         .then_output(|| config(true, LastUpdateStatus::Successful));
     let detach = mock!(aws_sdk_lambda::Client::update_function_configuration)
         .then_output(|| UpdateFunctionConfigurationOutput::builder().build());
@@ -245,7 +249,7 @@ async fn a_function_the_plan_saw_outside_a_vpc_is_deleted_without_reading_it_aga
 /// Seen in a VPC: detached at once, then waited for (the only configuration reads), then deleted.
 #[tokio::test]
 async fn a_function_the_plan_saw_in_a_vpc_is_detached_without_reading_it_first() {
-    let get = mock!(aws_sdk_lambda::Client::get_function_configuration)
+    let get = mock!(aws_sdk_lambda::Client::get_function)
         .then_output(|| config(false, LastUpdateStatus::Successful));
     let detach = mock!(aws_sdk_lambda::Client::update_function_configuration)
         .match_requests(|r| r.vpc_config().is_some_and(|v| v.subnet_ids().is_empty()))
@@ -258,4 +262,36 @@ async fn a_function_the_plan_saw_in_a_vpc_is_detached_without_reading_it_first()
     assert_eq!(detach.num_calls(), 1);
     assert_eq!(get.num_calls(), 1, "only the wait for the detach to settle");
     assert_eq!(delete.num_calls(), 1);
+}
+
+/// The plan's read saw the gateway attached: it is detached from that VPC with no look first;
+/// detached meanwhile (EC2's Gateway.NotAttached) it is deleted all the same.
+#[tokio::test]
+async fn an_internet_gateway_the_plan_saw_attached_is_detached_without_reading_it_again() {
+    use aws_sdk_ec2::operation::delete_internet_gateway::DeleteInternetGatewayOutput;
+    use aws_sdk_ec2::operation::describe_internet_gateways::DescribeInternetGatewaysOutput;
+    use aws_sdk_ec2::operation::detach_internet_gateway::DetachInternetGatewayError;
+    let describe = mock!(aws_sdk_ec2::Client::describe_internet_gateways)
+        .then_output(|| DescribeInternetGatewaysOutput::builder().build());
+    let detach = mock!(aws_sdk_ec2::Client::detach_internet_gateway)
+        .match_requests(|r| r.vpc_id() == Some("vpc-0seen"))
+        .then_error(|| {
+            DetachInternetGatewayError::generic(
+                ErrorMetadata::builder()
+                    .code("Gateway.NotAttached")
+                    .message("resource igw-0 is not attached to network vpc-0seen")
+                    .build(),
+            )
+        });
+    let delete = mock!(aws_sdk_ec2::Client::delete_internet_gateway)
+        .then_output(|| DeleteInternetGatewayOutput::builder().build());
+    let mut c = clients();
+    c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&describe, &detach, &delete]);
+    ec2::delete_internet_gateway(&c, "igw-0", "s-igw", Some(Some("vpc-0seen".into())))
+        .await
+        .unwrap();
+    assert_eq!(
+        (describe.num_calls(), detach.num_calls(), delete.num_calls()),
+        (0, 1, 1)
+    );
 }

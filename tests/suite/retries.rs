@@ -8,11 +8,12 @@ use aws_sdk_dynamodb::operation::describe_table::{DescribeTableError, DescribeTa
 use aws_sdk_dynamodb::types::error::ResourceNotFoundException;
 use aws_sdk_dynamodb::types::{TableDescription, TableStatus};
 use aws_sdk_lambda::operation::create_function::{CreateFunctionError, CreateFunctionOutput};
-use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput;
+use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
 use aws_sdk_lambda::operation::update_function_configuration::{
     UpdateFunctionConfigurationError, UpdateFunctionConfigurationOutput,
 };
 use aws_sdk_lambda::types::error::{InvalidParameterValueException, ResourceConflictException};
+use aws_sdk_lambda::types::FunctionConfiguration;
 use aws_sdk_lambda::types::{LastUpdateStatus, State};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
@@ -83,10 +84,15 @@ fn role_not_ready() -> CreateFunctionError {
     )
 }
 
-fn configuration(state: State, update: LastUpdateStatus) -> GetFunctionConfigurationOutput {
-    GetFunctionConfigurationOutput::builder()
-        .state(state)
-        .last_update_status(update)
+/// What GetFunction answers, which the waits poll (outside Lambda's control-plane quota).
+fn configuration(state: State, update: LastUpdateStatus) -> GetFunctionOutput {
+    GetFunctionOutput::builder()
+        .configuration(
+            FunctionConfiguration::builder()
+                .state(state)
+                .last_update_status(update)
+                .build(),
+        )
         .build()
 }
 
@@ -100,7 +106,7 @@ async fn create_function_retries_while_the_new_role_is_not_yet_assumable() {
         .output(|| CreateFunctionOutput::builder().build())
         .build();
     // AWS answers Pending after CreateFunction; the wait polls until Active.
-    let config = mock!(aws_sdk_lambda::Client::get_function_configuration)
+    let config = mock!(aws_sdk_lambda::Client::get_function)
         .sequence()
         .output(|| configuration(State::Pending, LastUpdateStatus::InProgress))
         .times(2)
@@ -163,7 +169,7 @@ async fn an_update_conflict_is_retried_and_each_update_waits_for_the_last_to_fin
         .times(2)
         .output(|| UpdateFunctionConfigurationOutput::builder().build())
         .build();
-    let config = mock!(aws_sdk_lambda::Client::get_function_configuration)
+    let config = mock!(aws_sdk_lambda::Client::get_function)
         .sequence()
         .output(|| configuration(State::Active, LastUpdateStatus::InProgress))
         .output(|| configuration(State::Active, LastUpdateStatus::Successful))
@@ -179,7 +185,7 @@ async fn an_update_conflict_is_retried_and_each_update_waits_for_the_last_to_fin
 
 #[tokio::test]
 async fn a_function_that_never_settles_ends_the_wait_with_what_was_awaited() {
-    let config = mock!(aws_sdk_lambda::Client::get_function_configuration)
+    let config = mock!(aws_sdk_lambda::Client::get_function)
         .sequence()
         .output(|| configuration(State::Pending, LastUpdateStatus::InProgress))
         .repeatedly()
@@ -196,10 +202,16 @@ async fn a_function_that_never_settles_ends_the_wait_with_what_was_awaited() {
 
 #[tokio::test]
 async fn a_failed_function_ends_the_wait_with_lambdas_reason() {
-    let config = mock!(aws_sdk_lambda::Client::get_function_configuration).then_output(|| {
-        GetFunctionConfigurationOutput::builder()
-            .state(State::Failed)
-            .state_reason("The role is not authorized to perform ec2:CreateNetworkInterface")
+    let config = mock!(aws_sdk_lambda::Client::get_function).then_output(|| {
+        GetFunctionOutput::builder()
+            .configuration(
+                FunctionConfiguration::builder()
+                    .state(State::Failed)
+                    .state_reason(
+                        "The role is not authorized to perform ec2:CreateNetworkInterface",
+                    )
+                    .build(),
+            )
             .build()
     });
     let mut c = clients();

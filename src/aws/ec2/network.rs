@@ -7,7 +7,7 @@ use crate::aws::error::{absent_if, on};
 use crate::aws::retry::retry_while;
 use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{AwsError, Clients};
-use crate::desired::network::{EndpointAttr, RouteTableAttr};
+use crate::desired::network::{EndpointAttr, InternetGatewayAttr, RouteTableAttr};
 use crate::desired::{EndpointSpec, InternetGatewaySpec, RouteTableSpec, SubnetSpec, VpcSpec};
 
 const GONE: &[&str] = &[
@@ -146,40 +146,52 @@ pub async fn update_internet_gateway(
 
 /// Detaches the gateway from its VPC, then deletes it. AWS refuses the detach while public
 /// addresses are mapped in the VPC (the Elastic IP goes first in the plan; retried meanwhile).
+/// Detaches the gateway and deletes it. `attached`: the VPC the plan's read saw it attached to
+/// (Some(None): none); None describes it first.
 pub async fn delete_internet_gateway(
     clients: &Clients,
     id: &str,
     name: &str,
+    attached: Option<Option<String>>,
 ) -> Result<(), AwsError> {
     let res = format!("internet gateway {name} ({id})");
-    let found = absent_if(
-        clients
-            .ec2
-            .describe_internet_gateways()
-            .internet_gateway_ids(id)
-            .send()
-            .await
-            .map_err(on("DescribeInternetGateways", &res)),
-        GONE,
-    )?;
-    let Some(found) = found else { return Ok(()) };
-    for g in found.internet_gateways() {
-        for a in g.attachments() {
-            if let Some(vpc) = a.vpc_id() {
-                delete_when_free(clients, || async {
-                    clients
-                        .ec2
-                        .detach_internet_gateway()
-                        .internet_gateway_id(id)
-                        .vpc_id(vpc)
-                        .send()
-                        .await
-                        .map(|_| ())
-                        .map_err(on("DetachInternetGateway", &res))
-                })
-                .await?;
-            }
+    let vpcs: Vec<String> = match attached {
+        Some(vpc) => vpc.into_iter().collect(),
+        None => {
+            let found = absent_if(
+                clients
+                    .ec2
+                    .describe_internet_gateways()
+                    .internet_gateway_ids(id)
+                    .send()
+                    .await
+                    .map_err(on("DescribeInternetGateways", &res)),
+                GONE,
+            )?;
+            let Some(found) = found else { return Ok(()) };
+            found
+                .internet_gateways()
+                .iter()
+                .flat_map(|g| g.attachments())
+                .filter_map(|a| a.vpc_id().map(str::to_string))
+                .collect()
         }
+    };
+    for vpc in &vpcs {
+        // Detached since it was read (EC2 says Gateway.NotAttached): nothing to undo.
+        let detached = delete_when_free(clients, || async {
+            clients
+                .ec2
+                .detach_internet_gateway()
+                .internet_gateway_id(id)
+                .vpc_id(vpc)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(on("DetachInternetGateway", &res))
+        })
+        .await;
+        absent_if(detached, &["Gateway.NotAttached"])?;
     }
     absent_if(
         clients
@@ -364,20 +376,26 @@ pub async fn delete_route_table(clients: &Clients, id: &str, name: &str) -> Resu
     let Some(current) = current else {
         return Ok(());
     };
-    for a in current.route_tables().iter().flat_map(|t| t.associations()) {
-        if a.main() == Some(true) {
-            continue;
-        }
-        if let Some(assoc) = a.route_table_association_id() {
+    // Each subnet lets go at once, side by side.
+    let associations = current
+        .route_tables()
+        .iter()
+        .flat_map(|t| t.associations())
+        .filter(|a| a.main() != Some(true))
+        .filter_map(|a| a.route_table_association_id());
+    futures::future::try_join_all(associations.map(|assoc| {
+        let res = &res;
+        async move {
             clients
                 .ec2
                 .disassociate_route_table()
                 .association_id(assoc)
                 .send()
                 .await
-                .map_err(on("DisassociateRouteTable", &res))?;
+                .map_err(on("DisassociateRouteTable", res))
         }
-    }
+    }))
+    .await?;
     delete_when_free(clients, || async {
         absent_if(
             clients
@@ -486,9 +504,12 @@ impl Seam for InternetGatewaySpec {
         update_internet_gateway(cx.clients, &cx.existing_id()?, self, &cx.fill(&self.vpc)?).await
     }
     async fn delete(cx: &StepContext<'_>) -> Result<(), AwsError> {
-        cx.delete_known(
-            |id| async move { delete_internet_gateway(cx.clients, &id, cx.name()).await },
-        )
+        cx.delete_known(|id| async move {
+            let attached = cx
+                .live
+                .map(|a| a.get(InternetGatewayAttr::AttachedTo.name()).cloned());
+            delete_internet_gateway(cx.clients, &id, cx.name(), attached).await
+        })
         .await
     }
 }

@@ -160,15 +160,27 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
                 .map_err(on("DescribeAddresses", &what))
         },
     )?;
+    // What needs the ids just listed, side by side in one round: each VPC's DNS flags (VPC
+    // attributes of their own, one call each) and each instance's own reads.
     let mut live = Ec2Live::default();
-
-    for v in vpcs.vpcs() {
+    let mut gateway = Ec2Live::default();
+    let instance_reads = async {
+        for i in instances.reservations().iter().flat_map(|r| r.instances()) {
+            read_instance(clients, &mut gateway, i).await?;
+        }
+        Ok::<_, AwsError>(())
+    };
+    let flags = futures::future::try_join_all(vpcs.vpcs().iter().map(|v| async move {
         let id = v.vpc_id().unwrap_or_default();
-        // DNS flags are VPC attributes of their own, one call each.
-        let (support, hostnames) = tokio::try_join!(
+        tokio::try_join!(
             vpc_flag(clients, id, VpcAttributeName::EnableDnsSupport),
             vpc_flag(clients, id, VpcAttributeName::EnableDnsHostnames),
-        )?;
+        )
+    }));
+    let (flags, ()) = futures::future::try_join(flags, instance_reads).await?;
+
+    for (v, (support, hostnames)) in vpcs.vpcs().iter().zip(flags) {
+        let id = v.vpc_id().unwrap_or_default();
         let attrs = Attrs::from([
             (
                 VpcAttr::Cidr.key(),
@@ -314,9 +326,10 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
             rule_attrs(g.ip_permissions(), g.ip_permissions_egress()),
         );
     }
-    for i in instances.reservations().iter().flat_map(|r| r.instances()) {
-        read_instance(clients, &mut live, i).await?;
-    }
+    live.resources.extend(gateway.resources);
+    live.refs.extend(gateway.refs);
+    live.instance_ami = gateway.instance_ami;
+    live.gateway = gateway.gateway;
     for a in addresses.addresses() {
         let mut attrs = Attrs::new();
         if let Some(i) = a.instance_id() {

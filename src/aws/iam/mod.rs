@@ -62,16 +62,31 @@ fn parse_doc(doc: &str) -> String {
         .unwrap_or(decoded)
 }
 
-/// Every role under the stack's path, plus any role that holds one of `wanted` names elsewhere
-/// (in the way). `ahead`: names read alongside the list (`read_ahead`), in full when `desired`
-/// (what the plan compares) has them.
+/// Which roles a read looks at, and how closely.
+pub struct RoleNames<'a> {
+    /// Looked for wherever they are (in the way, or left by the other mode).
+    pub wanted: &'a [String],
+    /// What the plan compares: read in full (role, inline and attached policies).
+    pub desired: &'a [String],
+    /// Read alongside the list (`read_ahead`): the roles the last run left (the `desired` ones
+    /// among them in full), and any other worth its GetRole.
+    pub ahead: &'a [String],
+    pub expected: &'a [String],
+}
+
+/// Every role under the stack's path, plus any role that holds one of the wanted names elsewhere
+/// (in the way).
 pub async fn read(
     clients: &Clients,
     stack: &str,
-    wanted: &[String],
-    desired: &[String],
-    ahead: &[String],
+    names: RoleNames<'_>,
 ) -> Result<Vec<LiveResource>, AwsError> {
+    let RoleNames {
+        wanted,
+        desired,
+        ahead,
+        expected,
+    } = names;
     let listed = std::sync::OnceLock::new();
     let list = async {
         let mut names = Vec::new();
@@ -90,18 +105,31 @@ pub async fn read(
         add_wanted(&mut names, wanted);
         Ok(names)
     };
-    // Only a role the desired state wants is compared, so only its policies are read; one that
-    // is going (teardown, a removed route) needs its owner, not its contents. A role read ahead
-    // is expected under the path: read in full when the plan compares it.
+    // A wanted role ListRoles found under the stack's path is compared, so its policies are
+    // read; one that is going (teardown, a removed route) needs its owner, not its contents.
     let listed = &listed;
-    listed_then_read(list, ahead, |n| async move {
+    let under_path = |n: &String| listed.get().is_some_and(|l| l.contains(n));
+    let in_full_ahead = |n: &String| desired.contains(n) && expected.contains(n);
+    let mut found = listed_then_read(list, ahead, |n| async move {
         let compared = match ahead.contains(&n) {
-            true => desired.contains(&n),
-            false => wanted.contains(&n) && listed.get().is_some_and(|l| l.contains(&n)),
+            true => in_full_ahead(&n),
+            false => wanted.contains(&n) && under_path(&n),
         };
         read_one(clients, stack, &n, compared).await
     })
-    .await
+    .await?;
+    // Read ahead for its owner only, yet compared and found under the path (a role the last run
+    // was not expected to leave): read again in full, as the list alone would have had it.
+    let again: Vec<&String> = ahead
+        .iter()
+        .filter(|n| !in_full_ahead(n) && desired.contains(n) && under_path(n))
+        .collect();
+    if !again.is_empty() {
+        let full = try_join_all(again.iter().map(|n| read_one(clients, stack, n, true))).await?;
+        found.retain(|r| !again.contains(&&r.id.name));
+        found.extend(full.into_iter().flatten());
+    }
+    Ok(found)
 }
 
 /// One role. A wanted role ListRoles found under the stack's path is compared (`listed`): its

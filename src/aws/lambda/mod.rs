@@ -338,24 +338,31 @@ pub async fn update(
 }
 
 /// Waits until the function is Active and its last update finished. A Failed state ends the wait
-/// with Lambda's reason.
+/// with Lambda's reason. Polled with GetFunction, which answers the same configuration and is
+/// outside Lambda's 15/s control-plane quota (GetFunctionConfiguration is inside it): a
+/// teardown detaching nine functions no longer holds back their deletions.
 pub async fn wait_settled(clients: &Clients, name: &str) -> Result<(), AwsError> {
     wait_until(
-        "GetFunctionConfiguration",
+        "GetFunction",
         &res(name),
         &clients.timing,
         clients.timing.function_update,
         || async {
-            let c = clients
+            let got = clients
                 .lambda
-                .get_function_configuration()
+                .get_function()
                 .function_name(name)
                 .send()
                 .await
-                .map_err(on("GetFunctionConfiguration", res(name)))?;
+                .map_err(on("GetFunction", res(name)))?;
+            let Some(c) = got.configuration() else {
+                return Ok(Poll::Waiting(format!(
+                    "function {name} to have a configuration"
+                )));
+            };
             let failed = |what: &str, reason: Option<&str>| {
                 Err(AwsError::new(
-                    "GetFunctionConfiguration",
+                    "GetFunction",
                     res(name),
                     format!("{what}: {}", reason.unwrap_or("no reason given")),
                 )
@@ -409,19 +416,19 @@ pub async fn delete(clients: &Clients, name: &str, in_vpc: Option<bool>) -> Resu
     let in_vpc = match in_vpc {
         Some(known) => known,
         None => {
-            let config = absent_if(
+            let got = absent_if(
                 clients
                     .lambda
-                    .get_function_configuration()
+                    .get_function()
                     .function_name(name)
                     .send()
                     .await
-                    .map_err(on("GetFunctionConfiguration", res(name))),
+                    .map_err(on("GetFunction", res(name))),
                 &["ResourceNotFoundException"],
             )?;
-            let Some(config) = config else { return Ok(()) };
-            config
-                .vpc_config()
+            let Some(got) = got else { return Ok(()) };
+            got.configuration()
+                .and_then(|c| c.vpc_config())
                 .is_some_and(|v| !v.subnet_ids().is_empty())
         }
     };
@@ -482,7 +489,6 @@ pub fn permissions(
                 "CreateFunction",
                 "DeleteFunction",
                 "GetFunction",
-                "GetFunctionConfiguration",
                 "UpdateFunctionCode",
                 "UpdateFunctionConfiguration",
                 "GetPolicy",
