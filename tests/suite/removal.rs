@@ -286,7 +286,11 @@ async fn an_internet_gateway_the_plan_saw_attached_is_detached_without_reading_i
     let delete = mock!(aws_sdk_ec2::Client::delete_internet_gateway)
         .then_output(|| DeleteInternetGatewayOutput::builder().build());
     let mut c = clients();
-    c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&describe, &detach, &delete]);
+    c.ec2 = mock_client!(
+        aws_sdk_ec2,
+        RuleMode::MatchAny,
+        [&describe, &detach, &delete]
+    );
     ec2::delete_internet_gateway(&c, "igw-0", "s-igw", Some(Some("vpc-0seen".into())))
         .await
         .unwrap();

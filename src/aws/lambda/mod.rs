@@ -95,28 +95,36 @@ pub async fn read(
     Ok(out)
 }
 
+/// The function with its configuration and tags; None when there is none by that name.
+async fn find(
+    clients: &Clients,
+    name: &str,
+) -> Result<Option<aws_sdk_lambda::operation::get_function::GetFunctionOutput>, AwsError> {
+    absent_if(
+        clients
+            .lambda
+            .get_function()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(on("GetFunction", res(name))),
+        &["ResourceNotFoundException"],
+    )
+}
+
 async fn read_one(
     clients: &Clients,
     stack: &str,
     name: &str,
     statement_id: &str,
 ) -> Result<Option<(LiveResource, Option<LiveResource>, Option<Mode>)>, AwsError> {
-    // The function and its invoke permission side by side (one round): ListFunctions found it,
-    // so it exists; the permission is dropped below when the function is not ours.
-    let function = async {
-        absent_if(
-            clients
-                .lambda
-                .get_function()
-                .function_name(name)
-                .send()
-                .await
-                .map_err(on("GetFunction", res(name))),
-            &["ResourceNotFoundException"],
-        )
-    };
-    let (got, permission) =
-        futures::future::try_join(function, read_permission(clients, name, statement_id)).await?;
+    // The function and its invoke permission side by side (one round); the permission is
+    // dropped below when the function is not ours.
+    let (got, permission) = futures::future::try_join(
+        find(clients, name),
+        read_permission(clients, name, statement_id),
+    )
+    .await?;
     let Some(got) = got else { return Ok(None) };
     let owner = Owner::from_tags(
         stack,
@@ -416,17 +424,9 @@ pub async fn delete(clients: &Clients, name: &str, in_vpc: Option<bool>) -> Resu
     let in_vpc = match in_vpc {
         Some(known) => known,
         None => {
-            let got = absent_if(
-                clients
-                    .lambda
-                    .get_function()
-                    .function_name(name)
-                    .send()
-                    .await
-                    .map_err(on("GetFunction", res(name))),
-                &["ResourceNotFoundException"],
-            )?;
-            let Some(got) = got else { return Ok(()) };
+            let Some(got) = find(clients, name).await? else {
+                return Ok(());
+            };
             got.configuration()
                 .and_then(|c| c.vpc_config())
                 .is_some_and(|v| !v.subnet_ids().is_empty())
