@@ -6,7 +6,8 @@
 //! - API Gateway, "quotas for creating, deploying and managing an API" (developer guide, Amazon
 //!   API Gateway quotas; fixed): all operations 10/s with a burst of 40; CreateResource and
 //!   DeleteResource 5/s; GetResources 5 every 2 s; CreateRestApi (regional) 1 every 3 s;
-//!   CreateDeployment 1 every 5 s; DeleteRestApi 1 every 30 s. The tightest of all.
+//!   CreateDeployment 1 every 5 s; DeleteRestApi 1 every 30 s; PutRestApi 1/s. The tightest of
+//!   all.
 //! - Lambda (Lambda quotas, API requests): control-plane calls 15/s; GetFunction 100/s;
 //!   GetPolicy 15/s.
 //! - EC2 (request throttling for the EC2 API): a token bucket per action; non-mutating actions
@@ -188,6 +189,8 @@ impl ServiceLimits {
                     Rate::every(5.0),
                 ),
                 (Rest("DELETE", &["restapis", "*"]), Rate::every(30.0)),
+                // PutRestApi (a new API's whole tree in one call).
+                (Rest("PUT", &["restapis", "*"]), Rate::every(1.0)),
             ],
         )
     }

@@ -56,6 +56,8 @@ pub struct Learnt {
     pub api_id: Option<String>,
     pub api_resource_ids: BTreeMap<String, String>,
     pub refs: Refs,
+    /// The REST API was made by this run with its resource tree.
+    pub api_imported: bool,
     /// Woken when an id is learnt: a step waiting only for an id may start before the step
     /// that learnt it has finished (a child API resource needs its parent's id, not its methods).
     pub changed: std::sync::Arc<tokio::sync::Notify>,
@@ -188,6 +190,11 @@ impl<'a> StepContext<'a> {
         let mut learnt = self.learnt();
         learnt.api_id = Some(id);
         learnt.api_resource_ids = BTreeMap::from([("/".to_string(), root)]);
+    }
+
+    /// This run made the REST API with its whole resource tree (`RestApiSpec::create`).
+    pub fn learn_api_imported(&self) {
+        self.learnt().api_imported = true;
     }
 
     pub fn api_resource_id(&self, path: &str) -> Option<String> {

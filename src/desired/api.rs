@@ -6,6 +6,7 @@ use sha2::{Digest, Sha256};
 use super::{ownership_tags, Account, Desired, Spec, Wanted};
 
 use crate::model::catalog::api_paths;
+use crate::model::names::log_group_name;
 use crate::model::{Cors, Stack};
 use crate::resource::{Attrs, Kind, ResourceId};
 
@@ -21,6 +22,10 @@ pub struct RestApiSpec {
     pub name: String,
     pub description: String,
     pub tags: BTreeMap<String, String>,
+    /// The resources under it (each also a resource of its own): a new API is made with all of
+    /// them in one PutRestApi.
+    #[serde(skip)]
+    pub tree: Vec<ApiResourceSpec>,
 }
 
 crate::attribute_keys! {
@@ -275,36 +280,38 @@ fn arn_path(path: &str) -> String {
 
 pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account) {
     let api_id = ResourceId::new(Kind::RestApi, stack.api.name.clone());
-    out.push(Desired {
-        id: api_id.clone(),
-        spec: Spec::RestApi(RestApiSpec {
-            name: stack.api.name.clone(),
-            description: format!("Baken Kaigi API ({} stack, managed by baken)", stack.name),
-            tags: ownership_tags(&stack.name),
-        }),
-        depends_on: vec![],
-    });
-
     let cors = cors_headers(&stack.api.cors);
-    let mut api_children = Vec::new();
-    for path in api_paths() {
-        let functions: Vec<_> = stack
-            .functions
-            .iter()
-            .filter(|f| f.def.path == path)
-            .collect();
-        let spec = ApiResourceSpec {
-            path: path.clone(),
-            methods: functions
+    let tree: Vec<ApiResourceSpec> = api_paths()
+        .into_iter()
+        .map(|path| ApiResourceSpec {
+            methods: stack
+                .functions
                 .iter()
+                .filter(|f| f.def.path == path)
                 .map(|f| MethodSpec {
                     http_method: f.def.method.into(),
                     function_name: f.name.clone(),
                     integration_uri: integration_uri(account, &f.name),
                 })
                 .collect(),
+            path,
             cors_headers: cors.clone(),
-        };
+        })
+        .collect();
+    out.push(Desired {
+        id: api_id.clone(),
+        spec: Spec::RestApi(RestApiSpec {
+            name: stack.api.name.clone(),
+            description: format!("Baken Kaigi API ({} stack, managed by baken)", stack.name),
+            tags: ownership_tags(&stack.name),
+            tree: tree.clone(),
+        }),
+        depends_on: vec![],
+    });
+
+    let mut api_children = Vec::new();
+    for spec in tree {
+        let path = spec.path.clone();
         // Not on the functions: the integration URI is computed from the function's name, and
         // API Gateway resolves it only when a request comes (the stage, deployed after, and the
         // invoke permissions are what make it callable).
@@ -373,8 +380,10 @@ pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account) {
                 statement_id: PERMISSION_STATEMENT_ID.into(),
                 source_arn_template: template,
             }),
+            // Callable once the function's log group is there (`functions.rs`).
             depends_on: vec![
                 ResourceId::new(Kind::Function, f.name.clone()),
+                ResourceId::new(Kind::LogGroup, log_group_name(&f.name)),
                 api_id.clone(),
             ],
         });

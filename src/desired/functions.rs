@@ -334,7 +334,7 @@ pub(super) fn add(
         let log_group = log_group_name(&f.name);
         let log_id = ResourceId::new(Kind::LogGroup, log_group.clone());
         out.push(Desired {
-            id: log_id.clone(),
+            id: log_id,
             spec: Spec::LogGroup(LogGroupSpec {
                 name: log_group,
                 retention_days: stack.log_retention_days,
@@ -342,8 +342,10 @@ pub(super) fn add(
             }),
             depends_on: vec![],
         });
-        // The log group comes first: a function that logs before it exists makes Lambda create
-        // one itself, untagged and kept forever.
+        // The log group comes before the function can be called (its invoke permission waits
+        // for it, `api.rs`): a function that logs before it exists makes Lambda create one
+        // itself, untagged and kept forever. The function itself need not wait: Lambda logs only
+        // when it is invoked, so CreateFunction runs alongside CreateLogGroup (5/s).
         out.push(Desired {
             id: ResourceId::new(Kind::Function, f.name.clone()),
             spec: Spec::Function(FunctionSpec {
@@ -359,7 +361,7 @@ pub(super) fn add(
                 vpc: vpc.clone(),
                 tags: tags.clone(),
             }),
-            depends_on: [vec![role_id, log_id], network_deps.clone()].concat(),
+            depends_on: [vec![role_id], network_deps.clone()].concat(),
         });
     }
 }

@@ -18,7 +18,7 @@ use crate::aws::{AwsError, Clients};
 use crate::desired::Desired;
 use crate::live::LiveState;
 use crate::plan::{spec_of, Action, Plan, Step};
-use crate::resource::ResourceId;
+use crate::resource::{Kind, ResourceId};
 
 /// How many steps run at once. Throttling is not this number's job: every service's requests
 /// are held to its documented control-plane rate (`aws::limits`), so more steps in flight only
@@ -135,6 +135,7 @@ pub async fn apply(
         api_id: live.api_id.clone(),
         api_resource_ids: live.api_resource_ids.clone(),
         refs: live.refs.clone(),
+        api_imported: false,
         changed: Default::default(),
     });
     let changed = learnt.lock().expect("learnt ids lock").changed.clone();
@@ -191,6 +192,27 @@ pub async fn apply(
                     Ok(()) => {
                         finished.insert(&step.resource);
                         report.done.push(step.resource.clone());
+                        // A new REST API came with its whole tree (one PutRestApi): the plan's
+                        // api-resource creates are done with it.
+                        if step.resource.kind == Kind::RestApi
+                            && learnt.lock().expect("learnt ids lock").api_imported
+                        {
+                            let children: Vec<&Step> = plan
+                                .steps
+                                .iter()
+                                .filter(|s| {
+                                    s.resource.kind == Kind::ApiResource
+                                        && matches!(s.action, Action::Create)
+                                        && !started.contains(&s.resource)
+                                })
+                                .collect();
+                            for child in children {
+                                started.insert(&child.resource);
+                                finished.insert(&child.resource);
+                                progress.finished(child, &Ok(()), Duration::ZERO);
+                                report.done.push(child.resource.clone());
+                            }
+                        }
                     }
                     Err(error) => {
                         failed = true;

@@ -19,16 +19,75 @@ fn excess(seen: &[&Seen], per_second: f64, burst: f64) -> Option<String> {
     None
 }
 
+/// A new API comes with its whole tree in one PutRestApi: a handful of API Gateway requests.
+/// Rebuilding the tree of an API that exists (its resources deleted by hand) takes one call per
+/// resource, method and integration: about 60 of them, which still keep to API Gateway's rates.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_fresh_deploy_keeps_api_gateway_to_its_documented_rates() {
+async fn a_deploy_rebuilding_the_api_tree_keeps_api_gateway_to_its_documented_rates() {
     let s = TestStack::new("rate").await;
-    let artifact = s.artifact.to_str().unwrap();
-    s.baken_env(
-        &["deploy", "--yes", "--artifact", artifact],
-        &[("BAKEN_RATE_SCALE", "1")],
-    )
-    .await
-    .expect_code(0);
+    let args = [
+        "deploy",
+        "--yes",
+        "--artifact",
+        s.artifact.to_str().unwrap(),
+    ];
+    let scale = [("BAKEN_RATE_SCALE", "1")];
+    let deploy = || s.baken_env(&args, &scale);
+    deploy().await.expect_code(0);
+    let fresh = s.log.take();
+    let api_calls: Vec<&Seen> = fresh.iter().filter(|r| r.service == "apigateway").collect();
+    let imports = api_calls
+        .iter()
+        .filter(|r| r.method == "PUT" && r.operation.matches('/').count() == 2)
+        .count();
+    let created = api_calls
+        .iter()
+        .filter(|r| r.method == "POST" && r.operation.contains("/resources/"))
+        .count();
+    assert_eq!(
+        (imports, created),
+        (1, 0),
+        "one PutRestApi, no CreateResource"
+    );
+    assert!(
+        api_calls.len() <= 10,
+        "{} API Gateway requests",
+        api_calls.len()
+    );
+
+    // The tree deleted by hand: deploy puts it back call by call.
+    let gw = aws_sdk_apigateway::Client::new(&crate::harness::sdk().await);
+    let apis = gw.get_rest_apis().limit(500).send().await.unwrap();
+    let api_id = apis
+        .items()
+        .iter()
+        .find(|a| a.name() == Some(format!("{}-api", s.name).as_str()))
+        .and_then(|a| a.id())
+        .unwrap()
+        .to_string();
+    let tree = gw
+        .get_resources()
+        .rest_api_id(&api_id)
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    // Every resource but the root, deepest first (moto does not take the subtree with it).
+    let mut under: Vec<_> = tree
+        .items()
+        .iter()
+        .filter(|r| r.path() != Some("/"))
+        .collect();
+    under.sort_by_key(|r| std::cmp::Reverse(r.path().unwrap_or_default().len()));
+    for r in under {
+        gw.delete_resource()
+            .rest_api_id(&api_id)
+            .resource_id(r.id().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    deploy().await.expect_code(0);
     let mut seen = s.log.take();
     seen.sort_by_key(|r| r.at);
     let api: Vec<&Seen> = seen.iter().filter(|r| r.service == "apigateway").collect();

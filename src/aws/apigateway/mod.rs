@@ -1,6 +1,8 @@
 //! API Gateway (REST): the API, its resource tree with Lambda proxy integrations and CORS
 //! preflights, the default gateway responses, deployments and the stage.
 //!
+//! A new API's tree is put in one call (`definition.rs`); an existing one is changed call by call.
+//!
 //! AWS quirks handled here:
 //! - Tag calls on a REST API ARN do not work on moto, so tags are written in CreateRestApi and read
 //!   back from GetRestApis (which AWS also answers with tags), never through the tagging API.
@@ -10,6 +12,7 @@
 //! - GetGatewayResponses lists every response type with `defaultResponse: true` when nobody set
 //!   it; those count as absent.
 
+mod definition;
 mod read;
 mod write;
 

@@ -5,6 +5,7 @@ use aws_sdk_apigateway::types::{
 };
 
 use super::api_res;
+use super::definition::import_tree;
 use crate::aws::error::{absent_if, on};
 use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{AwsError, Clients};
@@ -425,9 +426,15 @@ pub async fn delete_stage(clients: &Clients, api_id: &str, stage: &str) -> Resul
 
 impl Seam for RestApiSpec {
     const READ_BY: Reader = Reader::Api;
+    /// A new API gets its resource tree in the same step: the executor then counts the plan's
+    /// api-resource creates under it done (`learn_api_imported`).
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         let (id, root) = create_api(cx.clients, self).await?;
-        cx.learn_api(id, root);
+        cx.learn_api(id.clone(), root);
+        if !self.tree.is_empty() {
+            import_tree(cx.clients, &id, self).await?;
+            cx.learn_api_imported();
+        }
         Ok(())
     }
     async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
@@ -445,6 +452,7 @@ impl Seam for RestApiSpec {
 
 impl Seam for ApiResourceSpec {
     const READ_BY: Reader = Reader::Api;
+    /// Under a new API this is not called: the API's step makes the tree (`engine::apply`).
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         let parent = self.parent_path().unwrap_or("/");
         let parent_id = cx
