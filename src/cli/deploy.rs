@@ -319,15 +319,17 @@ pub async fn execute(
         }
         if let Some(lease) = how.lease {
             // What the next run reads ahead with: the API's id (none when this run deleted
-            // it) and the mode now deployed.
+            // it) and the mode now deployed (none after a teardown that kept the tables: only
+            // they are left).
             let deleted = plan.steps.iter().any(|s| {
                 s.resource.kind == Kind::RestApi
                     && s.resource.copy.is_none()
                     && matches!(s.action, Action::Delete { .. })
             });
+            let deployed = !planned.desired.is_empty();
             lease.remember(baken::aws::lock::Left {
                 api_id: report.api_id.clone().filter(|_| !deleted),
-                mode: Some(plan.mode.as_str().to_string()),
+                mode: deployed.then(|| plan.mode.as_str().to_string()),
             });
         }
         Some(report)

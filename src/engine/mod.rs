@@ -300,10 +300,11 @@ impl Session {
             // Without credentials both fail: the identity lookup's error says what to do.
             (session?, seen?)
         };
-        // What the last run left is what this one expects to find.
+        // What the last run left is what this one expects to find. A lock with no mode recorded
+        // (a teardown that kept the tables, `baken unlock`, an older baken) expects nothing.
         let left_mode = seen.left.mode.as_deref().and_then(Mode::parse);
         session.ahead = Ahead {
-            deployed: seen.deployed(),
+            deployed: seen.deployed() && left_mode.is_some(),
             api_id: seen.left.api_id.clone(),
             expected: left_mode.map(|m| session.names(m)),
         };

@@ -40,9 +40,9 @@ pub enum Reports {
 }
 
 /// What the deploy lock told a writing command before it read (`Session::open_for_writing`):
-/// on a deployed stack, what the desired state names is read by name alongside the lists, and
-/// the REST API under the id the last run recorded (`aws::read_ahead`). The live state read is
-/// the same; it takes one round fewer.
+/// on a deployed stack, what the last run left (the names of the mode it recorded) is read by
+/// name alongside the lists, and the REST API under the id it recorded (`aws::read_ahead`). The
+/// plan comes out the same, a round sooner.
 #[derive(Debug, Clone, Default)]
 pub struct Ahead {
     pub deployed: bool,
@@ -57,6 +57,14 @@ impl Ahead {
     fn names(&self, desired: &[Desired], kind: Kind) -> Vec<String> {
         match self.deployed {
             true => wanted_names(self.expected.as_deref().unwrap_or(desired), kind),
+            false => Vec::new(),
+        }
+    }
+
+    /// `names`, with the names looked for in either mode (`always`), when reading ahead at all.
+    fn names_and(&self, desired: &[Desired], kind: Kind, always: &[&String]) -> Vec<String> {
+        match self.deployed {
+            true => with(self.names(desired, kind), always),
             false => Vec::new(),
         }
     }
@@ -168,10 +176,7 @@ async fn read(
             // Read ahead: the roles the last run left, and the gateway's (its GetRole is sent
             // either way).
             let expected = early(Kind::Role);
-            let ahead_names = match ahead.deployed {
-                true => with(expected.clone(), &[&gateway]),
-                false => Vec::new(),
-            };
+            let ahead_names = ahead.names_and(desired, Kind::Role, &[&gateway]);
             let names = iam::RoleNames {
                 wanted: &roles,
                 desired: &desired_roles,
@@ -182,10 +187,7 @@ async fn read(
         }
         Reader::InstanceProfiles => {
             let profiles = with(wanted_names(desired, Kind::InstanceProfile), &[&gateway]);
-            let ahead = match ahead.deployed {
-                true => with(early(Kind::InstanceProfile), &[&gateway]),
-                false => Vec::new(),
-            };
+            let ahead = ahead.names_and(desired, Kind::InstanceProfile, &[&gateway]);
             iam::read_instance_profiles(clients, name, &profiles, &ahead).await?
         }
         Reader::LogGroups => logs::read(clients, name, &early(Kind::LogGroup)).await?,

@@ -390,3 +390,25 @@ async fn regression_a_stale_api_id_in_the_lock_changes_nothing() {
     assert!(again.stdout.contains("Nothing to do"), "{}", again.stdout);
     assert_eq!(s.log.writes(), Vec::<String>::new());
 }
+
+/// A teardown that keeps the tables leaves only them, and the next deploy reads nothing ahead
+/// (it would find nothing): the lock goes with the rest, and a run that released it without
+/// finishing records no mode.
+#[tokio::test(flavor = "multi_thread")]
+async fn after_a_teardown_keeping_the_data_the_next_deploy_reads_nothing_ahead() {
+    let s = TestStack::new("keepa").await;
+    s.deploy().await.expect_code(0);
+    s.baken(&["teardown", "--yes", "--keep-data"])
+        .await
+        .expect_code(0);
+    s.log.take();
+    s.deploy().await.expect_code(0);
+    // Read ahead, each function's policy would be asked for before the function was made.
+    let policy_reads = s
+        .log
+        .take()
+        .iter()
+        .filter(|r| r.method == "GET" && r.operation.ends_with("/policy"))
+        .count();
+    assert_eq!(policy_reads, 0);
+}
