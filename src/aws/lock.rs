@@ -57,6 +57,10 @@ pub struct Left {
     pub api_id: Option<String>,
     /// The mode deployed (`mock`, `jravan`): what it names is expected to exist.
     pub mode: Option<String>,
+    /// The jravan VPC's and the gateway instance's ids: their attributes are read alongside
+    /// the EC2 lists.
+    pub vpc_id: Option<String>,
+    pub instance_id: Option<String>,
 }
 
 fn s(v: &str) -> AttributeValue {
@@ -89,6 +93,8 @@ fn item_of(map: &HashMap<String, AttributeValue>) -> LockItem {
         left: Left {
             api_id: text("api_id"),
             mode: text("deployed_mode"),
+            vpc_id: text("vpc_id"),
+            instance_id: text("instance_id"),
         },
     }
 }
@@ -266,6 +272,13 @@ async fn emptied(
             "deployed_mode = :mode",
             ":mode",
             &left.mode,
+        ),
+        ("vpc_id", "vpc_id = :vpc", ":vpc", &left.vpc_id),
+        (
+            "instance_id",
+            "instance_id = :instance",
+            ":instance",
+            &left.instance_id,
         ),
     ] {
         match value {

@@ -35,6 +35,42 @@ where
     Ok(kept.chain(late).flatten().collect())
 }
 
+/// A read by an id the last run recorded, sent before the list that confirms the id. What it
+/// found is used only for that id; a failed early read is dropped (the id may be stale: EC2
+/// answers `InvalidVpcID.NotFound` and the like), and the listed id is read again.
+pub struct ReadById<T> {
+    id: Option<String>,
+    found: Option<T>,
+}
+
+impl<T> ReadById<T> {
+    /// Reads `id` now, when there is one.
+    pub async fn start<R, F>(id: Option<&str>, read: R) -> Self
+    where
+        R: FnOnce(String) -> F,
+        F: Future<Output = Result<T, AwsError>>,
+    {
+        let Some(id) = id else {
+            return Self {
+                id: None,
+                found: None,
+            };
+        };
+        Self {
+            found: read(id.to_string()).await.ok(),
+            id: Some(id.to_string()),
+        }
+    }
+
+    /// What the early read found, if it was of `id` and succeeded.
+    pub fn take(&mut self, id: &str) -> Option<T> {
+        match self.id.as_deref() == Some(id) {
+            true => self.found.take(),
+            false => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +101,33 @@ mod tests {
             *order.lock().unwrap(),
             ["read a", "read new", "list answered", "read orphan"]
         );
+    }
+
+    /// An early read by id is used only for that id, and one that failed is not used at all.
+    #[tokio::test]
+    async fn a_read_by_a_recorded_id_serves_that_id_once_and_a_failed_one_none() {
+        let mut early = ReadById::start(Some("vpc-1"), |id| async move { Ok(id + " flags") }).await;
+        assert_eq!(
+            early.take("vpc-2"),
+            None,
+            "another id is read after the list"
+        );
+        assert_eq!(early.take("vpc-1").as_deref(), Some("vpc-1 flags"));
+        assert_eq!(
+            early.take("vpc-1"),
+            None,
+            "a second VPC of the id is read again"
+        );
+        let mut stale = ReadById::<String>::start(Some("vpc-gone"), |id| async move {
+            Err(AwsError::new(
+                "DescribeVpcAttribute",
+                id,
+                "InvalidVpcID.NotFound",
+            ))
+        })
+        .await;
+        assert_eq!(stale.take("vpc-gone"), None);
+        let mut none = ReadById::<String>::start(None, |_| async { unreachable!() }).await;
+        assert_eq!(none.take("vpc-1"), None);
     }
 }

@@ -95,30 +95,52 @@ fn res(name: &str) -> String {
     format!("document {name}")
 }
 
+/// The gateway's document and its tags (whose it is). `expected` (read ahead: the last run left
+/// it) asks for both at once; otherwise the tags only once the document is found, so a stack
+/// without one costs a single request.
 pub async fn read_document(
     clients: &Clients,
     stack: &str,
     name: &str,
+    expected: bool,
 ) -> Result<Option<LiveResource>, AwsError> {
-    let doc = absent_if(
+    let doc = async {
+        absent_if(
+            clients
+                .ssm
+                .get_document()
+                .name(name)
+                .send()
+                .await
+                .map_err(on("GetDocument", res(name))),
+            &["InvalidDocument"],
+        )
+    };
+    let tags = || async {
         clients
             .ssm
-            .get_document()
-            .name(name)
+            .list_tags_for_resource()
+            .resource_type(ResourceTypeForTagging::Document)
+            .resource_id(name)
             .send()
             .await
-            .map_err(on("GetDocument", res(name))),
-        &["InvalidDocument"],
-    )?;
-    let Some(doc) = doc else { return Ok(None) };
-    let tags = clients
-        .ssm
-        .list_tags_for_resource()
-        .resource_type(ResourceTypeForTagging::Document)
-        .resource_id(name)
-        .send()
-        .await
-        .map_err(on("ListTagsForResource", res(name)))?;
+            .map_err(on("ListTagsForResource", res(name)))
+    };
+    let (doc, tags) = match expected {
+        true => {
+            let (doc, tags) = futures::future::join(doc, tags()).await;
+            // The tags of a document that is not there are an error (InvalidResourceId):
+            // only the document's answer counts then.
+            let Some(doc) = doc? else { return Ok(None) };
+            (doc, tags?)
+        }
+        false => {
+            let Some(doc) = doc.await? else {
+                return Ok(None);
+            };
+            (doc, tags().await?)
+        }
+    };
     let owner = Owner::from_tags(stack, tags.tag_list().iter().map(|t| (t.key(), t.value())));
     let mut attrs = Attrs::from([(
         DocumentAttr::Type.key(),

@@ -7,6 +7,7 @@ use baken::engine::{apply, Planned, Session};
 use baken::package::Package;
 use baken::plan::render::owner_text;
 use baken::plan::Action;
+use baken::resource::refs::id_key;
 use baken::resource::Kind;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -327,9 +328,16 @@ pub async fn execute(
                     && matches!(s.action, Action::Delete { .. })
             });
             let deployed = !planned.desired.is_empty();
+            // The VPC's and the instance's ids, when the desired state has them.
+            let id_of = |kind: Kind| {
+                let wanted = planned.desired.iter().find(|d| d.id.kind == kind)?;
+                report.refs.get(&id_key(kind, &wanted.id.name)).cloned()
+            };
             lease.remember(baken::aws::lock::Left {
                 api_id: report.api_id.clone().filter(|_| !deleted),
                 mode: deployed.then(|| plan.mode.as_str().to_string()),
+                vpc_id: id_of(Kind::Vpc),
+                instance_id: id_of(Kind::Instance),
             });
         }
         Some(report)

@@ -102,6 +102,9 @@ pub struct ApplyReport {
     /// The REST API's id after the run (it may have been created by it).
     #[serde(skip)]
     pub api_id: Option<String>,
+    /// The AWS ids known after the run, those it created among them.
+    #[serde(skip)]
+    pub refs: crate::resource::refs::Refs,
 }
 
 #[derive(Debug, Serialize)]
@@ -239,7 +242,11 @@ pub async fn apply(
             }
         }
     }
-    report.api_id = learnt.lock().expect("learnt ids lock").api_id.clone();
+    {
+        let learnt = learnt.lock().expect("learnt ids lock");
+        report.api_id = learnt.api_id.clone();
+        report.refs = learnt.refs.clone();
+    }
     report.skipped = plan
         .steps
         .iter()

@@ -306,6 +306,8 @@ impl Session {
         session.ahead = Ahead {
             deployed: seen.deployed() && left_mode.is_some(),
             api_id: seen.left.api_id.clone(),
+            vpc_id: seen.left.vpc_id.clone(),
+            instance_id: seen.left.instance_id.clone(),
             expected: left_mode.map(|m| session.names(m)),
         };
         Ok((session, seen))

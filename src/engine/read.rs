@@ -41,12 +41,15 @@ pub enum Reports {
 
 /// What the deploy lock told a writing command before it read (`Session::open_for_writing`):
 /// on a deployed stack, what the last run left (the names of the mode it recorded) is read by
-/// name alongside the lists, and the REST API under the id it recorded (`aws::read_ahead`). The
-/// plan comes out the same, a round sooner.
+/// name alongside the lists, and the REST API, the VPC and the instance under the ids it
+/// recorded (`aws::read_ahead`). The plan comes out the same, a round sooner.
 #[derive(Debug, Clone, Default)]
 pub struct Ahead {
     pub deployed: bool,
     pub api_id: Option<String>,
+    /// The jravan VPC's and the gateway instance's ids.
+    pub vpc_id: Option<String>,
+    pub instance_id: Option<String>,
     /// The resources expected, when not the desired state's: teardown wants nothing, but
     /// expects what the manifest names.
     pub expected: Option<Vec<Desired>>,
@@ -71,6 +74,13 @@ impl Ahead {
 
     fn api_id(&self) -> Option<&str> {
         self.api_id.as_deref().filter(|_| self.deployed)
+    }
+
+    fn ec2_ids(&self) -> ec2::KnownIds<'_> {
+        ec2::KnownIds {
+            vpc: self.vpc_id.as_deref().filter(|_| self.deployed),
+            instance: self.instance_id.as_deref().filter(|_| self.deployed),
+        }
     }
 }
 
@@ -222,16 +232,19 @@ async fn read(
             api.resources
         }
         Reader::Network => {
-            let network = ec2::read(clients, name).await?;
+            let network = ec2::read(clients, name, ahead.ec2_ids()).await?;
             part.refs = network.refs;
             part.instance_ami = network.instance_ami;
             part.gateway = network.gateway;
             network.resources
         }
-        Reader::GatewayDocument => ssm::read_document(clients, name, &gateway_document_name(name))
-            .await?
-            .into_iter()
-            .collect(),
+        Reader::GatewayDocument => {
+            let expected = !early(Kind::GatewayDocument).is_empty();
+            ssm::read_document(clients, name, &gateway_document_name(name), expected)
+                .await?
+                .into_iter()
+                .collect()
+        }
     };
     for r in found {
         part.insert(r);

@@ -412,3 +412,105 @@ async fn after_a_teardown_keeping_the_data_the_next_deploy_reads_nothing_ahead()
         .count();
     assert_eq!(policy_reads, 0);
 }
+
+/// Sets fields of the lock item with the SDK, as a stale record would have them.
+async fn record(s: &TestStack, fields: &[(&str, &str)]) {
+    let mut call = aws_sdk_dynamodb::Client::new(&sdk().await)
+        .update_item()
+        .table_name(lock_table(s))
+        .key("id", AttributeValue::S("deploy".into()));
+    let mut sets = Vec::new();
+    for (i, (field, value)) in fields.iter().enumerate() {
+        sets.push(format!("{field} = :v{i}"));
+        call = call
+            .expression_attribute_values(format!(":v{i}"), AttributeValue::S(value.to_string()));
+    }
+    call.update_expression(format!("SET {}", sets.join(", ")))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The ids of the stack's VPC and running gateway instance, read with the SDK.
+async fn ec2_ids(s: &TestStack) -> (String, String) {
+    let ec2 = aws_sdk_ec2::Client::new(&sdk().await);
+    let vpcs = ec2
+        .describe_vpcs()
+        .filters(crate::jravan::by_tag(&s.name))
+        .send()
+        .await
+        .unwrap();
+    let vpc = vpcs.vpcs()[0].vpc_id().unwrap().to_string();
+    let instances = crate::jravan::running_instances(&ec2, &s.name).await;
+    (vpc, instances[0].instance_id().unwrap().to_string())
+}
+
+/// In jravan mode the lock item also records the VPC's and the instance's ids, and what EC2
+/// keeps apart from the lists (the VPC's DNS flags; the instance's termination protection,
+/// volumes and status checks) is read by those ids while the lists are held unanswered; the
+/// gateway document's tags are asked for while the document is. A no-op jravan deploy reads
+/// in one round after the lock's version.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_deployed_jravan_stack_the_vpc_and_instance_are_read_without_waiting_for_the_lists() {
+    let s = TestStack::with_manifest("ahead-j", crate::jravan::JRAVAN).await;
+    crate::jravan::deploy_jravan(&s, &[]).await.expect_code(0);
+    let (vpc, instance) = ec2_ids(&s).await;
+    assert_eq!(recorded(&s, "vpc_id").await.as_deref(), Some(vpc.as_str()));
+    assert_eq!(
+        recorded(&s, "instance_id").await.as_deref(),
+        Some(instance.as_str())
+    );
+
+    s.log.take();
+    s.log.hold_next("DescribeVpcs");
+    s.log.hold_next("DescribeInstances");
+    s.log.hold_next("GetDocument");
+    let artifact = s.artifact.to_str().unwrap().to_string();
+    let mut child = s.spawn(&[
+        "deploy",
+        "--yes",
+        "--mode",
+        "jravan",
+        "--artifact",
+        &artifact,
+    ]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let early = [
+        ("DescribeVpcAttribute", 2),
+        ("DescribeInstanceAttribute", 1),
+        ("DescribeVolumes", 1),
+        ("DescribeInstanceStatus", 1),
+        ("ListTagsForResource", 1),
+    ];
+    while early.iter().any(|(op, n)| s.log.seen(op) < *n) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reads by id waited for the held lists: {:?}",
+            s.log.snapshot()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    child.kill().await.unwrap();
+}
+
+/// Recorded ids that name nothing (the VPC and instance made again by hand) change nothing: the
+/// reads by id fail and are dropped, the listed ones are read after the lists, and the deploy
+/// is still a no-op.
+#[tokio::test(flavor = "multi_thread")]
+async fn regression_stale_vpc_and_instance_ids_in_the_lock_change_nothing() {
+    let s = TestStack::with_manifest("stale-j", crate::jravan::JRAVAN).await;
+    crate::jravan::deploy_jravan(&s, &[]).await.expect_code(0);
+    record(
+        &s,
+        &[("vpc_id", "vpc-0000stale"), ("instance_id", "i-0000stale")],
+    )
+    .await;
+    s.log.take();
+    let again = crate::jravan::deploy_jravan(&s, &[]).await;
+    again.expect_code(0);
+    let steps = again.json()["plan"]["steps"].as_array().map(Vec::len);
+    assert_eq!(steps, Some(0), "{}", again.stdout);
+    assert_eq!(s.log.writes(), Vec::<String>::new());
+    // Both flags asked of the stale id and again of the listed VPC.
+    assert_eq!(s.log.seen("DescribeVpcAttribute"), 4);
+}

@@ -12,6 +12,7 @@ mod instance;
 mod network;
 mod permissions;
 mod read;
+mod read_instance;
 mod security;
 
 pub use address::{address_allocation, associate_address, delete_address};
@@ -25,7 +26,7 @@ pub use network::{
     update_endpoint, update_internet_gateway, update_route_table, update_vpc,
 };
 pub use permissions::permissions;
-pub use read::{read, Ec2Live};
+pub use read::{read, Ec2Live, KnownIds};
 pub use security::{
     apply_rules, create_security_group, delete_security_group, release_lambda_interfaces,
     revoke_all_rules,

@@ -1,21 +1,31 @@
 //! Reads every EC2 resource of a stack, each kind with one Describe call filtered by the stack
 //! tag, in parallel; then the few per-resource attributes EC2 keeps elsewhere (VPC DNS flags,
-//! the root volume, instance status checks).
+//! the root volume, instance status checks). On a deployed stack those are read alongside the
+//! lists by the ids the deploy lock recorded (`KnownIds`), so a no-op jravan deploy reads EC2
+//! in one round.
 
+use aws_sdk_ec2::operation::{
+    describe_addresses::DescribeAddressesOutput, describe_instances::DescribeInstancesOutput,
+    describe_internet_gateways::DescribeInternetGatewaysOutput,
+    describe_route_tables::DescribeRouteTablesOutput,
+    describe_security_groups::DescribeSecurityGroupsOutput,
+    describe_subnets::DescribeSubnetsOutput, describe_vpc_endpoints::DescribeVpcEndpointsOutput,
+    describe_vpcs::DescribeVpcsOutput,
+};
 use aws_sdk_ec2::types::{IpPermission, VpcAttributeName};
 
-use super::{filter, name_tag, stack_filter, tag_value};
+use super::read_instance::{read_instance, InstanceReads};
+use super::{filter, name_tag, stack_filter};
 use crate::aws::error::on;
+use crate::aws::read_ahead::ReadById;
 use crate::aws::{AwsError, Clients};
-use crate::desired::gateway::{
-    ElasticIpAttr, InstanceAttr, InstanceSpec, TAG_GATEWAY_CODE, TAG_USER_DATA,
-};
+use crate::desired::gateway::ElasticIpAttr;
 use crate::desired::network::{
     Direction, EndpointAttr, InternetGatewayAttr, RouteTableAttr, Rule, SecurityGroupAttr,
     SubnetAttr, VpcAttr,
 };
-use crate::live::{Health, LiveResource, Owner};
-use crate::resource::refs::{id_key, private_ip_key, Refs};
+use crate::live::{LiveResource, Owner};
+use crate::resource::refs::{id_key, Refs};
 use crate::resource::PRESENT;
 use crate::resource::{Attrs, Kind, ResourceId};
 
@@ -29,7 +39,7 @@ pub struct Ec2Live {
 }
 
 impl Ec2Live {
-    fn add(&mut self, kind: Kind, name: Option<String>, id: &str, attrs: Attrs) {
+    pub(super) fn add(&mut self, kind: Kind, name: Option<String>, id: &str, attrs: Attrs) {
         // Something tagged for the stack without a Name tag is not one of ours to manage.
         let Some(name) = name else { return };
         self.refs.insert(id_key(kind, &name), id.to_string());
@@ -81,6 +91,22 @@ pub fn rule_attrs(ingress: &[IpPermission], egress: &[IpPermission]) -> Attrs {
     a
 }
 
+/// Ids the last deploy left (the deploy lock's hints): what hangs off them is read by id
+/// alongside the lists, and used if the lists confirm them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KnownIds<'a> {
+    pub vpc: Option<&'a str>,
+    pub instance: Option<&'a str>,
+}
+
+/// A VPC's DNS support and DNS hostnames flags (EC2 answers one attribute a call).
+async fn vpc_flags(clients: &Clients, vpc: &str) -> Result<(bool, bool), AwsError> {
+    tokio::try_join!(
+        vpc_flag(clients, vpc, VpcAttributeName::EnableDnsSupport),
+        vpc_flag(clients, vpc, VpcAttributeName::EnableDnsHostnames),
+    )
+}
+
 async fn vpc_flag(clients: &Clients, vpc: &str, attr: VpcAttributeName) -> Result<bool, AwsError> {
     let out = clients
         .ec2
@@ -97,11 +123,23 @@ async fn vpc_flag(clients: &Clients, vpc: &str, attr: VpcAttributeName) -> Resul
     Ok(value.and_then(|v| v.value()).unwrap_or(false))
 }
 
-pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
+type Lists = (
+    DescribeVpcsOutput,
+    DescribeInternetGatewaysOutput,
+    DescribeSubnetsOutput,
+    DescribeRouteTablesOutput,
+    DescribeVpcEndpointsOutput,
+    DescribeSecurityGroupsOutput,
+    DescribeInstancesOutput,
+    DescribeAddressesOutput,
+);
+
+/// Every EC2 kind of the stack, each listed with one Describe call filtered by the stack tag.
+async fn lists(clients: &Clients, stack: &str) -> Result<Lists, AwsError> {
     let ec2 = &clients.ec2;
     let what = format!("EC2 resources of stack {stack}");
     let live_states = ["pending", "running", "stopping", "stopped", "shutting-down"];
-    let (vpcs, igws, subnets, tables, endpoints, groups, instances, addresses) = tokio::try_join!(
+    tokio::try_join!(
         async {
             ec2.describe_vpcs()
                 .filters(stack_filter(stack))
@@ -159,24 +197,44 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
                 .await
                 .map_err(on("DescribeAddresses", &what))
         },
-    )?;
-    // What needs the ids just listed, side by side in one round: each VPC's DNS flags (VPC
-    // attributes of their own, one call each) and each instance's own reads.
+    )
+}
+
+pub async fn read(
+    clients: &Clients,
+    stack: &str,
+    known: KnownIds<'_>,
+) -> Result<Ec2Live, AwsError> {
+    let early_flags = ReadById::start(known.vpc, |id| async move { vpc_flags(clients, &id).await });
+    let early_instance = ReadById::start(known.instance, |id| InstanceReads::ahead(clients, id));
+    let (lists, mut early_flags, mut early_instance) =
+        tokio::join!(lists(clients, stack), early_flags, early_instance);
+    let (vpcs, igws, subnets, tables, endpoints, groups, instances, addresses) = lists?;
+    // What needs the ids just listed and was not read ahead, side by side in one round: each
+    // VPC's DNS flags (VPC attributes of their own, one call each) and each instance's own
+    // reads.
     let mut live = Ec2Live::default();
     let mut gateway = Ec2Live::default();
     let instance_reads = async {
         for i in instances.reservations().iter().flat_map(|r| r.instances()) {
-            read_instance(clients, &mut gateway, i).await?;
+            let early = early_instance.take(i.instance_id().unwrap_or_default());
+            read_instance(clients, &mut gateway, i, early).await?;
         }
         Ok::<_, AwsError>(())
     };
-    let flags = futures::future::try_join_all(vpcs.vpcs().iter().map(|v| async move {
-        let id = v.vpc_id().unwrap_or_default();
-        tokio::try_join!(
-            vpc_flag(clients, id, VpcAttributeName::EnableDnsSupport),
-            vpc_flag(clients, id, VpcAttributeName::EnableDnsHostnames),
-        )
-    }));
+    let early_flags: Vec<Option<(bool, bool)>> = vpcs
+        .vpcs()
+        .iter()
+        .map(|v| early_flags.take(v.vpc_id().unwrap_or_default()))
+        .collect();
+    let flags = futures::future::try_join_all(vpcs.vpcs().iter().zip(early_flags).map(
+        |(v, early)| async move {
+            match early {
+                Some(flags) => Ok(flags),
+                None => vpc_flags(clients, v.vpc_id().unwrap_or_default()).await,
+            }
+        },
+    ));
     let (flags, ()) = futures::future::try_join(flags, instance_reads).await?;
 
     for (v, (support, hostnames)) in vpcs.vpcs().iter().zip(flags) {
@@ -343,168 +401,4 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Ec2Live, AwsError> {
         );
     }
     Ok(live)
-}
-
-async fn read_instance(
-    clients: &Clients,
-    live: &mut Ec2Live,
-    i: &aws_sdk_ec2::types::Instance,
-) -> Result<(), AwsError> {
-    let id = i.instance_id().unwrap_or_default();
-    let Some(name) = name_tag(i.tags()) else {
-        return Ok(());
-    };
-    let state = i
-        .state()
-        .and_then(|s| s.name())
-        .map(|s| s.as_str().to_ascii_lowercase())
-        .unwrap_or_default();
-    let mut attrs = Attrs::from([
-        (
-            InstanceAttr::Ami.key(),
-            i.image_id().unwrap_or_default().to_string(),
-        ),
-        (
-            InstanceAttr::InstanceType.key(),
-            i.instance_type()
-                .map(|t| t.as_str().to_string())
-                .unwrap_or_default(),
-        ),
-        (
-            InstanceAttr::Subnet.key(),
-            i.subnet_id().unwrap_or_default().to_string(),
-        ),
-        (
-            InstanceAttr::MetadataTokens.key(),
-            i.metadata_options()
-                .and_then(|m| m.http_tokens())
-                .map(|t| t.as_str().to_ascii_lowercase())
-                .unwrap_or_default(),
-        ),
-    ]);
-    // The groups of the primary interface are what filters the gateway's traffic (AWS derives the
-    // instance's list from them; moto fills only the interface's when the launch names one).
-    let primary = i
-        .network_interfaces()
-        .iter()
-        .find(|n| n.attachment().and_then(|a| a.device_index()) == Some(0));
-    let groups: Vec<&str> = match primary {
-        Some(n) => n.groups().iter().filter_map(|g| g.group_id()).collect(),
-        None => i
-            .security_groups()
-            .iter()
-            .filter_map(|g| g.group_id())
-            .collect(),
-    };
-    attrs.insert(InstanceAttr::SecurityGroup.key(), groups.join(","));
-    if let Some(arn) = i.iam_instance_profile().and_then(|p| p.arn()) {
-        // arn:aws:iam::<account>:instance-profile/<path><name>
-        attrs.insert(
-            InstanceAttr::InstanceProfile.key(),
-            arn.rsplit('/').next().unwrap_or(arn).to_string(),
-        );
-    }
-    if let Some(k) = i.key_name() {
-        attrs.insert(InstanceAttr::KeyPair.key(), k.to_string());
-    }
-    for (tag, attr) in [
-        (TAG_USER_DATA, InstanceAttr::UserDataSha256),
-        (TAG_GATEWAY_CODE, InstanceAttr::GatewayCode),
-    ] {
-        if let Some(v) = tag_value(i.tags(), tag) {
-            attrs.insert(attr.key(), v.to_string());
-        }
-    }
-    let root = i.root_device_name();
-    let volume = i
-        .block_device_mappings()
-        .iter()
-        .find(|m| m.device_name() == root)
-        .and_then(|m| m.ebs())
-        .and_then(|e| e.volume_id());
-    // Termination protection, the root volume and the status checks: one round.
-    let protection_res = format!("instance {name} ({id})");
-    let protected = super::instance::termination_protected(clients, id, &protection_res);
-    let volumes = async {
-        let Some(vol) = volume else {
-            return Ok(None);
-        };
-        clients
-            .ec2
-            .describe_volumes()
-            .volume_ids(vol)
-            .send()
-            .await
-            .map(Some)
-            .map_err(on(
-                "DescribeVolumes",
-                format!("instance {name} root volume {vol}"),
-            ))
-    };
-    let status = async {
-        if state != "running" {
-            return Ok(None);
-        }
-        clients
-            .ec2
-            .describe_instance_status()
-            .instance_ids(id)
-            .send()
-            .await
-            .map(Some)
-            .map_err(on("DescribeInstanceStatus", format!("instance {name}")))
-    };
-    let (protected, volumes, status) = tokio::try_join!(protected, volumes, status)?;
-    attrs.insert(
-        InstanceAttr::TerminationProtection.key(),
-        if protected { "enabled" } else { "disabled" }.into(),
-    );
-    if let Some(v) = volumes.as_ref().and_then(|out| out.volumes().first()) {
-        let text =
-            if v.encrypted() == Some(true) && v.volume_type().map(|t| t.as_str()) == Some("gp3") {
-                InstanceSpec::root_volume(v.size().unwrap_or_default())
-            } else {
-                format!(
-                    "{} GB {}{}",
-                    v.size().unwrap_or_default(),
-                    v.volume_type().map(|t| t.as_str()).unwrap_or("unknown"),
-                    if v.encrypted() == Some(true) {
-                        " encrypted"
-                    } else {
-                        " unencrypted"
-                    }
-                )
-            };
-        attrs.insert(InstanceAttr::RootVolume.key(), text);
-    }
-    let mut health = Health::Ok;
-    if state != "running" {
-        health = Health::Unhealthy(format!("instance {state}"));
-    } else if let Some(s) = status.as_ref().and_then(|s| s.instance_statuses().first()) {
-        let check = |x: Option<&aws_sdk_ec2::types::InstanceStatusSummary>| {
-            x.and_then(|s| s.status())
-                .map(|s| s.as_str().to_ascii_lowercase())
-                .unwrap_or_default()
-        };
-        let (system, instance) = (check(s.system_status()), check(s.instance_status()));
-        if system == "impaired" || instance == "impaired" {
-            health = Health::Unhealthy(format!(
-                "status checks failing (system {system}, instance {instance})"
-            ));
-        }
-    }
-    live.instance_ami = i.image_id().map(str::to_string);
-    live.gateway = Some(crate::live::GatewayAddresses {
-        instance_id: id.to_string(),
-        public_ip: i.public_ip_address().map(str::to_string),
-        private_ip: i.private_ip_address().map(str::to_string),
-    });
-    if let Some(ip) = i.private_ip_address() {
-        live.refs.insert(private_ip_key(&name), ip.to_string());
-    }
-    live.add(Kind::Instance, Some(name), id, attrs);
-    if let Some(last) = live.resources.last_mut() {
-        last.health = health;
-    }
-    Ok(())
 }
