@@ -5,7 +5,7 @@ busiest bucket of src/aws/limits.rs, (requests − burst) ÷ rate while applying
 that came after its last request (approximately what waited for it). The ratio is wall ÷ the
 larger of the two.
 
-    python latency_report.py NAME WALL_SECONDS PROXY_LOG BAKEN_JSON DELAY_MS
+    python latency_report.py NAME WALL_SECONDS PROXY_LOG BAKEN_JSON DELAY_MS [--cpu "USER SYS"] [--gaps]
 
 Rounds are the longest chain of requests in which each was sent after the previous one's answer
 came. The critical path is what the command could not do faster with any amount of concurrency:
@@ -106,6 +106,13 @@ def quota_bound(entries, latency):
     return bound, which
 
 
+def client_cpu():
+    """baken's user + system CPU seconds (`--cpu "USER SYS"`), or 0 when not given."""
+    if "--cpu" not in sys.argv:
+        return 0.0
+    return sum(float(x) for x in sys.argv[sys.argv.index("--cpu") + 1].split())
+
+
 def main():
     name, wall, log, out_path, delay_ms = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5])
     entries = [json.loads(line) for line in open(log) if line.strip()]
@@ -137,7 +144,7 @@ def main():
     ratio = wall / bound if bound else float("nan")
     print(f"{name:<16} {len(entries):4d} req {wall:6.2f} s {total:3d} rounds  critical path {critical:3d} "
           f"× {latency * 1000:3.0f} ms = {seconds:5.2f} s  with quotas {quota_total:4.1f} s ({service:<10}) "
-          f"wall/max {ratio:4.2f}")
+          f"wall/max {ratio:4.2f}  client cpu {client_cpu():4.2f} s")
     gaps = idle_gaps(spans)
     if gaps and "--gaps" in sys.argv:
         print(f"  idle: {gaps[:5]}")

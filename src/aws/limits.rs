@@ -16,8 +16,9 @@
 //! - Systems Manager: GetParameter's standard throughput is 40/s.
 //! - CloudWatch Logs: CreateLogGroup and PutRetentionPolicy 5/s; 10/s for the rest.
 //! - IAM, STS and DynamoDB's control plane publish no per-second rate a deploy comes near: 20/s
-//!   with a burst of 40 each, so a read of every role at once (four requests a role) goes out in
-//!   one round and a sustained run stays modest.
+//!   with a burst of 40 each (50 for IAM), so a read of every role at once (four requests a
+//!   role; 43 requests in jravan mode, with the gateway's role and profile) goes out in one round
+//!   and a sustained run stays modest.
 //!
 //! A bucket starts full, so a command's first burst goes out at once; only a sustained run is
 //! spread out.

@@ -113,7 +113,8 @@ impl Clients {
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
             counter,
             timing,
-            iam: client!(aws_sdk_iam, ServiceLimits::plain(20.0, 40.0)),
+            // A burst of 50: a jravan stack's whole read (43 requests) goes out at once.
+            iam: client!(aws_sdk_iam, ServiceLimits::plain(20.0, 50.0)),
             lambda: client!(aws_sdk_lambda, ServiceLimits::lambda()),
             logs: client!(aws_sdk_cloudwatchlogs, ServiceLimits::logs()),
             dynamodb: client!(aws_sdk_dynamodb, ServiceLimits::plain(20.0, 40.0)),
