@@ -51,15 +51,7 @@ async fn status_names_each_drifted_attribute_and_deploy_repairs_it() {
         .send()
         .await
         .unwrap();
-    let apis = gw.get_rest_apis().limit(500).send().await.unwrap();
-    let api_id = apis
-        .items()
-        .iter()
-        .find(|a| a.name() == Some(&format!("{}-api", s.name)))
-        .unwrap()
-        .id()
-        .unwrap()
-        .to_string();
+    let api_id = s.api_id().await;
     let resources = gw
         .get_resources()
         .rest_api_id(&api_id)

@@ -11,17 +11,6 @@ use crate::harness::{sdk, TestStack};
 const EVERYTHING: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
 
-async fn api_id(gw: &aws_sdk_apigateway::Client, name: &str) -> String {
-    let apis = gw.get_rest_apis().limit(500).send().await.unwrap();
-    apis.items()
-        .iter()
-        .find(|a| a.name() == Some(name))
-        .unwrap()
-        .id()
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn extra_policies_statements_methods_and_resources_are_drift_that_deploy_removes() {
     let s = TestStack::new("extra").await;
@@ -66,7 +55,7 @@ async fn extra_policies_statements_methods_and_resources_are_drift_that_deploy_r
         .send()
         .await
         .unwrap();
-    let api = api_id(&gw, &format!("{}-api", s.name)).await;
+    let api = s.api_id().await;
     let resources = gw
         .get_resources()
         .rest_api_id(&api)

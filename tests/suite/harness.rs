@@ -132,6 +132,19 @@ impl TestStack {
     pub fn function(&self, suffix: &str) -> String {
         format!("{}-{suffix}", self.name)
     }
+
+    /// The id of the stack's REST API as API Gateway lists it (read with the SDK).
+    pub async fn api_id(&self) -> String {
+        let gw = aws_sdk_apigateway::Client::new(&sdk().await);
+        let apis = gw.get_rest_apis().limit(500).send().await.unwrap();
+        let name = format!("{}-api", self.name);
+        apis.items()
+            .iter()
+            .find(|a| a.name() == Some(name.as_str()))
+            .and_then(|a| a.id())
+            .expect("the stack's REST API exists")
+            .to_string()
+    }
 }
 
 pub async fn run_baken(args: &[&str], manifest: &std::path::Path, endpoint: &str) -> Run {

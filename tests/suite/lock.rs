@@ -328,15 +328,7 @@ async fn recorded(s: &TestStack, field: &str) -> Option<String> {
 async fn on_a_deployed_stack_the_named_resources_are_read_without_waiting_for_the_lists() {
     let s = TestStack::new("ahead").await;
     s.deploy().await.expect_code(0);
-    let api = aws_sdk_apigateway::Client::new(&sdk().await);
-    let apis = api.get_rest_apis().limit(500).send().await.unwrap();
-    let id = apis
-        .items()
-        .iter()
-        .find(|a| a.name() == Some(format!("{}-api", s.name).as_str()))
-        .and_then(|a| a.id())
-        .unwrap()
-        .to_string();
+    let id = s.api_id().await;
     assert_eq!(recorded(&s, "api_id").await.as_deref(), Some(id.as_str()));
     assert_eq!(recorded(&s, "deployed_mode").await.as_deref(), Some("mock"));
 

@@ -1,7 +1,7 @@
 //! `baken output`, `deploy --outputs-file` and the outputs under `status`: values read from the
 //! account, checked against what the SDK itself reads.
 
-use crate::harness::{sdk, TestStack};
+use crate::harness::TestStack;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn outputs_come_from_the_account_and_match_what_aws_holds() {
@@ -30,15 +30,7 @@ async fn outputs_come_from_the_account_and_match_what_aws_holds() {
     assert!(deploy.stdout.contains("Outputs:"), "{}", deploy.stdout);
 
     // The REST API's id as API Gateway itself lists it.
-    let apigw = aws_sdk_apigateway::Client::new(&sdk().await);
-    let apis = apigw.get_rest_apis().limit(500).send().await.unwrap();
-    let api_id = apis
-        .items()
-        .iter()
-        .find(|a| a.name() == Some(format!("{}-api", s.name).as_str()))
-        .and_then(|a| a.id())
-        .expect("the REST API exists")
-        .to_string();
+    let api_id = s.api_id().await;
     let url = format!("https://{api_id}.execute-api.ap-northeast-1.amazonaws.com/prod");
 
     let raw = s.baken(&["output", "api_url", "--raw"]).await;

@@ -57,14 +57,7 @@ async fn a_deploy_rebuilding_the_api_tree_keeps_api_gateway_to_its_documented_ra
 
     // The tree deleted by hand: deploy puts it back call by call.
     let gw = aws_sdk_apigateway::Client::new(&crate::harness::sdk().await);
-    let apis = gw.get_rest_apis().limit(500).send().await.unwrap();
-    let api_id = apis
-        .items()
-        .iter()
-        .find(|a| a.name() == Some(format!("{}-api", s.name).as_str()))
-        .and_then(|a| a.id())
-        .unwrap()
-        .to_string();
+    let api_id = s.api_id().await;
     let tree = gw
         .get_resources()
         .rest_api_id(&api_id)
