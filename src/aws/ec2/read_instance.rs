@@ -241,8 +241,8 @@ pub(super) async fn read_instance(
         }
         .into(),
     );
-    let root = reads.volumes.iter().find(|v| v.volume_id() == root);
-    if let Some(v) = root.filter(|v| v.volume_id().is_some()) {
+    let root = root.and_then(|id| reads.volumes.iter().find(|v| v.volume_id() == Some(id)));
+    if let Some(v) = root {
         attrs.insert(InstanceAttr::RootVolume.key(), root_volume_text(v));
     }
     let status = reads.status.as_ref().filter(|_| running);
