@@ -278,15 +278,8 @@ async fn fresh_deploy_creates_the_specified_stack_and_a_second_deploy_writes_not
         api_url.contains(api_id) && api_url.ends_with("/prod"),
         "{api_url}"
     );
-    let resources = gw
-        .get_resources()
-        .rest_api_id(api_id)
-        .embed("methods")
-        .limit(500)
-        .send()
-        .await
-        .unwrap();
-    let mut paths: Vec<&str> = resources.items().iter().filter_map(|r| r.path()).collect();
+    let resources = s.api_resources(api_id).await;
+    let mut paths: Vec<&str> = resources.iter().filter_map(|r| r.path()).collect();
     paths.sort();
     assert_eq!(
         paths,
@@ -304,7 +297,7 @@ async fn fresh_deploy_creates_the_specified_stack_and_a_second_deploy_writes_not
             "/races/{race_id}"
         ]
     );
-    for r in resources.items().iter().filter(|r| r.path() != Some("/")) {
+    for r in resources.iter().filter(|r| r.path() != Some("/")) {
         let methods = r.resource_methods().unwrap();
         let options = methods["OPTIONS"].method_integration().unwrap();
         assert_eq!(options.r#type().unwrap().as_str(), "MOCK");
@@ -325,11 +318,7 @@ async fn fresh_deploy_creates_the_specified_stack_and_a_second_deploy_writes_not
         );
     }
     for (suffix, method, path) in ROUTES {
-        let r = resources
-            .items()
-            .iter()
-            .find(|r| r.path() == Some(path))
-            .unwrap();
+        let r = resources.iter().find(|r| r.path() == Some(path)).unwrap();
         let m = &r.resource_methods().unwrap()[method];
         let i = m.method_integration().unwrap();
         assert_eq!(i.r#type().unwrap().as_str(), "AWS_PROXY");

@@ -52,16 +52,9 @@ async fn status_names_each_drifted_attribute_and_deploy_repairs_it() {
         .await
         .unwrap();
     let api_id = s.api_id().await;
-    let resources = gw
-        .get_resources()
-        .rest_api_id(&api_id)
-        .limit(500)
-        .send()
-        .await
-        .unwrap();
+    let resources = s.api_resources(&api_id).await;
     let id_of = |p: &str| {
         resources
-            .items()
             .iter()
             .find(|r| r.path() == Some(p))
             .unwrap()

@@ -56,16 +56,9 @@ async fn extra_policies_statements_methods_and_resources_are_drift_that_deploy_r
         .await
         .unwrap();
     let api = s.api_id().await;
-    let resources = gw
-        .get_resources()
-        .rest_api_id(&api)
-        .limit(500)
-        .send()
-        .await
-        .unwrap();
+    let resources = s.api_resources(&api).await;
     let id_of = |path: &str| {
         resources
-            .items()
             .iter()
             .find(|r| r.path() == Some(path))
             .unwrap()
@@ -128,20 +121,9 @@ async fn extra_policies_statements_methods_and_resources_are_drift_that_deploy_r
         .await
         .unwrap();
     assert!(!policy.policy().unwrap().contains("handmade"));
-    let after = gw
-        .get_resources()
-        .rest_api_id(&api)
-        .embed("methods")
-        .limit(500)
-        .send()
-        .await
-        .unwrap();
-    assert!(after.items().iter().all(|r| r.path() != Some("/extra")));
-    let races = after
-        .items()
-        .iter()
-        .find(|r| r.path() == Some("/races"))
-        .unwrap();
+    let after = s.api_resources(&api).await;
+    assert!(after.iter().all(|r| r.path() != Some("/extra")));
+    let races = after.iter().find(|r| r.path() == Some("/races")).unwrap();
     assert!(!races
         .resource_methods()
         .is_some_and(|m| m.contains_key("PATCH")));

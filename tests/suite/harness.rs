@@ -145,6 +145,20 @@ impl TestStack {
             .expect("the stack's REST API exists")
             .to_string()
     }
+
+    /// Every resource of REST API `api_id`, with its methods (read with the SDK).
+    pub async fn api_resources(&self, api_id: &str) -> Vec<aws_sdk_apigateway::types::Resource> {
+        aws_sdk_apigateway::Client::new(&sdk().await)
+            .get_resources()
+            .rest_api_id(api_id)
+            .embed("methods")
+            .limit(500)
+            .send()
+            .await
+            .unwrap()
+            .items()
+            .to_vec()
+    }
 }
 
 pub async fn run_baken(args: &[&str], manifest: &std::path::Path, endpoint: &str) -> Run {

@@ -58,19 +58,9 @@ async fn a_deploy_rebuilding_the_api_tree_keeps_api_gateway_to_its_documented_ra
     // The tree deleted by hand: deploy puts it back call by call.
     let gw = aws_sdk_apigateway::Client::new(&crate::harness::sdk().await);
     let api_id = s.api_id().await;
-    let tree = gw
-        .get_resources()
-        .rest_api_id(&api_id)
-        .limit(500)
-        .send()
-        .await
-        .unwrap();
+    let tree = s.api_resources(&api_id).await;
     // Every resource but the root, deepest first (moto does not take the subtree with it).
-    let mut under: Vec<_> = tree
-        .items()
-        .iter()
-        .filter(|r| r.path() != Some("/"))
-        .collect();
+    let mut under: Vec<_> = tree.iter().filter(|r| r.path() != Some("/")).collect();
     under.sort_by_key(|r| std::cmp::Reverse(r.path().unwrap_or_default().len()));
     for r in under {
         gw.delete_resource()
