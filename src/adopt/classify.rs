@@ -203,6 +203,9 @@ fn decide(
         "AWS::Lambda::Permission" => cleanup(
             "baken grants API Gateway's invoke per function itself; `baken adopt --cleanup` removes this grant",
         ),
+        "AWS::Lambda::LayerVersion" => cleanup(
+            "baken's functions are one binary each and use no layer: the deploy lets the functions go of it, and `baken adopt --cleanup` deletes this version",
+        ),
         _ if t.starts_with("AWS::EC2::") => cleanup(
             "baken builds its own jravan network and gateway instance; this one keeps serving until baken's gateway reports healthy, then `baken adopt --cleanup` removes it",
         ),

@@ -41,6 +41,7 @@ pub enum Outcome {
 fn rank(resource_type: &str) -> Option<u8> {
     Some(match resource_type {
         "AWS::Lambda::Permission" => 0,
+        "AWS::Lambda::LayerVersion" => 0,
         "AWS::EC2::Instance" => 1,
         "AWS::EC2::EIP" => 2,
         "AWS::EC2::KeyPair" => 3,
@@ -51,7 +52,8 @@ fn rank(resource_type: &str) -> Option<u8> {
         "AWS::EC2::InternetGateway" => 8,
         "AWS::EC2::VPC" => 9,
         "AWS::IAM::InstanceProfile" => 10,
-        "AWS::IAM::Role" => 11,
+        "AWS::IAM::Policy" => 11,
+        "AWS::IAM::Role" => 12,
         _ => return None,
     })
 }
@@ -62,7 +64,6 @@ fn parent_of(resource_type: &str) -> &'static str {
         "AWS::EC2::Route" | "AWS::EC2::SubnetRouteTableAssociation" => "its route table",
         "AWS::EC2::VPCGatewayAttachment" => "the internet gateway",
         "AWS::EC2::EIPAssociation" => "the Elastic IP",
-        "AWS::IAM::Policy" => "its role (an inline policy)",
         _ => "",
     }
 }
@@ -104,6 +105,32 @@ fn permission_function(receipt: &Receipt, d: &Disposition) -> Option<String> {
         .iter()
         .find(|r| r.logical_id == logical)
         .and_then(|r| r.physical_id.clone())
+}
+
+/// The roles an `AWS::IAM::Policy` is put on (Refs to the stack's roles, as their physical
+/// ids in the receipt, or names written out) and the name it has on them.
+fn inline_policy(receipt: &Receipt, d: &Disposition) -> Option<(String, Vec<String>)> {
+    let entry = template_entry(receipt, d)?;
+    let name = entry["Properties"]["PolicyName"].as_str()?.to_string();
+    let stack = receipt.stacks.iter().find(|s| s.name == d.stack)?;
+    let roles = entry["Properties"]["Roles"]
+        .as_array()?
+        .iter()
+        .filter_map(|r| match r {
+            Value::String(n) => Some(n.clone()),
+            Value::Object(o) => {
+                let logical = o.get("Ref")?.as_str()?;
+                stack
+                    .resources
+                    .iter()
+                    .find(|x| x.logical_id == logical)?
+                    .physical_id
+                    .clone()
+            }
+            _ => None,
+        })
+        .collect();
+    Some((name, roles))
 }
 
 /// A key pair's name as the stack's template declares it, for a key pair CloudFormation reported
@@ -197,6 +224,25 @@ async fn remove(
         }
         "AWS::EC2::VPC" => ec2::delete_vpc(clients, id, name).await?,
         "AWS::IAM::InstanceProfile" => iam::delete_instance_profile(clients, id).await?,
+        "AWS::Lambda::LayerVersion" => lambda::delete_layer_version(clients, id).await?,
+        // CloudFormation's physical id of an inline policy is not its name: the template says
+        // the name and which roles it is on.
+        "AWS::IAM::Policy" => {
+            let Some((policy, roles)) = inline_policy(receipt, d) else {
+                return Ok(Outcome::Kept(
+                    "its name and roles are not in the template".into(),
+                ));
+            };
+            if roles.iter().any(|r| roles_in_use.contains(r)) {
+                return Ok(Outcome::Kept(
+                    "a function still runs as its role; run `baken deploy`, then --cleanup again"
+                        .into(),
+                ));
+            }
+            for role in &roles {
+                iam::delete_role_policy(clients, role, &policy).await?;
+            }
+        }
         "AWS::IAM::Role" => {
             if roles_in_use.iter().any(|r| r == id) {
                 return Ok(Outcome::Kept(

@@ -31,11 +31,12 @@ use serde::Serialize;
 pub use classify::{Disposition, Fate, Wanted};
 pub use preflight::Refusal;
 
-use crate::aws::cloudformation::{StackFacts, StackResource};
+use crate::aws::cloudformation::{StackFacts, StackResource, TEMPLATE_BODY_MAX};
 
 /// The CDK app's stacks: `cdk deploy BakenKaigiApiStack` in mock mode, and with
 /// `--context jravan=true` the JRA-VAN server stack too. `--from-cdk-app` takes those that exist.
-pub const CDK_APP_STACKS: [&str; 2] = ["BakenKaigiApiStack", "BakenKaigiJraVanStack"];
+/// (`cdk/app.py` names them so; the API stack imports the server stack's exports.)
+pub const CDK_APP_STACKS: [&str; 2] = ["BakenKaigiApiStack", "JraVanServerStack"];
 
 /// What an adoption is computed from.
 #[derive(Debug, Clone, Default)]
@@ -49,6 +50,8 @@ pub struct Read {
     /// Log groups with baken's names that no baken stack owns: those Lambda made at a
     /// function's first run, which no CloudFormation stack lists either.
     pub loose_log_groups: Vec<String>,
+    /// The CDK bootstrap bucket, for retain templates too large to go inline.
+    pub template_bucket: Option<String>,
 }
 
 /// One stack in the plan.
@@ -59,6 +62,8 @@ pub struct StackPlan {
     pub resources: usize,
     /// The retain template's size, against CloudFormation's inline limit.
     pub retain_template_bytes: usize,
+    /// How the retain template reaches CloudFormation: `inline`, or the bucket it goes through.
+    pub retain_template_via: String,
     /// What the retain template changes besides the policies.
     pub retain_notes: Vec<String>,
 }
@@ -72,6 +77,9 @@ pub struct Adoption {
     /// The tables backed up before the first change.
     pub backups: Vec<String>,
     pub refusals: Vec<Refusal>,
+    /// The CDK bootstrap bucket that large retain templates go through.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template_bucket: Option<String>,
     /// The facts of each stack, in deletion order (for the receipt).
     #[serde(skip)]
     pub facts: Vec<StackFacts>,
@@ -166,7 +174,11 @@ pub fn plan(read: Read, wanted: &Wanted) -> Adoption {
         let retained = template::retain(&f.name, &f.template, pins);
         match &retained {
             Err(e) => refusals.push(preflight::bad_template(&f.name, e)),
-            Ok(r) => refusals.extend(preflight::size(&f.name, r.body.len())),
+            Ok(r) => refusals.extend(preflight::size(
+                &f.name,
+                r.body.len(),
+                read.template_bucket.as_deref(),
+            )),
         }
         let entries = parsed.as_ref().ok().and_then(|t| t.get("Resources"));
         let entry = |logical: &str| entries.and_then(|e| e.get(logical));
@@ -215,6 +227,10 @@ pub fn plan(read: Read, wanted: &Wanted) -> Adoption {
             status: f.status.clone(),
             resources: listed.len(),
             retain_template_bytes: retained.as_ref().map(|r| r.body.len()).unwrap_or(0),
+            retain_template_via: match (&retained, &read.template_bucket) {
+                (Ok(r), Some(b)) if r.body.len() > TEMPLATE_BODY_MAX => format!("s3://{b}"),
+                _ => "inline".into(),
+            },
             retain_notes: retained.map(|r| r.notes).unwrap_or_default(),
         });
     }
@@ -229,6 +245,7 @@ pub fn plan(read: Read, wanted: &Wanted) -> Adoption {
         resources,
         backups,
         refusals,
+        template_bucket: read.template_bucket,
         facts,
     }
 }

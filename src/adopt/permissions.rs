@@ -96,6 +96,23 @@ pub fn permissions(scope: &Scope, stacks: &[String]) -> Vec<Statement> {
             &["RemovePermission", "GetPolicy", "TagResource"],
             vec![scope.arn("lambda", &format!("function:{}-*", scope.stack.name))],
         ),
+        // CDK names a layer after its construct, not the stack: any layer version of the
+        // account and region.
+        allow(
+            "AdoptCleanUpLayers",
+            "lambda",
+            &["DeleteLayerVersion"],
+            vec![scope.arn("lambda", "layer:*:*")],
+        ),
+        // A retain template over 51,200 bytes goes through the CDK bootstrap bucket (whatever
+        // its name), under baken's own prefix; CloudFormation reads it with the caller's
+        // credentials, so GetObject too.
+        allow(
+            "AdoptTemplatesInTheBootstrapBucket",
+            "s3",
+            &["PutObject", "GetObject", "DeleteObject"],
+            vec![format!("arn:aws:s3:::*/baken/{}/*", scope.stack.name)],
+        ),
     ];
     out.push(
         allow(

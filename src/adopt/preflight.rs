@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::template::TemplateError;
-use crate::aws::cloudformation::{StackFacts, TEMPLATE_BODY_MAX};
+use crate::aws::cloudformation::{StackFacts, CDK_TOOLKIT, TEMPLATE_BODY_MAX};
+use crate::aws::s3::TEMPLATE_URL_MAX;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Refusal {
@@ -22,9 +23,6 @@ fn refusal(stack: &str, problem: impl Into<String>, hint: impl Into<String>) -> 
         hint: hint.into(),
     }
 }
-
-/// The CDK bootstrap stack: shared by every CDK app of the account and region.
-const CDK_TOOLKIT: &str = "CDKToolkit";
 
 /// Settled states: the stack's resources are what its template says.
 const SETTLED: [&str; 5] = [
@@ -77,12 +75,21 @@ pub fn table_key(
     })
 }
 
-pub fn size(stack: &str, bytes: usize) -> Option<Refusal> {
-    (bytes > TEMPLATE_BODY_MAX).then(|| {
+/// A retain template over the inline limit goes through the CDK bootstrap bucket (`bucket`);
+/// without one, or over what CloudFormation reads from S3 at all, the adoption is refused.
+pub fn size(stack: &str, bytes: usize, bucket: Option<&str>) -> Option<Refusal> {
+    if bytes > TEMPLATE_URL_MAX {
+        return Some(refusal(
+            stack,
+            format!("its retain template is {bytes} bytes, over the {TEMPLATE_URL_MAX} bytes CloudFormation reads from S3"),
+            "split the stack, or adopt it by hand (docs/adopt.md)",
+        ));
+    }
+    (bytes > TEMPLATE_BODY_MAX && bucket.is_none()).then(|| {
         refusal(
             stack,
-            format!("its retain template is {bytes} bytes, over the {TEMPLATE_BODY_MAX} bytes CloudFormation takes inline"),
-            "baken adopt does not upload templates to S3 yet; see docs/adopt.md for the steps by hand",
+            format!("its retain template is {bytes} bytes, over the {TEMPLATE_BODY_MAX} bytes CloudFormation takes inline, and there is no CDK bootstrap bucket ({CDK_TOOLKIT} stack) to give it by URL"),
+            "run `cdk bootstrap` in this account and region (it makes the bucket), then baken adopt again",
         )
     })
 }

@@ -3,6 +3,11 @@
 //! physical ids, and their original templates, so a stack could be re-created by hand), the
 //! fate of each resource, the backups made and the steps done. `--cleanup` removes only what the
 //! receipt lists as replaced: it never guesses by name.
+//!
+//! It is kept in two places (`Keeper`): in the account, as an item of the stack's lock table
+//! (compressed: the CDK app's templates alone are 100 KB, DynamoDB's item limit is 400 KB), so
+//! an adoption started in a CI job that was cancelled continues from a fresh checkout; and as a
+//! file beside the manifest, a copy to read and to keep.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,6 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Disposition;
 use crate::aws::cloudformation::StackFacts;
+use crate::aws::s3::Object;
+use crate::aws::{lock, AwsError, Clients};
 use crate::model::Mode;
 
 /// Bumped when the receipt's shape changes incompatibly.
@@ -44,6 +51,12 @@ pub struct Receipt {
     /// Table → the ARN of its on-demand backup.
     pub backups: BTreeMap<String, String>,
     pub done: Vec<Step>,
+    /// The CDK bootstrap bucket retain templates too large to go inline are put in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_bucket: Option<String>,
+    /// Stack → the retain template baken put in the bucket and has not removed yet.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub uploads: BTreeMap<String, Object>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +73,10 @@ pub enum ReceiptError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("the adoption receipt kept in the account is not one baken can read ({reason})\n  hint: it was written by another baken version; the file beside the manifest is a copy")]
+    Stored { reason: String },
+    #[error(transparent)]
+    Aws(#[from] AwsError),
 }
 
 impl Receipt {
@@ -87,15 +104,7 @@ impl Receipt {
             path: path.to_path_buf(),
             reason,
         };
-        let receipt: Receipt =
-            serde_json::from_str(&text).map_err(|e| parse_error(e.to_string()))?;
-        if receipt.format != FORMAT {
-            return Err(parse_error(format!(
-                "format {}, this baken reads {FORMAT}",
-                receipt.format
-            )));
-        }
-        Ok(Some(receipt))
+        Receipt::parse(text.as_bytes(), parse_error).map(Some)
     }
 
     /// Writes the receipt whole to a temporary file beside it, then renames it over the old one:
@@ -112,11 +121,62 @@ impl Receipt {
     }
 
     /// Records `step` as done and saves.
-    pub fn mark(&mut self, step: Step, path: &Path) -> Result<(), ReceiptError> {
+    pub async fn mark(&mut self, step: Step, keep: &Keeper<'_>) -> Result<(), ReceiptError> {
         if !self.is_done(&step) {
             self.done.push(step);
         }
-        self.save(path)
+        keep.save(self).await
+    }
+
+    fn parse(
+        text: &[u8],
+        parse_error: impl Fn(String) -> ReceiptError,
+    ) -> Result<Receipt, ReceiptError> {
+        let receipt: Receipt =
+            serde_json::from_slice(text).map_err(|e| parse_error(e.to_string()))?;
+        if receipt.format != FORMAT {
+            return Err(parse_error(format!(
+                "format {}, this baken reads {FORMAT}",
+                receipt.format
+            )));
+        }
+        Ok(receipt)
+    }
+}
+
+/// Where a receipt is kept: in the account (the lock table of `stack`) and in the file `path`.
+pub struct Keeper<'a> {
+    pub path: &'a Path,
+    pub clients: &'a Clients,
+    pub stack: &'a str,
+}
+
+impl Keeper<'_> {
+    /// The receipt kept in the account, else the file's (an adoption a baken before this one
+    /// started, or a lock table not made yet); None when there is neither.
+    pub async fn load(&self) -> Result<Option<Receipt>, ReceiptError> {
+        match lock::get_adoption(self.clients, self.stack).await? {
+            Some(gz) => {
+                let mut text = Vec::new();
+                std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text)
+                    .map_err(|e| ReceiptError::Stored {
+                    reason: e.to_string(),
+                })?;
+                Receipt::parse(&text, |reason| ReceiptError::Stored { reason }).map(Some)
+            }
+            None => Receipt::load(self.path),
+        }
+    }
+
+    /// Writes the receipt to the account, then to the file; a step is done only once both say
+    /// so.
+    pub async fn save(&self, r: &Receipt) -> Result<(), ReceiptError> {
+        let json = serde_json::to_vec(r).expect("a receipt serialises");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, &json).expect("writing to memory");
+        let gz = gz.finish().expect("writing to memory");
+        lock::put_adoption(self.clients, self.stack, gz).await?;
+        r.save(self.path)
     }
 }
 
@@ -142,6 +202,8 @@ mod tests {
             resources: Vec::new(),
             backups: BTreeMap::new(),
             done: vec![Step::BackedUp, Step::Retained("A".into())],
+            template_bucket: None,
+            uploads: BTreeMap::new(),
         }
     }
 
@@ -151,7 +213,8 @@ mod tests {
         let path = dir.path().join("r.json");
         assert!(Receipt::load(&path).unwrap().is_none());
         let mut r = receipt();
-        r.mark(Step::Deleted("A".into()), &path).unwrap();
+        r.done.push(Step::Deleted("A".into()));
+        r.save(&path).unwrap();
         let back = Receipt::load(&path).unwrap().unwrap();
         assert_eq!(back, r);
         assert!(back.is_done(&Step::Deleted("A".into())));

@@ -66,8 +66,12 @@ pub fn plan_text(a: &Adoption, stack: &str, mode: Mode, place: &str, receipt: &s
         }
         let _ = writeln!(
             out,
-            "    retain template: {} bytes{}",
+            "    retain template: {} bytes{}{}",
             s.retain_template_bytes,
+            match s.retain_template_via.as_str() {
+                "inline" => String::new(),
+                via => format!(", through {via} (over the 51200 bytes CloudFormation takes inline; removed with the stack)"),
+            },
             s.retain_notes
                 .iter()
                 .map(|n| format!("; {n}"))

@@ -2,11 +2,13 @@
 //! done, and records itself there when it is, so any of them may be interrupted and run again.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use super::receipt::{Receipt, ReceiptError, Step, FORMAT};
+use super::receipt::{Keeper, Receipt, ReceiptError, Step, FORMAT};
 use super::{template, Adoption, Fate, Read};
-use crate::aws::cloudformation::{self as cfn, ChangeSetOutcome, ProposedChange, StackFacts};
+use crate::aws::cloudformation::{
+    self as cfn, ChangeSetOutcome, ProposedChange, StackFacts, TemplateSource, TEMPLATE_BODY_MAX,
+};
+use crate::aws::s3::{self, Object};
 use crate::aws::{apigateway, dynamodb, ec2, lambda, logs, AwsError, Clients};
 use crate::desired::{ownership_tags, Account};
 use crate::model::names::log_group_name;
@@ -37,6 +39,8 @@ pub enum StepError {
     },
     #[error("stack {stack} does not retain every resource yet ({missing}), so deleting it would delete them; it was not deleted\n  hint: run baken adopt again: it makes the retain update first")]
     NotRetained { stack: String, missing: String },
+    #[error("the retain template of stack {stack} is {bytes} bytes, over the 51200 bytes CloudFormation takes inline, and the adoption receipt names no bucket to put it in\n  hint: run `cdk bootstrap` in this account and region, then start the adoption again with a new receipt (--receipt PATH)")]
+    NoBucket { stack: String, bytes: usize },
     #[error("CloudFormation deleted {resources} of stack {stack} instead of leaving them\n  hint: restore tables from the backups the receipt lists (aws dynamodb restore-table-from-backup), then run baken deploy")]
     Deleted { stack: String, resources: String },
 }
@@ -60,9 +64,10 @@ pub async fn read(clients: &Clients, names: &[String]) -> Result<Read, AwsError>
         .iter()
         .filter_map(|(_, f)| f.as_ref())
         .map(|f| async move { pins_of(clients, f).await.map(|p| (f.name.clone(), p)) });
-    let (importers, pins) = futures::future::try_join(
+    let (importers, pins, template_bucket) = futures::future::try_join3(
         futures::future::try_join_all(imports),
         futures::future::try_join_all(pins),
+        cfn::bootstrap_bucket(clients),
     )
     .await?;
     Ok(Read {
@@ -70,6 +75,7 @@ pub async fn read(clients: &Clients, names: &[String]) -> Result<Read, AwsError>
         importers: importers.into_iter().collect(),
         pins: pins.into_iter().collect(),
         loose_log_groups: Vec::new(),
+        template_bucket,
     })
 }
 
@@ -116,12 +122,12 @@ async fn pins_of(clients: &Clients, f: &StackFacts) -> Result<BTreeMap<String, S
 }
 
 /// The receipt of a new adoption, written before the first change.
-pub fn start(
+pub async fn start(
     adoption: &Adoption,
     baken_stack: &str,
     account: &Account,
     mode: Mode,
-    path: &Path,
+    keep: &Keeper<'_>,
 ) -> Result<Receipt, ReceiptError> {
     let receipt = Receipt {
         format: FORMAT,
@@ -133,8 +139,10 @@ pub fn start(
         resources: adoption.resources.clone(),
         backups: BTreeMap::new(),
         done: Vec::new(),
+        template_bucket: adoption.template_bucket.clone(),
+        uploads: BTreeMap::new(),
     };
-    receipt.save(path)?;
+    keep.save(&receipt).await?;
     Ok(receipt)
 }
 
@@ -154,7 +162,7 @@ fn adopted_tables(receipt: &Receipt) -> Vec<String> {
 pub async fn back_up(
     clients: &Clients,
     receipt: &mut Receipt,
-    path: &Path,
+    keep: &Keeper<'_>,
 ) -> Result<(), StepError> {
     if receipt.is_done(&Step::BackedUp) {
         return Ok(());
@@ -170,14 +178,14 @@ pub async fn back_up(
         let arn = dynamodb::create_backup(clients, &table, &format!("baken-adopt-{table}-{stamp}"))
             .await?;
         receipt.backups.insert(table, arn);
-        receipt.save(path)?;
+        keep.save(receipt).await?;
     }
     let waits = receipt
         .backups
         .iter()
         .map(|(table, arn)| dynamodb::wait_backup(clients, table, arn));
     futures::future::try_join_all(waits).await?;
-    receipt.mark(Step::BackedUp, path)?;
+    receipt.mark(Step::BackedUp, keep).await?;
     Ok(())
 }
 
@@ -185,7 +193,7 @@ pub async fn back_up(
 pub async fn retain(
     clients: &Clients,
     receipt: &mut Receipt,
-    path: &Path,
+    keep: &Keeper<'_>,
     facts: &StackFacts,
 ) -> Result<(), StepError> {
     let step = Step::Retained(facts.name.clone());
@@ -194,18 +202,13 @@ pub async fn retain(
     }
     let pins = pins_of(clients, facts).await?;
     let retained = template::retain(&facts.name, &facts.template, &pins)?;
+    let source = template_source(clients, receipt, keep, &facts.name, &retained.body).await?;
     // Change sets are made by stack name (the stack is live until the next step).
     let stack = facts.name.as_str();
     let change_set = change_set_name(stack);
     cfn::delete_change_set(clients, stack, &change_set).await?;
-    let outcome = cfn::create_change_set(
-        clients,
-        stack,
-        &change_set,
-        &retained.body,
-        &retained.parameters,
-    )
-    .await?;
+    let outcome =
+        cfn::create_change_set(clients, stack, &change_set, &source, &retained.parameters).await?;
     match outcome {
         ChangeSetOutcome::Ready(changes) => {
             let unsafe_changes: Vec<ProposedChange> = changes
@@ -214,6 +217,7 @@ pub async fn retain(
                 .collect();
             if !unsafe_changes.is_empty() {
                 cfn::delete_change_set(clients, stack, &change_set).await?;
+                remove_upload(clients, receipt, keep, stack).await?;
                 return Err(StepError::WouldChange {
                     stack: facts.name.clone(),
                     changes: unsafe_changes,
@@ -226,11 +230,61 @@ pub async fn retain(
         // case the template goes as a plain update, which changes no resource either.
         ChangeSetOutcome::NoChanges => {
             if !live_template_retains(clients, stack).await? {
-                cfn::update_stack(clients, stack, &retained.body, &retained.parameters).await?;
+                cfn::update_stack(clients, stack, &source, &retained.parameters).await?;
             }
         }
     }
-    receipt.mark(step, path)?;
+    receipt.mark(step, keep).await?;
+    Ok(())
+}
+
+/// Where the retain template of `stack` goes in the bootstrap bucket: one key per stack, so a
+/// re-run after a crash writes the same object again.
+fn upload_key(baken_stack: &str, stack: &str) -> String {
+    format!("baken/{baken_stack}/{stack}.retain.template.json")
+}
+
+/// The retain template as CloudFormation takes it: inline up to 51,200 bytes, else put in the
+/// bootstrap bucket first (recorded in the receipt, so the object is removed even after a crash)
+/// and given by URL.
+async fn template_source(
+    clients: &Clients,
+    receipt: &mut Receipt,
+    keep: &Keeper<'_>,
+    stack: &str,
+    body: &str,
+) -> Result<TemplateSource, StepError> {
+    if body.len() <= TEMPLATE_BODY_MAX {
+        return Ok(TemplateSource::Body(body.to_string()));
+    }
+    let Some(bucket) = receipt.template_bucket.clone() else {
+        return Err(StepError::NoBucket {
+            stack: stack.to_string(),
+            bytes: body.len(),
+        });
+    };
+    let object = Object {
+        bucket,
+        key: upload_key(&receipt.baken_stack, stack),
+    };
+    receipt.uploads.insert(stack.to_string(), object.clone());
+    keep.save(receipt).await?;
+    s3::put(clients, &object, body).await?;
+    Ok(TemplateSource::Url(object.url(&receipt.region)))
+}
+
+/// Removes the retain template of `stack` from the bucket, if baken put one there.
+async fn remove_upload(
+    clients: &Clients,
+    receipt: &mut Receipt,
+    keep: &Keeper<'_>,
+    stack: &str,
+) -> Result<(), StepError> {
+    if let Some(object) = receipt.uploads.get(stack).cloned() {
+        s3::delete(clients, &object).await?;
+        receipt.uploads.remove(stack);
+        keep.save(receipt).await?;
+    }
     Ok(())
 }
 
@@ -247,7 +301,7 @@ async fn live_template_retains(clients: &Clients, stack: &str) -> Result<bool, S
 pub async fn delete(
     clients: &Clients,
     receipt: &mut Receipt,
-    path: &Path,
+    keep: &Keeper<'_>,
     facts: &StackFacts,
 ) -> Result<(), StepError> {
     let step = Step::Deleted(facts.name.clone());
@@ -281,7 +335,9 @@ pub async fn delete(
             resources: deleted.join(", "),
         });
     }
-    receipt.mark(step, path)?;
+    // The stack is gone: its template in the bucket has served.
+    remove_upload(clients, receipt, keep, &facts.name).await?;
+    receipt.mark(step, keep).await?;
     Ok(())
 }
 
@@ -290,7 +346,7 @@ pub async fn delete(
 pub async fn tag(
     clients: &Clients,
     receipt: &mut Receipt,
-    path: &Path,
+    keep: &Keeper<'_>,
     account: &Account,
 ) -> Result<(), StepError> {
     if receipt.is_done(&Step::Tagged) {
@@ -322,6 +378,6 @@ pub async fn tag(
     for g in groups {
         logs::adopt(clients, &g, &stack, &tags).await?;
     }
-    receipt.mark(Step::Tagged, path)?;
+    receipt.mark(Step::Tagged, keep).await?;
     Ok(())
 }

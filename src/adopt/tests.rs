@@ -63,6 +63,7 @@ fn read_of(stacks: Vec<StackFacts>, importers: &[(&str, &[&str])]) -> Read {
             .collect(),
         pins: BTreeMap::new(),
         loose_log_groups: Vec::new(),
+        template_bucket: None,
     }
 }
 
@@ -128,21 +129,41 @@ fn refusals_name_the_stack_and_what_to_do() {
     assert!(of("Gone")[0].problem.contains("no such stack"));
 }
 
-#[test]
-fn a_template_over_the_inline_limit_is_refused_before_anything_changes() {
+fn big_stack() -> StackFacts {
     let big = format!(
         r#"{{"Resources": {{"Cart": {{"Type": "AWS::DynamoDB::Table", "Properties": {{"TableName": "bk-cart", "Pad": "{}"}}}}}}}}"#,
         "x".repeat(crate::aws::cloudformation::TEMPLATE_BODY_MAX)
     );
-    let s = stack(
+    stack(
         "Big",
         &[],
         vec![res("AWS::DynamoDB::Table", "Cart", "bk-cart")],
         &big,
-    );
-    let a = plan(read_of(vec![s], &[]), &wanted());
+    )
+}
+
+#[test]
+fn a_template_over_the_inline_limit_without_a_bootstrap_bucket_is_refused_before_anything_changes()
+{
+    let a = plan(read_of(vec![big_stack()], &[]), &wanted());
     assert_eq!(a.refusals.len(), 1);
-    assert!(a.refusals[0].problem.contains("51200"), "{:?}", a.refusals);
+    assert!(
+        a.refusals[0].problem.contains("51200") && a.refusals[0].hint.contains("cdk bootstrap"),
+        "{:?}",
+        a.refusals
+    );
+}
+
+#[test]
+fn a_template_over_the_inline_limit_goes_through_the_bootstrap_bucket() {
+    let mut read = read_of(vec![big_stack()], &[]);
+    read.template_bucket = Some("cdk-hnb659fds-assets-123456789012-ap-northeast-1".into());
+    let a = plan(read, &wanted());
+    assert!(a.refusals.is_empty(), "{:?}", a.refusals);
+    assert_eq!(
+        a.stacks[0].retain_template_via,
+        "s3://cdk-hnb659fds-assets-123456789012-ap-northeast-1"
+    );
 }
 
 #[test]

@@ -17,6 +17,17 @@ use super::{AwsError, Clients};
 /// What CloudFormation accepts inline (`TemplateBody`); larger templates need an S3 URL.
 pub const TEMPLATE_BODY_MAX: usize = 51_200;
 
+/// How a template reaches CloudFormation: inline, or as the URL of an S3 object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplateSource {
+    Body(String),
+    Url(String),
+}
+
+/// The CDK bootstrap stack, and its output naming the bucket `cdk deploy` uploads templates to.
+pub const CDK_TOOLKIT: &str = "CDKToolkit";
+const CDK_TOOLKIT_BUCKET_OUTPUT: &str = "BucketName";
+
 /// One stack as `adopt` needs it. Kept in the receipt, so it must round-trip through JSON.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StackFacts {
@@ -202,6 +213,31 @@ pub async fn importers(clients: &Clients, export: &str) -> Result<Vec<String>, A
     }
 }
 
+/// The bucket of the CDK bootstrap stack (its `BucketName` output); None when there is no
+/// bootstrap stack, or it names no bucket.
+pub async fn bootstrap_bucket(clients: &Clients) -> Result<Option<String>, AwsError> {
+    let described = clients
+        .cloudformation
+        .describe_stacks()
+        .stack_name(CDK_TOOLKIT)
+        .send()
+        .await
+        .map_err(on("DescribeStacks", stack_res(CDK_TOOLKIT)));
+    let described = match described {
+        Err(e) if is_missing(&e) => return Ok(None),
+        other => other?,
+    };
+    Ok(described
+        .stacks()
+        .first()
+        .into_iter()
+        .flat_map(|s| s.outputs())
+        .find(|o| o.output_key() == Some(CDK_TOOLKIT_BUCKET_OUTPUT))
+        .and_then(|o| o.output_value())
+        .filter(|v| !v.is_empty())
+        .map(str::to_string))
+}
+
 /// What a change set would do to one resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProposedChange {
@@ -237,7 +273,7 @@ pub async fn create_change_set(
     clients: &Clients,
     stack: &str,
     name: &str,
-    template: &str,
+    template: &TemplateSource,
     parameters: &[(String, Option<String>)],
 ) -> Result<ChangeSetOutcome, AwsError> {
     let cf = &clients.cloudformation;
@@ -252,7 +288,10 @@ pub async fn create_change_set(
         .capabilities(Capability::CapabilityIam)
         .capabilities(Capability::CapabilityNamedIam)
         .capabilities(Capability::CapabilityAutoExpand);
-    call = call.template_body(template);
+    call = match template {
+        TemplateSource::Body(b) => call.template_body(b),
+        TemplateSource::Url(u) => call.template_url(u),
+    };
     for p in stack_parameters(parameters) {
         call = call.parameters(p);
     }
@@ -371,23 +410,23 @@ pub async fn execute_change_set(
     wait_stack(clients, stack, &[StackStatus::UpdateComplete]).await
 }
 
-/// Updates the stack to `body` directly (UpdateStack) and waits for UPDATE_COMPLETE: for a
+/// Updates the stack to `template` directly (UpdateStack) and waits for UPDATE_COMPLETE: for a
 /// template whose only changes are stack-level (policies), where AWS may find a change set empty.
 /// "No updates are to be performed" is not an error.
 pub async fn update_stack(
     clients: &Clients,
     stack: &str,
-    body: &str,
+    template: &TemplateSource,
     parameters: &[(String, Option<String>)],
 ) -> Result<(), AwsError> {
-    let mut call = clients
-        .cloudformation
-        .update_stack()
-        .stack_name(stack)
-        .template_body(body)
-        .capabilities(Capability::CapabilityIam)
-        .capabilities(Capability::CapabilityNamedIam)
-        .capabilities(Capability::CapabilityAutoExpand);
+    let call = clients.cloudformation.update_stack().stack_name(stack);
+    let mut call = match template {
+        TemplateSource::Body(b) => call.template_body(b),
+        TemplateSource::Url(u) => call.template_url(u),
+    }
+    .capabilities(Capability::CapabilityIam)
+    .capabilities(Capability::CapabilityNamedIam)
+    .capabilities(Capability::CapabilityAutoExpand);
     for p in stack_parameters(parameters) {
         call = call.parameters(p);
     }

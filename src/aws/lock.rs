@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
     ScalarAttributeType, Tag,
@@ -118,6 +119,49 @@ pub async fn read(clients: &Clients, stack: &str) -> Result<Option<LockItem>, Aw
         &["ResourceNotFoundException"],
     )?;
     Ok(got.map(|g| g.item.as_ref().map(item_of).unwrap_or_default()))
+}
+
+/// The key of the item that keeps an adoption's receipt beside the lock.
+const ADOPTION: &str = "adopt-receipt";
+
+/// Keeps `body` (an adoption's receipt, compressed) in the lock table, replacing the one there:
+/// an adoption started in one checkout (a CI job) continues from another. UpdateItem, the lock's
+/// own write, so the lock's permissions cover it.
+pub async fn put_adoption(clients: &Clients, stack: &str, body: Vec<u8>) -> Result<(), AwsError> {
+    clients
+        .dynamodb
+        .update_item()
+        .table_name(table_name(stack))
+        .key("id", s(ADOPTION))
+        .update_expression("SET body = :b")
+        .expression_attribute_values(":b", AttributeValue::B(Blob::new(body)))
+        .send()
+        .await
+        .map_err(on(
+            "UpdateItem",
+            format!("adoption receipt of stack {stack}"),
+        ))?;
+    Ok(())
+}
+
+/// The adoption receipt kept in the lock table; None when there is none (or no table).
+pub async fn get_adoption(clients: &Clients, stack: &str) -> Result<Option<Vec<u8>>, AwsError> {
+    let got = absent_if(
+        clients
+            .dynamodb
+            .get_item()
+            .table_name(table_name(stack))
+            .key("id", s(ADOPTION))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(on("GetItem", format!("adoption receipt of stack {stack}"))),
+        &["ResourceNotFoundException"],
+    )?;
+    Ok(got
+        .and_then(|g| g.item)
+        .and_then(|i| i.get("body").and_then(|b| b.as_b().ok()).cloned())
+        .map(Blob::into_inner))
 }
 
 /// Creates the lock table (on-demand, one string key) unless it exists.

@@ -15,6 +15,7 @@ pub mod logs;
 pub mod permissions;
 pub mod read_ahead;
 pub mod retry;
+pub mod s3;
 pub mod seam;
 pub mod ssm;
 pub mod sts;
@@ -54,6 +55,7 @@ pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub cloudformation: aws_sdk_cloudformation::Client,
+    pub s3: aws_sdk_s3::Client,
 }
 
 /// Explicit retry policy: standard mode (exponential back-off with jitter, retry quota), more
@@ -124,6 +126,24 @@ impl Clients {
             ssm: client!(aws_sdk_ssm, ServiceLimits::plain(40.0, 40.0)),
             // CloudFormation throttles its API per account at a few requests a second.
             cloudformation: client!(aws_sdk_cloudformation, ServiceLimits::plain(5.0, 10.0)),
+            s3: {
+                // An emulator's endpoint has no bucket subdomains: path-style addressing there.
+                // Checksums only where S3 requires them (it does not for PutObject): the
+                // default streams the body aws-chunked with a trailing checksum, for nothing a
+                // template of at most 1 MB gains from.
+                let conf = aws_sdk_s3::config::Builder::from(config)
+                    .interceptor(interceptor.clone())
+                    .http_client(limits::Limited::new(
+                        http.clone(),
+                        ServiceLimits::plain(20.0, 20.0),
+                    ))
+                    .force_path_style(config.endpoint_url().is_some())
+                    .request_checksum_calculation(
+                        aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,
+                    )
+                    .build();
+                aws_sdk_s3::Client::from_conf(conf)
+            },
         }
     }
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use baken::adopt::cleanup::{self, Outcome};
 use baken::adopt::hold::hold_gateway;
-use baken::adopt::receipt::{Receipt, Step};
+use baken::adopt::receipt::{Keeper, Receipt, Step};
 use baken::adopt::{self, render, steps, Adoption, Wanted, CDK_APP_STACKS};
 use baken::bootstrap::GatewaySoftware;
 use baken::desired::FunctionAttr;
@@ -33,19 +33,24 @@ pub async fn run(args: &AdoptArgs) -> Result<ExitCode, CliError> {
         .receipt
         .clone()
         .unwrap_or_else(|| adopt::receipt::default_path(&global.source.manifest, &stack.name));
-    let existing = Receipt::load(&path)?;
+    let session = open_session(global, stack).await?;
+    let keep = Keeper {
+        path: &path,
+        clients: &session.clients,
+        stack: &session.stack.name,
+    };
+    let existing = keep.load().await?;
     // A re-run continues in the mode its receipt records, unless --mode says otherwise.
     let flag = args.mode.or(existing.as_ref().map(|r| match r.mode {
         Mode::Mock => ModeArg::Mock,
         Mode::Jravan => ModeArg::Jravan,
     }));
-    let (mode, _) = mode(&stack, flag)?;
-    let session = open_session(global, stack).await?;
+    let (mode, _) = mode(&session.stack, flag)?;
     if let Some(r) = &existing {
         check_receipt(r, args, &session, mode, &path)?;
     }
     if args.cleanup {
-        return run_cleanup(args, &session, existing, &path).await;
+        return run_cleanup(args, &session, existing, &keep).await;
     }
     let start = match existing {
         Some(r) => {
@@ -83,7 +88,8 @@ pub async fn run(args: &AdoptArgs) -> Result<ExitCode, CliError> {
     .await?;
     let started = match start {
         Start::Resume(r) => Ok(r),
-        Start::New(a) => steps::start(&a, &session.stack.name, &session.account, mode, &path)
+        Start::New(a) => steps::start(&a, &session.stack.name, &session.account, mode, &keep)
+            .await
             .map_err(CliError::from),
     };
     let mut receipt = match started {
@@ -97,7 +103,7 @@ pub async fn run(args: &AdoptArgs) -> Result<ExitCode, CliError> {
         args,
         session: &session,
         mode,
-        path: &path,
+        keep: &keep,
         pkg: &pkg,
         software,
         lease: &lease,
@@ -239,7 +245,7 @@ struct Carry<'a> {
     args: &'a AdoptArgs,
     session: &'a Session,
     mode: Mode,
-    path: &'a Path,
+    keep: &'a Keeper<'a>,
     pkg: &'a Package,
     software: Option<GatewaySoftware>,
     lease: &'a Lease,
@@ -249,12 +255,12 @@ impl Carry<'_> {
     /// Every step not yet in the receipt, in order.
     async fn carry_out(&self, receipt: &mut Receipt) -> Result<ExitCode, CliError> {
         let c = &self.session.clients;
-        let path = self.path;
+        let keep = self.keep;
         let stacks = receipt.stacks.clone();
         if !receipt.is_done(&Step::BackedUp) {
             eprintln!("backing up the kept tables…");
         }
-        steps::back_up(c, receipt, path).await?;
+        steps::back_up(c, receipt, keep).await?;
         for f in &stacks {
             if !receipt.is_done(&Step::Retained(f.name.clone())) {
                 eprintln!(
@@ -263,21 +269,21 @@ impl Carry<'_> {
                     steps::change_set_name(&f.name)
                 );
             }
-            steps::retain(c, receipt, path, f).await?;
+            steps::retain(c, receipt, keep, f).await?;
         }
         for f in &stacks {
             if !receipt.is_done(&Step::Deleted(f.name.clone())) {
                 eprintln!("deleting stack {}; every resource stays…", f.name);
             }
-            steps::delete(c, receipt, path, f).await?;
+            steps::delete(c, receipt, keep, f).await?;
         }
-        steps::tag(c, receipt, path, &self.session.account).await?;
+        steps::tag(c, receipt, keep, &self.session.account).await?;
         if !receipt.is_done(&Step::Deployed) {
             let hold = self.mode == Mode::Jravan;
             if !self.deploy(hold).await? {
                 return Ok(ExitCode::from(EXIT_PARTIAL));
             }
-            receipt.mark(Step::Deployed, path)?;
+            receipt.mark(Step::Deployed, keep).await?;
         }
         if self.mode == Mode::Jravan && !receipt.is_done(&Step::CutOver) {
             if let Some(problem) = self.gateway_problem().await? {
@@ -290,9 +296,9 @@ impl Carry<'_> {
             if !self.deploy(false).await? {
                 return Ok(ExitCode::from(EXIT_PARTIAL));
             }
-            receipt.mark(Step::CutOver, path)?;
+            receipt.mark(Step::CutOver, keep).await?;
         }
-        adopted_line(self.session, receipt, path);
+        adopted_line(self.session, receipt, keep.path);
         Ok(ExitCode::from(EXIT_OK))
     }
 
@@ -349,8 +355,9 @@ async fn run_cleanup(
     args: &AdoptArgs,
     session: &Session,
     receipt: Option<Receipt>,
-    path: &Path,
+    keep: &Keeper<'_>,
 ) -> Result<ExitCode, CliError> {
+    let path = keep.path;
     let Some(mut receipt) = receipt else {
         return Err(CliError::NotFound(format!(
             "there is no adoption receipt at {}; --cleanup removes only what a receipt lists\n  hint: pass --receipt PATH, the file `baken adopt --yes` wrote",
@@ -429,7 +436,7 @@ async fn run_cleanup(
         .filter(|r| matches!(r.outcome, Outcome::Kept(_)))
         .count();
     if kept == 0 {
-        receipt.mark(Step::CleanedUp, path)?;
+        receipt.mark(Step::CleanedUp, keep).await?;
     }
     if args.global.json() {
         print_json(&serde_json::json!({

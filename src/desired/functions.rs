@@ -135,6 +135,8 @@ crate::attribute_keys! {
         Environment = "environment.",
         VpcSubnet = "vpc subnet ",
         VpcSecurityGroup = "vpc security_group ",
+        /// A layer the function names (by version ARN); baken's functions name none.
+        Layer = "layer ",
     }
 }
 

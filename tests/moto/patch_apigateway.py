@@ -103,3 +103,46 @@ def _put_rest_api_open(self, function_id, api_doc, fail_on_warnings, mode="merge
 
 
 models.APIGatewayBackend.put_rest_api = _put_rest_api_open
+
+
+# AWS::ApiGateway::Method from CloudFormation: AWS takes an Integration without IntegrationHttpMethod
+# or Uri where its Type is MOCK ("Required: Conditional", AWS::ApiGateway::Method Integration in
+# the CloudFormation User Guide), as the CDK app's CORS preflight (OPTIONS) methods have, and makes
+# the method's MethodResponses and the integration's RequestTemplates and IntegrationResponses.
+# moto 5.2.5 reads Integration.IntegrationHttpMethod and Uri unconditionally (a KeyError, an HTTP
+# 500 that fails the stack) and drops the rest.
+
+
+def _method_from_cfn(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    props = cloudformation_json["Properties"]
+    api, resource, verb = props["RestApiId"], props["ResourceId"], props["HttpMethod"]
+    backend = models.apigateway_backends[account_id][region_name]
+    method = backend.put_method(
+        function_id=api,
+        resource_id=resource,
+        method_type=verb,
+        authorization_type=props.get("AuthorizationType", "NONE"),
+        api_key_required=props.get("ApiKeyRequired"),
+    )
+    for r in props.get("MethodResponses") or []:
+        backend.put_method_response(api, resource, verb, r["StatusCode"],
+                                    r.get("ResponseModels"), r.get("ResponseParameters"))
+    integration = props.get("Integration")
+    if integration:
+        backend.put_integration(
+            function_id=api,
+            resource_id=resource,
+            method_type=verb,
+            integration_type=integration["Type"],
+            uri=integration.get("Uri"),
+            integration_method=integration.get("IntegrationHttpMethod"),
+            request_templates=integration.get("RequestTemplates"),
+        )
+        for r in integration.get("IntegrationResponses") or []:
+            backend.put_integration_response(api, resource, verb, r["StatusCode"],
+                                             r.get("SelectionPattern"), r.get("ResponseTemplates"),
+                                             r.get("ResponseParameters"))
+    return method
+
+
+models.Method.create_from_cloudformation_json = classmethod(_method_from_cfn)

@@ -21,6 +21,7 @@ from moto.server import main  # noqa: E402
 from moto.ssm import models as ssm  # noqa: E402
 
 import patch_apigateway  # noqa: E402,F401
+import patch_cfn_types  # noqa: E402,F401
 import patch_cloudformation  # noqa: E402,F401
 import patch_dynamodb  # noqa: E402,F401
 import patch_lambda  # noqa: E402,F401

@@ -1,59 +1,23 @@
-//! `baken adopt` against the CDK app's stacks on moto (tests/suite/cdk_app.rs): "in the way"
-//! names the stack, the plan changes nothing, the take-over keeps every item and the REST API's
+//! `baken adopt` against the real CDK app (tests/suite/cdk_app.rs: the templates `cdk synth`
+//! wrote, deployed on moto as the CDK CLI does, each test in an account of its own): "in the way"
+//! names the stack, the plan changes nothing, the retain templates (over CloudFormation's inline
+//! limit) go through the CDK bootstrap bucket, the take-over keeps every item and the REST API's
 //! id, a crash midway continues from the receipt, jravan mode keeps the CDK gateway until
-//! baken's reports healthy, and `--cleanup` removes what baken replaced. Everything is read back
-//! with the SDK, straight from moto. moto is patched where it is not AWS (tests/moto/patch_*.py).
+//! baken's reports healthy, and `--cleanup` removes what baken replaced and nothing else.
+//! Everything is read back with the SDK, straight from moto. moto is patched where it is not AWS
+//! (tests/moto/patch_*.py).
 
-use aws_sdk_cloudformation::types::Capability;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_ssm::types::ParameterType;
 use serde_json::{json, Value};
 
-use crate::cdk_app::{api_stack, jravan_stack, API_STACK, JRAVAN_STACK};
-use crate::gateway_health::{health, now_minus, put};
-use crate::harness::{put_parameter, sdk, TestStack};
+use crate::cdk_app::{self, Synth, API_STACK, APP, SERVER_STACK};
+use crate::gateway_health::{health, now_minus};
+use crate::harness::{put_parameter_with, Account, TestStack};
 use crate::jravan::JRAVAN;
 
-async fn cloudformation() -> aws_sdk_cloudformation::Client {
-    aws_sdk_cloudformation::Client::new(&sdk().await)
-}
-
-/// Creates a stack the way `cdk deploy` does, and waits for it.
-async fn create_stack(name: &str, template: &Value) {
-    // What CDK's bootstrap stack publishes and the bootstrap-version parameter reads.
-    put_parameter(
-        "/cdk-bootstrap/hnb659fds/version",
-        "21",
-        ParameterType::String,
-    )
-    .await;
-    let body = template.to_string();
-    assert!(body.len() <= 51_200, "the fixture is {} bytes", body.len());
-    let cf = cloudformation().await;
-    cf.create_stack()
-        .stack_name(name)
-        .template_body(body)
-        .capabilities(Capability::CapabilityIam)
-        .send()
-        .await
-        .unwrap();
-    let status = cf
-        .describe_stacks()
-        .stack_name(name)
-        .send()
-        .await
-        .unwrap()
-        .stacks()[0]
-        .stack_status()
-        .unwrap()
-        .as_str()
-        .to_string();
-    assert_eq!(status, "CREATE_COMPLETE");
-}
-
-async fn stack_exists(name: &str) -> bool {
-    cloudformation()
-        .await
+async fn stack_exists(s: &TestStack, name: &str) -> bool {
+    aws_sdk_cloudformation::Client::new(&s.sdk().await)
         .describe_stacks()
         .stack_name(name)
         .send()
@@ -61,8 +25,8 @@ async fn stack_exists(name: &str) -> bool {
         .is_ok()
 }
 
-async fn put_item(table: &str, key: &str, id: &str) {
-    aws_sdk_dynamodb::Client::new(&sdk().await)
+async fn put_item(s: &TestStack, table: &str, key: &str, id: &str) {
+    aws_sdk_dynamodb::Client::new(&s.sdk().await)
         .put_item()
         .table_name(table)
         .item(key, AttributeValue::S(id.into()))
@@ -72,8 +36,8 @@ async fn put_item(table: &str, key: &str, id: &str) {
         .unwrap();
 }
 
-async fn item_ids(table: &str, key: &str) -> Vec<String> {
-    let out = aws_sdk_dynamodb::Client::new(&sdk().await)
+async fn item_ids(s: &TestStack, table: &str, key: &str) -> Vec<String> {
+    let out = aws_sdk_dynamodb::Client::new(&s.sdk().await)
         .scan()
         .table_name(table)
         .send()
@@ -88,8 +52,8 @@ async fn item_ids(table: &str, key: &str) -> Vec<String> {
     ids
 }
 
-async fn api_ids(name: &str) -> Vec<String> {
-    let out = aws_sdk_apigateway::Client::new(&sdk().await)
+async fn api_ids(s: &TestStack) -> Vec<String> {
+    let out = aws_sdk_apigateway::Client::new(&s.sdk().await)
         .get_rest_apis()
         .limit(500)
         .send()
@@ -97,37 +61,58 @@ async fn api_ids(name: &str) -> Vec<String> {
         .unwrap();
     out.items()
         .iter()
-        .filter(|a| a.name() == Some(name))
+        .filter(|a| a.name() == Some("baken-kaigi-api"))
         .map(|a| a.id().unwrap().to_string())
         .collect()
 }
 
-/// The CDK app's items in both tables: what a user has in carts and consultations.
+/// The CDK app's items in both tables: what users have in carts and consultations.
 async fn seed_items(s: &TestStack) {
     for id in ["cart-1", "cart-2"] {
-        put_item(&s.table("cart"), "cart_id", id).await;
+        put_item(s, &s.table("cart"), "cart_id", id).await;
     }
-    put_item(&s.table("consultation-session"), "session_id", "session-1").await;
+    put_item(
+        s,
+        &s.table("consultation-session"),
+        "session_id",
+        "session-1",
+    )
+    .await;
 }
 
 async fn assert_items_kept(s: &TestStack) {
     assert_eq!(
-        item_ids(&s.table("cart"), "cart_id").await,
+        item_ids(s, &s.table("cart"), "cart_id").await,
         ["cart-1", "cart-2"]
     );
     assert_eq!(
-        item_ids(&s.table("consultation-session"), "session_id").await,
+        item_ids(s, &s.table("consultation-session"), "session_id").await,
         ["session-1"]
     );
 }
 
-async fn role_exists(name: &str) -> bool {
-    aws_sdk_iam::Client::new(&sdk().await)
+async fn role_exists(s: &TestStack, name: &str) -> bool {
+    aws_sdk_iam::Client::new(&s.sdk().await)
         .get_role()
         .role_name(name)
         .send()
         .await
         .is_ok()
+}
+
+fn receipt_of(s: &TestStack) -> Value {
+    let path = s.dir.path().join(format!("{}.adopt-receipt.json", s.name));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The receipt's resources of one type, with their fates.
+fn of_type<'a>(receipt: &'a Value, t: &str) -> Vec<&'a Value> {
+    receipt["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["resource_type"] == t)
+        .collect()
 }
 
 fn physical(receipt: &Value, logical: &str) -> String {
@@ -141,16 +126,68 @@ fn physical(receipt: &Value, logical: &str) -> String {
         .to_string()
 }
 
+/// The statement ids of a function's resource policy.
+async fn grant_ids(s: &TestStack, function: &str) -> Vec<String> {
+    let policy = aws_sdk_lambda::Client::new(&s.sdk().await)
+        .get_policy()
+        .function_name(function)
+        .send()
+        .await
+        .unwrap();
+    let policy: Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
+    policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|st| st["Sid"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// What `--cleanup` must leave of the CDK app: the kept resources, and only those of the rest
+/// that are left on purpose (the account-wide API Gateway setting's CloudWatch role). Every
+/// replaced role, inline policy, layer version and invoke grant is gone.
+async fn assert_nothing_replaced_is_left(s: &TestStack, receipt: &Value) {
+    for r in of_type(receipt, "AWS::IAM::Role") {
+        let name = r["physical_id"].as_str().unwrap();
+        let left = r["fate"] == "left";
+        assert_eq!(role_exists(s, name).await, left, "role {name}: {r}");
+    }
+    let lambda = aws_sdk_lambda::Client::new(&s.sdk().await);
+    for r in of_type(receipt, "AWS::Lambda::LayerVersion") {
+        assert_eq!(r["fate"], "replaced", "{r}");
+        let arn = r["physical_id"].as_str().unwrap();
+        let got = lambda.get_layer_version_by_arn().arn(arn).send().await;
+        assert!(got.is_err(), "layer version {arn} is gone");
+    }
+    for f in ["get-races", "get-cart", "send-message"] {
+        let sids = grant_ids(s, &s.function(f)).await;
+        assert_eq!(sids.len(), 1, "only baken's grant is left: {sids:?}");
+        assert!(!sids[0].contains("ApiPermission"), "{sids:?}");
+    }
+    let config = lambda
+        .get_function_configuration()
+        .function_name(s.function("get-cart"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        config.layers().is_empty(),
+        "baken's function names no layer: {:?}",
+        config.layers()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn the_cdk_api_stack_is_taken_over_with_every_item_and_the_same_rest_api_id() {
-    let s = TestStack::new("adopt").await;
-    let cfn = format!("{}-{API_STACK}", s.name);
-    create_stack(&cfn, &api_stack(&s.name, false)).await;
+async fn the_real_cdk_api_stack_is_taken_over_through_the_bootstrap_bucket_with_every_item_and_its_rest_api_id(
+) {
+    let account = Account::new("210000000001").await;
+    cdk_app::deploy(&account, Synth::Mock).await;
+    let s = TestStack::in_account(APP, "", account.clone()).await;
     seed_items(&s).await;
-    let api_before = api_ids(&format!("{}-api", s.name)).await;
+    let api_before = api_ids(&s).await;
     assert_eq!(api_before.len(), 1);
     // A log group Lambda made at a function's first run (the CDK app declares none).
-    aws_sdk_cloudwatchlogs::Client::new(&sdk().await)
+    aws_sdk_cloudwatchlogs::Client::new(&s.sdk().await)
         .create_log_group()
         .log_group_name(format!("/aws/lambda/{}", s.function("get-races")))
         .send()
@@ -161,12 +198,11 @@ async fn the_cdk_api_stack_is_taken_over_with_every_item_and_the_same_rest_api_i
     let refused = s.deploy().await;
     refused.expect_code(1);
     assert!(
-        refused
+        refused.stderr.contains(&format!(
+            "part of CloudFormation stack {API_STACK} as CartTableD1105F87"
+        )) && refused
             .stderr
-            .contains(&format!("part of CloudFormation stack {cfn} as CartTable"))
-            && refused
-                .stderr
-                .contains(&format!("baken adopt --from-cloudformation {cfn}")),
+            .contains(&format!("baken adopt --from-cloudformation {API_STACK}")),
         "{}",
         refused.stderr
     );
@@ -183,24 +219,30 @@ async fn the_cdk_api_stack_is_taken_over_with_every_item_and_the_same_rest_api_i
         .unwrap();
     assert_eq!(table["status"], "in-the-way");
     assert_eq!(table["owner"], "cloudformation");
-    assert_eq!(table["stack"], cfn.as_str());
-    assert_eq!(table["logical_id"], "CartTable");
+    assert_eq!(table["stack"], API_STACK);
+    assert_eq!(table["logical_id"], "CartTableD1105F87");
 
-    // The plan only: every resource's fate, and not one write.
+    // The plan only: every resource's fate, the bucket the template goes through, not one write.
     s.log.take();
-    let plan = s.baken(&["adopt", "--from-cloudformation", &cfn]).await;
+    let plan = s.baken(&["adopt", "--from-cdk-app"]).await;
     plan.expect_code(2);
     assert!(s.log.writes().is_empty(), "{:?}", s.log.writes());
+    let bucket = cdk_app::bootstrap_bucket(&account.id);
     for line in [
-        format!("= keep    table {} [CartTable]", s.table("cart")),
-        format!("= keep    rest-api {}-api [Api]", s.name),
+        format!("= keep    table {} [CartTableD1105F87]", s.table("cart")),
+        "= keep    rest-api baken-kaigi-api [BakenKaigiApi9254ECE8]".to_string(),
+        "= keep    AWS::ApiGateway::Stage".to_string(),
         format!(
-            "= keep    function {} [GetCartFunction]",
+            "= keep    function {} [GetCartFunction4ED3A0CF]",
             s.function("get-cart")
         ),
         "~ replace AWS::IAM::Role".to_string(),
+        "~ replace AWS::IAM::Policy".to_string(),
+        "~ replace AWS::Lambda::LayerVersion".to_string(),
         ". leave   AWS::CDK::Metadata".to_string(),
+        ". leave   AWS::ApiGateway::Account".to_string(),
         "CDK's CheckBootstrapVersion rule is dropped".to_string(),
+        format!("through s3://{bucket}"),
         format!(
             "= keep    log-group /aws/lambda/{}: made by Lambda",
             s.function("get-races")
@@ -208,19 +250,32 @@ async fn the_cdk_api_stack_is_taken_over_with_every_item_and_the_same_rest_api_i
     ] {
         assert!(plan.stdout.contains(&line), "{line}\n{}", plan.stdout);
     }
-    let json = s
-        .baken(&["adopt", "--from-cloudformation", &cfn, "--json"])
-        .await;
+    let json = s.baken(&["adopt", "--from-cdk-app", "--json"]).await;
     json.expect_code(2);
     let doc = json.json();
     documented.check("baken adopt --json", &doc);
-    assert_eq!(doc["adoption"]["backups"].as_array().unwrap().len(), 2);
-    assert!(doc["adoption"]["refusals"].as_array().unwrap().is_empty());
+    let adoption = &doc["adoption"];
+    assert_eq!(adoption["backups"].as_array().unwrap().len(), 2);
+    assert!(adoption["refusals"].as_array().unwrap().is_empty());
+    // Every one of the stack's 82 resources has a fate; CDK's metadata is among them.
+    let listed = adoption["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["stack"] == API_STACK)
+        .count();
+    assert_eq!(listed, 82, "{adoption}");
+    assert!(
+        adoption["stacks"][0]["retain_template_bytes"]
+            .as_u64()
+            .unwrap()
+            > 51_200,
+        "the real template is over the inline limit"
+    );
 
     let adopt_yes = [
         "adopt",
-        "--from-cloudformation",
-        &cfn,
+        "--from-cdk-app",
         "--yes",
         "--artifact",
         s.artifact.to_str().unwrap(),
@@ -230,19 +285,24 @@ async fn the_cdk_api_stack_is_taken_over_with_every_item_and_the_same_rest_api_i
     assert!(run.stderr.contains("Adopted"), "{}", run.stderr);
 
     assert_items_kept(&s).await;
-    assert_eq!(api_ids(&format!("{}-api", s.name)).await, api_before);
+    assert_eq!(api_ids(&s).await, api_before);
     assert!(
-        !stack_exists(&cfn).await,
+        !stack_exists(&s, API_STACK).await,
         "the CloudFormation stack is gone"
     );
-    let backups = aws_sdk_dynamodb::Client::new(&sdk().await)
+    assert_eq!(
+        cdk_app::bucket_keys(&account, "baken/").await,
+        Vec::<String>::new(),
+        "the retain template is removed from the bucket with the stack"
+    );
+    let backups = aws_sdk_dynamodb::Client::new(&s.sdk().await)
         .list_backups()
         .table_name(s.table("cart"))
         .send()
         .await
         .unwrap();
     assert_eq!(backups.backup_summaries().len(), 1);
-    let api = aws_sdk_apigateway::Client::new(&sdk().await)
+    let api = aws_sdk_apigateway::Client::new(&s.sdk().await)
         .get_rest_api()
         .rest_api_id(&api_before[0])
         .send()
@@ -253,17 +313,15 @@ async fn the_cdk_api_stack_is_taken_over_with_every_item_and_the_same_rest_api_i
         "REGIONAL",
         "the edge-optimised API became regional in place"
     );
-    let status = s.baken(&["status"]).await;
-    status.expect_code(0);
+    s.baken(&["status"]).await.expect_code(0);
+    let outputs = s.baken(&["output", "api_id", "--raw"]).await;
+    outputs.expect_code(0);
+    assert_eq!(outputs.stdout.trim(), api_before[0]);
 
-    // Running it again is harmless; the cleanup removes the CDK app's roles from the receipt.
-    let receipt_path = s.dir.path().join(format!("{}.adopt-receipt.json", s.name));
-    let receipt: Value =
-        serde_json::from_str(&std::fs::read_to_string(&receipt_path).unwrap()).unwrap();
-    let role = physical(&receipt, "GetCartFunctionServiceRole");
-    assert!(role_exists(&role).await);
-    // Kept for the permissions check at the end.
+    // A deploy after it has nothing to do; running the adoption again is harmless.
     let mut requests = s.log.take();
+    s.deploy().await.expect_code(0);
+    assert!(s.log.writes().is_empty(), "{:?}", s.log.writes());
     let again = s.baken(&adopt_yes).await;
     again.expect_code(0);
     assert!(again.stderr.contains("Adopted"), "{}", again.stderr);
@@ -272,44 +330,34 @@ async fn the_cdk_api_stack_is_taken_over_with_every_item_and_the_same_rest_api_i
         "an adoption through writes nothing: {:?}",
         s.log.writes()
     );
+
+    // The cleanup removes what baken replaced, by the receipt's physical ids.
+    let receipt = receipt_of(&s);
+    let role = physical(&receipt, "GetCartFunctionServiceRoleEF55E282");
+    assert!(role_exists(&s, &role).await);
     let cleanup = s.baken(&["adopt", "--cleanup", "--yes", "--json"]).await;
     cleanup.expect_code(0);
     documented.check("baken adopt --cleanup --json", &cleanup.json());
-    assert!(!role_exists(&role).await, "{}", cleanup.stderr);
-    let policy = aws_sdk_lambda::Client::new(&sdk().await)
-        .get_policy()
-        .function_name(s.function("get-cart"))
-        .send()
-        .await
-        .unwrap();
-    let policy: Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
-    let sids: Vec<&str> = policy["Statement"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|st| st["Sid"].as_str())
-        .collect();
-    assert_eq!(sids.len(), 1, "only baken's grant is left: {sids:?}");
-    assert!(!sids[0].contains("ApiPermission"), "{sids:?}");
+    assert_nothing_replaced_is_left(&s, &receipt).await;
     s.baken(&["status"]).await.expect_code(0);
     assert_items_kept(&s).await;
 
     // Every request of these runs is allowed by `baken iam-policy --adopt`.
     requests.extend(s.log.take());
-    let policy = crate::iam_policy::policy_with(&s, &["--adopt", &cfn]).await;
+    let policy = crate::iam_policy::policy_with(&s, &["--adopt", API_STACK]).await;
     crate::iam_policy::check(&requests, &policy, "adopt (mock)");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn from_cdk_app_names_the_cdk_apps_stacks_and_refuses_when_none_exists() {
-    // No test makes stacks with the CDK app's own names, so in this account there are none.
+    // No test makes stacks with the CDK app's own names in the shared account.
     let s = TestStack::new("adoptcdk").await;
     let run = s.baken(&["adopt", "--from-cdk-app"]).await;
     run.expect_code(1);
     assert!(
         run.stdout
             .contains("! refused: stack BakenKaigiApiStack: there is no such stack")
-            && run.stdout.contains("BakenKaigiJraVanStack"),
+            && run.stdout.contains(SERVER_STACK),
         "{}",
         run.stdout
     );
@@ -317,39 +365,30 @@ async fn from_cdk_app_names_the_cdk_apps_stacks_and_refuses_when_none_exists() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_jravan_app_keeps_its_gateway_until_bakens_is_healthy_and_a_crash_midway_is_finished_by_a_rerun(
+async fn the_real_jravan_app_keeps_its_gateway_until_bakens_is_healthy_and_a_crash_midway_is_finished_by_a_rerun(
 ) {
-    let s = TestStack::with_manifest("adoptj", JRAVAN).await;
-    let api = format!("{}-{API_STACK}", s.name);
-    let server = format!("{}-{JRAVAN_STACK}", s.name);
-    create_stack(&server, &jravan_stack(&s.name)).await;
-    create_stack(&api, &api_stack(&s.name, true)).await;
+    let account = Account::new("210000000002").await;
+    cdk_app::deploy(&account, Synth::Jravan).await;
+    let s = TestStack::in_account(APP, JRAVAN, account.clone()).await;
     seed_items(&s).await;
-    let api_before = api_ids(&format!("{}-api", s.name)).await;
+    let api_before = api_ids(&s).await;
     let artifact = s.artifact.to_str().unwrap().to_string();
-    let adopt = |extra: &'static [&'static str]| {
-        let mut a = vec![
-            "adopt",
-            "--from-cloudformation",
-            server.as_str(),
-            api.as_str(),
-            "--mode",
-            "jravan",
-            "--artifact",
-            artifact.as_str(),
-        ];
-        a.extend_from_slice(extra);
-        a.iter().map(|x| x.to_string()).collect::<Vec<String>>()
-    };
+    let args = [
+        "adopt",
+        "--from-cdk-app",
+        "--mode",
+        "jravan",
+        "--artifact",
+        artifact.as_str(),
+        "--yes",
+    ];
 
-    // The importing stack goes first; the second DeleteStack never answers and baken is killed
+    // Both stacks, importer first; the second DeleteStack never answers and baken is killed
     // while it waits: a crash between the two deletions.
     s.log.hold_next("DeleteStack");
     s.log.hold_next("DeleteStack");
-    let args = adopt(&["--yes"]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut child = s.spawn(&args);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
     while s.log.seen("DeleteStack") < 1 {
         assert!(
             std::time::Instant::now() < deadline,
@@ -359,16 +398,26 @@ async fn the_jravan_app_keeps_its_gateway_until_bakens_is_healthy_and_a_crash_mi
     }
     child.kill().await.unwrap();
     assert!(
-        stack_exists(&api).await && stack_exists(&server).await,
+        stack_exists(&s, API_STACK).await && stack_exists(&s, SERVER_STACK).await,
         "the held deletion never reached CloudFormation"
     );
-    let receipt_path = s.dir.path().join(format!("{}.adopt-receipt.json", s.name));
-    let receipt: Value =
-        serde_json::from_str(&std::fs::read_to_string(&receipt_path).unwrap()).unwrap();
+    let receipt = receipt_of(&s);
     let done = receipt["done"].to_string();
     assert!(
         done.contains("retained") && !done.contains("deleted"),
         "{done}"
+    );
+    // Every resource of both real templates has a fate: the nine functions' own security
+    // groups are replaced, the key pair too.
+    let groups = of_type(&receipt, "AWS::EC2::SecurityGroup");
+    assert_eq!(groups.len(), 10, "nine per function, one for the server");
+    assert!(
+        groups.iter().all(|g| g["fate"] == "replaced"),
+        "{groups:#?}"
+    );
+    assert_eq!(
+        of_type(&receipt, "AWS::EC2::KeyPair")[0]["fate"],
+        "replaced"
     );
 
     // The killed run's lock outlives it (until its lease ends): cleared as its error says.
@@ -387,12 +436,16 @@ async fn the_jravan_app_keeps_its_gateway_until_bakens_is_healthy_and_a_crash_mi
         "{}",
         rerun.stderr
     );
-    assert!(!stack_exists(&api).await && !stack_exists(&server).await);
-    let receipt: Value =
-        serde_json::from_str(&std::fs::read_to_string(&receipt_path).unwrap()).unwrap();
-    let cdk_subnet = physical(&receipt, "PrivateSubnet1");
-    let cdk_instance = physical(&receipt, "Server");
-    let lambda = aws_sdk_lambda::Client::new(&sdk().await);
+    assert!(!stack_exists(&s, API_STACK).await && !stack_exists(&s, SERVER_STACK).await);
+    assert_eq!(
+        cdk_app::bucket_keys(&account, "baken/").await,
+        Vec::<String>::new()
+    );
+    let receipt = receipt_of(&s);
+    let cdk_subnet = physical(&receipt, "JraVanVpcPrivateSubnet1Subnet32C1F9F1");
+    let cdk_instance = physical(&receipt, "JraVanApiInstance9798C776");
+    let function_group = physical(&receipt, "GetRacesFunctionSecurityGroup39FCE80C");
+    let lambda = aws_sdk_lambda::Client::new(&s.sdk().await);
     let config = |f: String| {
         let lambda = lambda.clone();
         async move {
@@ -405,13 +458,11 @@ async fn the_jravan_app_keeps_its_gateway_until_bakens_is_healthy_and_a_crash_mi
         }
     };
     let held = config(s.function("get-races")).await;
+    let vpc = held.vpc_config().unwrap();
     assert!(
-        held.vpc_config()
-            .unwrap()
-            .subnet_ids()
-            .contains(&cdk_subnet),
-        "{:?}",
-        held.vpc_config()
+        vpc.subnet_ids().contains(&cdk_subnet)
+            && vpc.security_group_ids().contains(&function_group),
+        "{vpc:?}"
     );
     assert_eq!(
         held.runtime().unwrap().as_str(),
@@ -420,18 +471,23 @@ async fn the_jravan_app_keeps_its_gateway_until_bakens_is_healthy_and_a_crash_mi
     );
 
     // baken's gateway reports healthy: the functions move to baken's network in one update.
-    put(
-        &s.name,
-        "gateway-bootstrap",
-        json!({"state": "complete", "step": "done", "at": now_minus(5)}),
-    )
-    .await;
-    put(
-        &s.name,
-        "gateway-health",
-        health(&now_minus(1), "ready", true, None),
-    )
-    .await;
+    let config_sdk = s.sdk().await;
+    for (which, value) in [
+        (
+            "gateway-bootstrap",
+            json!({"state": "complete", "step": "done", "at": now_minus(5)}),
+        ),
+        ("gateway-health", health(&now_minus(1), "ready", true, None)),
+    ] {
+        let name = format!("/baken/{}/{which}", s.name);
+        put_parameter_with(
+            &config_sdk,
+            &name,
+            &value.to_string(),
+            ParameterType::String,
+        )
+        .await;
+    }
     let cut = s.baken(&args).await;
     cut.expect_code(0);
     let moved = config(s.function("get-races")).await;
@@ -442,13 +498,13 @@ async fn the_jravan_app_keeps_its_gateway_until_bakens_is_healthy_and_a_crash_mi
     );
     s.baken(&["status"]).await.expect_code(0);
     assert_items_kept(&s).await;
-    assert_eq!(api_ids(&format!("{}-api", s.name)).await, api_before);
+    assert_eq!(api_ids(&s).await, api_before);
 
-    // The cleanup removes the CDK instance and network, by the receipt's ids (in the mode the
-    // receipt records: no --mode needed).
+    // The cleanup removes the CDK instance, its network and the functions' own groups, by the
+    // receipt's ids (in the mode the receipt records: no --mode needed).
     let cleanup = s.baken(&["adopt", "--cleanup", "--yes"]).await;
     cleanup.expect_code(0);
-    let ec2 = aws_sdk_ec2::Client::new(&sdk().await);
+    let ec2 = aws_sdk_ec2::Client::new(&s.sdk().await);
     let state = ec2
         .describe_instances()
         .instance_ids(&cdk_instance)
@@ -472,10 +528,26 @@ async fn the_jravan_app_keeps_its_gateway_until_bakens_is_healthy_and_a_crash_mi
             .is_err(),
         "the CDK subnet is gone"
     );
+    for g in groups {
+        let id = g["physical_id"].as_str().unwrap();
+        assert!(
+            ec2.describe_security_groups()
+                .group_ids(id)
+                .send()
+                .await
+                .is_err(),
+            "security group {id} ({}) is gone",
+            g["logical_id"]
+        );
+    }
+    assert_nothing_replaced_is_left(&s, &receipt).await;
     s.baken(&["status"]).await.expect_code(0);
 
     let requests = s.log.take();
-    let policy =
-        crate::iam_policy::policy_with(&s, &["--mode", "jravan", "--adopt", &server, &api]).await;
+    let policy = crate::iam_policy::policy_with(
+        &s,
+        &["--mode", "jravan", "--adopt", SERVER_STACK, API_STACK],
+    )
+    .await;
     crate::iam_policy::check(&requests, &policy, "adopt (jravan)");
 }

@@ -22,7 +22,7 @@ use aws_sdk_cloudformation::types::{
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
 use aws_smithy_types::DateTime;
-use baken::adopt::receipt::{Receipt, Step, FORMAT};
+use baken::adopt::receipt::{Keeper, Receipt, Step, FORMAT};
 use baken::adopt::steps::{self, StepError};
 use baken::adopt::{self, Wanted};
 use baken::aws::cloudformation::{StackFacts, StackResource};
@@ -123,10 +123,11 @@ async fn a_stack_in_progress_a_protected_one_and_an_export_still_imported_are_re
     assert!(problems
         .iter()
         .any(|p| p.contains("export busy-vpc is imported by stack SomeoneElsesStack")));
-    // Reads only: nothing but Describe, List and Get went out.
+    // Reads only: nothing but Describe, List and Get went out (the stack's three, and the CDK
+    // bootstrap stack's DescribeStacks for its bucket).
     assert_eq!(
         describe.num_calls() + resources.num_calls() + template.num_calls(),
-        3
+        4
     );
 }
 
@@ -179,6 +180,8 @@ fn receipt(dir: &std::path::Path) -> (Receipt, std::path::PathBuf) {
         resources: Vec::new(),
         backups: BTreeMap::new(),
         done: vec![Step::BackedUp],
+        template_bucket: None,
+        uploads: BTreeMap::new(),
     };
     r.save(&path).unwrap();
     (r, path)
@@ -207,7 +210,13 @@ async fn retain_step(
     let mut rules = vec![&create, &describe, &delete, &execute];
     rules.extend_from_slice(more);
     c.cloudformation = mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, rules);
-    let result = steps::retain(&c, r, path, &facts()).await;
+    keep_in_the_account(&mut c);
+    let keep = Keeper {
+        path,
+        clients: &c,
+        stack: "bk",
+    };
+    let result = steps::retain(&c, r, &keep, &facts()).await;
     RetainRun {
         result,
         deleted: delete.num_calls(),
@@ -340,7 +349,29 @@ async fn delete_step(
         RuleMode::MatchAny,
         rules.iter().copied()
     );
-    steps::delete(&c, r, path, &facts()).await
+    keep_in_the_account(&mut c);
+    let keep = Keeper {
+        path,
+        clients: &c,
+        stack: "bk",
+    };
+    steps::delete(&c, r, &keep, &facts()).await
+}
+
+/// The lock table takes every save of the receipt (`Keeper` writes it to the account first).
+fn keep_in_the_account(c: &mut baken::aws::Clients) {
+    let update = mock!(aws_sdk_dynamodb::Client::update_item)
+        .match_requests(|u| {
+            u.key()
+                .and_then(|k| k.get("id"))
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+                == Some("adopt-receipt")
+        })
+        .then_output(|| {
+            aws_sdk_dynamodb::operation::update_item::UpdateItemOutput::builder().build()
+        });
+    c.dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&update]);
 }
 
 #[tokio::test]

@@ -45,6 +45,58 @@ pub struct TestStack {
     pub endpoint: String,
     pub log: proxy::Log,
     pub artifact: PathBuf,
+    /// An account of the stack's own (None: moto's default account, shared by the tests).
+    pub account: Option<Account>,
+}
+
+/// Credentials for an account of a test's own on moto: AssumeRole into a role ARN of that
+/// account (moto's documented way to switch accounts; the role need not exist). For tests whose
+/// names are fixed (the real CDK app's), so that no other test meets them.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub id: String,
+    pub key: String,
+    pub secret: String,
+    pub token: String,
+}
+
+impl Account {
+    pub async fn new(id: &str) -> Account {
+        let out = aws_sdk_sts::Client::new(&sdk().await)
+            .assume_role()
+            .role_arn(format!("arn:aws:iam::{id}:role/baken-tests"))
+            .role_session_name("baken-tests")
+            .send()
+            .await
+            .unwrap();
+        let c = out.credentials().unwrap();
+        Account {
+            id: id.to_string(),
+            key: c.access_key_id().to_string(),
+            secret: c.secret_access_key().to_string(),
+            token: c.session_token().to_string(),
+        }
+    }
+
+    fn envs(&self) -> [(&'static str, &str); 3] {
+        [
+            ("AWS_ACCESS_KEY_ID", &self.key),
+            ("AWS_SECRET_ACCESS_KEY", &self.secret),
+            ("AWS_SESSION_TOKEN", &self.token),
+        ]
+    }
+
+    /// SDK configuration straight to moto in this account.
+    pub async fn sdk(&self) -> SdkConfig {
+        config_with(aws_sdk_dynamodb::config::Credentials::new(
+            &self.key,
+            &self.secret,
+            Some(self.token.clone()),
+            None,
+            "tests",
+        ))
+        .await
+    }
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -73,7 +125,15 @@ impl TestStack {
 
     /// `extra` is YAML appended after `stack:`.
     pub async fn with_manifest(prefix: &str, extra: &str) -> TestStack {
-        let name = unique(prefix);
+        Self::build(unique(prefix), extra, None).await
+    }
+
+    /// A stack named `name` exactly, in an account of its own.
+    pub async fn in_account(name: &str, extra: &str, account: Account) -> TestStack {
+        Self::build(name.to_string(), extra, Some(account)).await
+    }
+
+    async fn build(name: String, extra: &str, account: Option<Account>) -> TestStack {
         let dir = tempfile::tempdir().unwrap();
         let manifest = dir.path().join("baken.yaml");
         std::fs::write(
@@ -85,7 +145,18 @@ impl TestStack {
         let artifact = write_artifact(dir.path(), "exit 0");
         // What a jravan user creates once before deploying (deploy refuses without it); made
         // straight on moto, so it is not among the requests the proxy records.
-        put_service_key(&name).await;
+        let secure = aws_sdk_ssm::types::ParameterType::SecureString;
+        let config = match &account {
+            Some(a) => a.sdk().await,
+            None => sdk().await,
+        };
+        put_parameter_with(
+            &config,
+            &service_key_parameter(&name),
+            "TEST-SERVICE-KEY",
+            secure,
+        )
+        .await;
         TestStack {
             name,
             dir,
@@ -93,7 +164,22 @@ impl TestStack {
             endpoint,
             log,
             artifact,
+            account,
         }
+    }
+
+    /// SDK configuration straight to moto, in the stack's account.
+    pub async fn sdk(&self) -> SdkConfig {
+        match &self.account {
+            Some(a) => a.sdk().await,
+            None => sdk().await,
+        }
+    }
+
+    fn envs<'a>(&'a self, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        let mut all: Vec<(&str, &str)> = self.account.iter().flat_map(|a| a.envs()).collect();
+        all.extend_from_slice(extra);
+        all
     }
 
     pub fn set_manifest(&self, extra: &str) {
@@ -106,7 +192,7 @@ impl TestStack {
 
     /// Runs `baken <args> --manifest M --endpoint-url PROXY` with test credentials.
     pub async fn baken(&self, args: &[&str]) -> Run {
-        run_baken(args, &self.manifest, &self.endpoint).await
+        self.baken_env(args, &[]).await
     }
 
     pub async fn deploy(&self) -> Run {
@@ -177,7 +263,7 @@ impl TestStack {
             args,
             &self.manifest,
             &["--endpoint-url", &self.endpoint],
-            envs,
+            &self.envs(envs),
         )
         .await
     }
@@ -191,7 +277,7 @@ impl TestStack {
             args,
             &self.manifest,
             &["--endpoint-url", &self.endpoint],
-            &[],
+            &self.envs(&[]),
         )
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -252,7 +338,16 @@ pub fn checkout() -> std::path::PathBuf {
 
 /// Writes a Systems Manager parameter straight to moto, as a user or the instance would.
 pub async fn put_parameter(name: &str, value: &str, kind: aws_sdk_ssm::types::ParameterType) {
-    aws_sdk_ssm::Client::new(&sdk().await)
+    put_parameter_with(&sdk().await, name, value, kind).await
+}
+
+pub async fn put_parameter_with(
+    config: &SdkConfig,
+    name: &str,
+    value: &str,
+    kind: aws_sdk_ssm::types::ParameterType,
+) {
+    aws_sdk_ssm::Client::new(config)
         .put_parameter()
         .name(name)
         .r#type(kind)
@@ -275,12 +370,17 @@ pub fn service_key_parameter(stack: &str) -> String {
 
 /// SDK configuration straight to moto (not through a proxy): the tests' own reads.
 pub async fn sdk() -> SdkConfig {
+    config_with(aws_sdk_dynamodb::config::Credentials::new(
+        "testing", "testing", None, None, "tests",
+    ))
+    .await
+}
+
+async fn config_with(credentials: aws_sdk_dynamodb::config::Credentials) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(REGION))
         .endpoint_url(moto::url())
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "testing", "testing", None, None, "tests",
-        ))
+        .credentials_provider(credentials)
         .load()
         .await
 }

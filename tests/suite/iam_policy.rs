@@ -12,13 +12,15 @@ use crate::jravan::{deploy_jravan, JRAVAN};
 use crate::proxy::Seen;
 
 /// The IAM action of a request: `service:Operation` for the JSON and query protocols, the
-/// operation behind a REST path for Lambda, the HTTP verb for API Gateway's management API.
+/// operation behind a REST path for Lambda and S3, the HTTP verb for API Gateway's management
+/// API.
 fn action(seen: &Seen) -> Option<String> {
     match seen.service.as_str() {
         // AWS answers GetCallerIdentity whatever the policy says.
         "sts" => None,
         "apigateway" => Some(format!("apigateway:{}", seen.method)),
         "lambda" => Some(format!("lambda:{}", lambda_operation(&seen.operation))),
+        "s3" => Some(format!("s3:{}", s3_operation(&seen.operation))),
         "" => panic!("an unsigned request: {seen:?}"),
         service => Some(format!("{service}:{}", seen.operation)),
     }
@@ -39,11 +41,27 @@ fn lambda_operation(request: &str) -> String {
         ("GET", [_, "functions", _, "policy"]) => "GetPolicy",
         ("POST", [_, "functions", _, "policy"]) => "AddPermission",
         ("DELETE", [_, "functions", _, "policy", _]) => "RemovePermission",
+        ("DELETE", [_, "layers", _, "versions", _]) => "DeleteLayerVersion",
         ("GET", [_, "tags", ..]) => "ListTags",
         ("POST", [_, "tags", ..]) => "TagResource",
         _ => panic!("a Lambda request this test cannot name: {request}"),
     };
     op.to_string()
+}
+
+/// S3's REST routes on one object (path-style: `/bucket/key`) as operations.
+fn s3_operation(request: &str) -> &'static str {
+    let (method, path) = request.split_once(' ').unwrap();
+    let object = path
+        .trim_start_matches('/')
+        .split_once('/')
+        .is_some_and(|(_, k)| !k.is_empty());
+    match (method, object) {
+        ("PUT", true) => "PutObject",
+        ("GET", true) => "GetObject",
+        ("DELETE", true) => "DeleteObject",
+        _ => panic!("an S3 request this test cannot name: {request}"),
+    }
 }
 
 fn allowed(policy: &Value) -> BTreeSet<String> {

@@ -346,6 +346,26 @@ pub async fn update(
     Ok(())
 }
 
+/// Removes the inline policy `policy` from `role`; either already gone is done.
+pub async fn delete_role_policy(
+    clients: &Clients,
+    role: &str,
+    policy: &str,
+) -> Result<(), AwsError> {
+    absent_if(
+        clients
+            .iam
+            .delete_role_policy()
+            .role_name(role)
+            .policy_name(policy)
+            .send()
+            .await
+            .map_err(err("DeleteRolePolicy", role)),
+        &["NoSuchEntity"],
+    )?;
+    Ok(())
+}
+
 /// Deletes the role after what IAM requires to be gone first: inline policies, attached managed
 /// policies and instance-profile memberships.
 pub async fn delete(clients: &Clients, name: &str) -> Result<(), AwsError> {

@@ -179,6 +179,9 @@ async fn read_one(
             attrs.insert(A::VpcSecurityGroup(g).key(), PRESENT.into());
         }
     }
+    for l in c.layers() {
+        attrs.insert(A::Layer(l.arn().unwrap_or_default()).key(), PRESENT.into());
+    }
     let env = c.environment().and_then(|e| e.variables());
     for (k, v) in env.into_iter().flatten() {
         attrs.insert(A::Environment(k).key(), v.clone());
@@ -287,6 +290,7 @@ pub async fn update(
                 | A::Environment(_)
                 | A::VpcSubnet(_)
                 | A::VpcSecurityGroup(_)
+                | A::Layer(_)
         )
     });
     // The architecture is set with the code (UpdateFunctionCode), and a failed function is
@@ -311,6 +315,9 @@ pub async fn update(
                     .memory_size(spec.memory_mb)
                     .timeout(spec.timeout_s)
                     .environment(environment(spec))
+                    // baken's functions use no layers: a layer a function was adopted with
+                    // (the CDK app's Python dependencies) is let go.
+                    .set_layers(Some(Vec::new()))
                     .vpc_config(vpc_config(spec).unwrap_or_else(|| {
                         // Empty lists take the function out of its VPC.
                         VpcConfig::builder()
@@ -465,6 +472,30 @@ pub async fn delete(clients: &Clients, name: &str, in_vpc: Option<bool>) -> Resu
             .map_err(on("DeleteFunction", res(name))),
         &["ResourceNotFoundException"],
     )?;
+    Ok(())
+}
+
+/// Deletes one version of a layer by its ARN (`arn:aws:lambda:…:layer:NAME:VERSION`). Functions
+/// that still name it keep running: Lambda keeps a copy for them (its documented behaviour).
+pub async fn delete_layer_version(clients: &Clients, arn: &str) -> Result<(), AwsError> {
+    let parsed = arn
+        .rsplit_once(':')
+        .and_then(|(layer, v)| Some((layer.rsplit(':').next()?, v.parse::<i64>().ok()?)));
+    let Some((name, version)) = parsed else {
+        return Err(AwsError::new(
+            "DeleteLayerVersion",
+            format!("layer version {arn}"),
+            "not a layer version ARN",
+        ));
+    };
+    clients
+        .lambda
+        .delete_layer_version()
+        .layer_name(name)
+        .version_number(version)
+        .send()
+        .await
+        .map_err(on("DeleteLayerVersion", format!("layer version {arn}")))?;
     Ok(())
 }
 
