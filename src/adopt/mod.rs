@@ -19,6 +19,7 @@ pub mod cleanup;
 pub mod hold;
 pub mod permissions;
 pub mod preflight;
+pub mod preview;
 pub mod receipt;
 pub mod render;
 pub mod steps;

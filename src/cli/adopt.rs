@@ -201,7 +201,17 @@ async fn plan_new(
         read.stacks.retain(|(_, f)| f.is_some());
     }
     let wanted = Wanted::of(&session.stack.name, &session.names(mode));
-    let adoption = adopt::plan(read, &wanted);
+    let mut adoption = adopt::plan(read, &wanted);
+    // The deploy that ends the adoption, read from what is kept as it is now.
+    let deploy = match adoption.refusals.is_empty() {
+        true => {
+            let software = gateway_software(&args.global, &session.stack, mode)?;
+            let planned = adopt::preview::deploy_after(session, &adoption, mode, software).await?;
+            adoption.refusals.extend(adopt::preview::refusals(&planned));
+            Some(planned.plan)
+        }
+        false => None,
+    };
     if args.global.json() && !args.yes {
         print_json(&serde_json::json!({
             "stack": session.stack.name,
@@ -210,6 +220,7 @@ async fn plan_new(
             "mode": mode,
             "receipt": path,
             "adoption": adoption,
+            "deploy": deploy,
         }));
     } else if !args.global.json() {
         print!(
@@ -222,6 +233,10 @@ async fn plan_new(
                 &path.display().to_string()
             )
         );
+        if let Some(plan) = &deploy {
+            println!("The deploy that follows (step 5), as the kept resources are now:");
+            print!("{}", super::output::plan_text(plan, &session.place()));
+        }
     }
     if let Some(r) = adoption.refusals.first() {
         let n = adoption.refusals.len();

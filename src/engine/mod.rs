@@ -309,6 +309,7 @@ impl Session {
             vpc_id: seen.left.vpc_id.clone(),
             instance_id: seen.left.instance_id.clone(),
             expected: left_mode.map(|m| session.names(m)),
+            adopting: Vec::new(),
         };
         Ok((session, seen))
     }

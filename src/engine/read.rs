@@ -7,12 +7,12 @@ use crate::aws::sts::AccountId;
 use crate::aws::{apigateway, dynamodb, ec2, iam, lambda, logs, ssm, AwsError, Clients};
 use crate::desired::gateway::instance_name;
 use crate::desired::{Desired, PERMISSION_STATEMENT_ID};
-use crate::live::{BootstrapReport, GatewayHealth, Health, LiveState};
+use crate::live::{BootstrapReport, GatewayHealth, Health, LiveState, Owner};
 use crate::model::names::{
     bootstrap_status_parameter, gateway_document_name, gateway_health_parameter,
 };
 use crate::model::Stack;
-use crate::resource::Kind;
+use crate::resource::{Kind, ResourceId};
 
 fn wanted_names(desired: &[Desired], kind: Kind) -> Vec<String> {
     desired
@@ -53,6 +53,9 @@ pub struct Ahead {
     /// The resources expected, when not the desired state's: teardown wants nothing, but
     /// expects what the manifest names.
     pub expected: Option<Vec<Desired>>,
+    /// What an adoption takes over, seen as the stack's own: the plan of the deploy that follows
+    /// it, shown before anything is adopted (nothing is ever written on such a read).
+    pub adopting: Vec<ResourceId>,
 }
 
 impl Ahead {
@@ -225,6 +228,7 @@ async fn read(
                 &stack.api.name,
                 &stack.api.stage,
                 ahead.api_id(),
+                ahead.adopting.iter().any(|id| id.kind == Kind::RestApi),
             )
             .await?;
             part.api_id = api.api_id;
@@ -246,7 +250,10 @@ async fn read(
                 .collect()
         }
     };
-    for r in found {
+    for mut r in found {
+        if ahead.adopting.contains(&r.id) {
+            r.owner = Owner::Ours;
+        }
         part.insert(r);
     }
     Ok(part)

@@ -227,6 +227,24 @@ async fn the_real_cdk_api_stack_is_taken_over_through_the_bootstrap_bucket_with_
     let plan = s.baken(&["adopt", "--from-cdk-app"]).await;
     plan.expect_code(2);
     assert!(s.log.writes().is_empty(), "{:?}", s.log.writes());
+    // The deploy that follows, read from the kept resources as they are: the tables get what
+    // the CDK app did not give them, in place.
+    let (_, deploy) = plan
+        .stdout
+        .split_once("The deploy that follows")
+        .unwrap_or_else(|| panic!("{}", plan.stdout));
+    for line in [
+        format!("~ update table {}", s.table("cart")),
+        "deletion_protection".to_string(),
+        format!("~ update function {}", s.function("get-cart")),
+        "+ create role".to_string(),
+    ] {
+        assert!(deploy.contains(&line), "{line}\n{deploy}");
+    }
+    assert!(
+        !deploy.contains("create table") && !deploy.contains("replace table"),
+        "{deploy}"
+    );
     let bucket = cdk_app::bootstrap_bucket(&account.id);
     for line in [
         format!("= keep    table {} [CartTableD1105F87]", s.table("cart")),
@@ -256,6 +274,11 @@ async fn the_real_cdk_api_stack_is_taken_over_through_the_bootstrap_bucket_with_
     documented.check("baken adopt --json", &doc);
     let adoption = &doc["adoption"];
     assert_eq!(adoption["backups"].as_array().unwrap().len(), 2);
+    assert!(
+        doc["deploy"]["steps"].as_array().unwrap().len() > 10,
+        "{}",
+        doc["deploy"]
+    );
     assert!(adoption["refusals"].as_array().unwrap().is_empty());
     // Every one of the stack's 82 resources has a fate; CDK's metadata is among them.
     let listed = adoption["resources"]
@@ -422,6 +445,10 @@ async fn the_real_jravan_app_keeps_its_gateway_until_bakens_is_healthy_and_a_cra
 
     // The killed run's lock outlives it (until its lease ends): cleared as its error says.
     s.baken(&["unlock", "--yes"]).await.expect_code(0);
+    // The run goes on from another checkout (a new CI job): the receipt kept in the account is
+    // the one read, and the file is written again.
+    let receipt_path = s.dir.path().join(format!("{}.adopt-receipt.json", s.name));
+    std::fs::remove_file(&receipt_path).unwrap();
     // The re-run continues: both stacks go, importer first, and baken's network and gateway are
     // built while the functions stay on the CDK gateway (baken's is not healthy yet).
     let rerun = s.baken(&args).await;

@@ -43,13 +43,15 @@ async fn read_under(
 
 /// Finds the REST API called `name` (ours preferred) and reads everything under it. `ahead`:
 /// the id the last run recorded, read alongside the list and used when the list confirms it
-/// (`read_ahead`).
+/// (`read_ahead`). `adopting`: an API of that name counts as ours whatever its tags (the plan of
+/// the deploy after `baken adopt`, shown before the adoption).
 pub async fn read(
     clients: &Clients,
     stack: &str,
     name: &str,
     stage: &str,
     ahead: Option<&str>,
+    adopting: bool,
 ) -> Result<LiveApi, AwsError> {
     let list = async {
         let mut apis = Vec::new();
@@ -78,14 +80,15 @@ pub async fn read(
     };
     let (apis, early) = futures::future::join(list, early).await;
     let apis = apis?;
-    let owner_of = |a: &aws_sdk_apigateway::types::RestApi| {
-        Owner::from_tags(
+    let owner_of = |a: &aws_sdk_apigateway::types::RestApi| match adopting {
+        true => Owner::Ours,
+        false => Owner::from_tags(
             stack,
             a.tags()
                 .into_iter()
                 .flatten()
                 .map(|(k, v)| (k.as_str(), v.as_str())),
-        )
+        ),
     };
     let mut out = LiveApi {
         api_id: None,
