@@ -252,7 +252,7 @@ pub struct AdoptArgs {
     #[arg(long = "from-cloudformation", value_name = "STACK", num_args = 1..,
           required_unless_present_any = ["from_cdk_app", "cleanup"])]
     pub from_cloudformation: Vec<String>,
-    /// The CDK app's stacks: BakenKaigiApiStack, and BakenKaigiJraVanStack where it exists.
+    /// The CDK app's stacks: BakenKaigiApiStack, and JraVanServerStack where it exists.
     #[arg(long, conflicts_with = "from_cloudformation")]
     pub from_cdk_app: bool,
     /// Carry the adoption out (or continue it from its receipt). Without it, nothing changes.
@@ -262,8 +262,9 @@ pub struct AdoptArgs {
     /// and in jravan mode its instance, network and key pair), once the adoption is through.
     #[arg(long)]
     pub cleanup: bool,
-    /// The adoption's receipt (default: `<stack>.adopt-receipt.json` beside the manifest). Keep
-    /// it: a re-run continues from it, and --cleanup removes only what it lists.
+    /// Where the copy of the adoption's receipt goes (default: `<stack>.adopt-receipt.json`
+    /// beside the manifest). The receipt itself is kept in the account (the stack's lock
+    /// table): a re-run continues from it, and --cleanup removes only what it lists.
     #[arg(long, value_name = "PATH")]
     pub receipt: Option<PathBuf>,
     /// The mode baken deploys the adopted stack in; overrides the manifest's `mode`.
