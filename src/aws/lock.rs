@@ -104,21 +104,33 @@ fn is_condition_failed(e: &AwsError) -> bool {
     e.code_is("ConditionalCheckFailedException")
 }
 
-/// The lock item; None when the stack has no lock table (nothing ever took the lock).
-pub async fn read(clients: &Clients, stack: &str) -> Result<Option<LockItem>, AwsError> {
+/// The item `key` of the lock table, read consistently: None when there is no table, an empty
+/// map when there is no such item.
+async fn get(
+    clients: &Clients,
+    stack: &str,
+    key: &str,
+    what: String,
+) -> Result<Option<HashMap<String, AttributeValue>>, AwsError> {
     let got = absent_if(
         clients
             .dynamodb
             .get_item()
             .table_name(table_name(stack))
-            .key("id", s(ITEM))
+            .key("id", s(key))
             .consistent_read(true)
             .send()
             .await
-            .map_err(on("GetItem", res(stack))),
+            .map_err(on("GetItem", what)),
         &["ResourceNotFoundException"],
     )?;
-    Ok(got.map(|g| g.item.as_ref().map(item_of).unwrap_or_default()))
+    Ok(got.map(|g| g.item.unwrap_or_default()))
+}
+
+/// The lock item; None when the stack has no lock table (nothing ever took the lock).
+pub async fn read(clients: &Clients, stack: &str) -> Result<Option<LockItem>, AwsError> {
+    let got = get(clients, stack, ITEM, res(stack)).await?;
+    Ok(got.map(|item| item_of(&item)))
 }
 
 /// The key of the item that keeps an adoption's receipt beside the lock.
@@ -146,21 +158,11 @@ pub async fn put_adoption(clients: &Clients, stack: &str, body: Vec<u8>) -> Resu
 
 /// The adoption receipt kept in the lock table; None when there is none (or no table).
 pub async fn get_adoption(clients: &Clients, stack: &str) -> Result<Option<Vec<u8>>, AwsError> {
-    let got = absent_if(
-        clients
-            .dynamodb
-            .get_item()
-            .table_name(table_name(stack))
-            .key("id", s(ADOPTION))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(on("GetItem", format!("adoption receipt of stack {stack}"))),
-        &["ResourceNotFoundException"],
-    )?;
+    let what = format!("adoption receipt of stack {stack}");
+    let got = get(clients, stack, ADOPTION, what).await?;
     Ok(got
-        .and_then(|g| g.item)
-        .and_then(|i| i.get("body").and_then(|b| b.as_b().ok()).cloned())
+        .and_then(|mut item| item.remove("body"))
+        .and_then(|b| b.as_b().ok().cloned())
         .map(Blob::into_inner))
 }
 
