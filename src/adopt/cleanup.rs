@@ -165,7 +165,12 @@ pub async fn run(
     }
     for d in replaced {
         let id = d.physical_id.clone().or_else(|| declared_name(receipt, d));
+        let interrupted = crate::engine::interrupt::requested().is_some();
         let outcome = match (rank(&d.resource_type), id.as_deref()) {
+            // Interrupted: nothing more is removed; a re-run goes on.
+            _ if interrupted => {
+                Outcome::Kept("the run was interrupted; run --cleanup again".into())
+            }
             (None, _) => match parent_of(&d.resource_type) {
                 "" => Outcome::Kept(format!(
                     "baken adopt does not remove {}; delete it by hand if nothing uses it",

@@ -50,13 +50,15 @@ pub fn permissions(scope: &Scope, stacks: &[String]) -> Vec<Statement> {
         allow(
             "AdoptBackUpTables",
             "dynamodb",
-            &[
-                "CreateBackup",
-                "DescribeBackup",
-                "ListBackups",
-                "TagResource",
-            ],
+            &["CreateBackup", "DescribeBackup", "TagResource"],
             tables,
+        ),
+        // ListBackups takes no resource (IAM's action table): "*" or nothing.
+        allow(
+            "AdoptListBackups",
+            "dynamodb",
+            &["ListBackups"],
+            vec!["*".into()],
         ),
         allow(
             "AdoptTagLogGroups",

@@ -52,6 +52,14 @@ impl AwsError {
     {
         let resource = resource.into();
         let (code, message) = match &err {
+            // An answer with no AWS error document in it (an emulator's or a proxy's HTML page):
+            // its status and first bytes, not the SDK's dump of its parse failure.
+            SdkError::ServiceError(_) | SdkError::ResponseError(_) if err.code().is_none() => {
+                match err.raw_response().and_then(not_aws) {
+                    Some(text) => (None, text),
+                    None => (None, source_chain(&err)),
+                }
+            }
             SdkError::ServiceError(_) => (
                 err.code().map(str::to_string),
                 err.message()
@@ -69,6 +77,36 @@ impl AwsError {
             hint,
         }
     }
+}
+
+/// How much of an answer that is not AWS's the error quotes.
+const BODY_QUOTED: usize = 120;
+
+/// `HTTP 500, not an AWS answer: <!doctype html> …`: the status and the first bytes of a body
+/// that is not an AWS error document, white space folded.
+fn not_aws<R: std::any::Any>(raw: &R) -> Option<String> {
+    let raw = (raw as &dyn std::any::Any)
+        .downcast_ref::<aws_smithy_runtime_api::client::orchestrator::HttpResponse>()?;
+    let body = raw.body().bytes().unwrap_or_default();
+    let text = String::from_utf8_lossy(body)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let quoted: String = text.chars().take(BODY_QUOTED).collect();
+    let more = if quoted.len() < text.len() {
+        " …"
+    } else {
+        ""
+    };
+    Some(format!(
+        "HTTP {}, not an AWS answer: {}{more}",
+        raw.status().as_u16(),
+        if quoted.is_empty() {
+            "(no body)"
+        } else {
+            &quoted
+        }
+    ))
 }
 
 /// The error and its causes, each once, without the Debug dump DisplayErrorContext adds.
@@ -113,6 +151,9 @@ where
             }
             SdkError::ConstructionFailure(_) => {
                 "the request could not be built: check that credentials and a region are configured"
+            }
+            SdkError::ServiceError(_) | SdkError::ResponseError(_) => {
+                "the answer was not AWS's: something in between (--endpoint-url, HTTPS_PROXY) answered, or AWS failed; run the command again, it continues where it stopped"
             }
             _ => return None,
         },

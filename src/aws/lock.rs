@@ -3,9 +3,13 @@
 //! it. The table is made by the first run that takes the lock and deleted by teardown as its last
 //! step. It carries no `baken:stack` tag: it is not a resource of the stack's plan.
 //!
-//! AWS: a conditional PutItem is atomic, and a failed condition is ConditionalCheckFailedException.
-//! moto's DynamoDB is not safe under concurrent updates (two conditional writes at the same
-//! instant may both pass), so the losing side is covered with aws-smithy-mocks as AWS answers it.
+//! AWS: a conditional write is atomic, and a failed condition is ConditionalCheckFailedException.
+//! (The test emulator is patched to serialise writes as AWS does: tests/moto/patch_dynamodb.py.)
+//!
+//! Each run holds a token of its own. A write whose answer was lost (a timeout, a 500 after AWS
+//! applied it) is retried by the SDK, and the retry's condition then fails against the run's own
+//! holding: every failed condition is checked against the item as it is now, and the run's own
+//! token there counts as success.
 
 use std::collections::HashMap;
 
@@ -35,6 +39,9 @@ fn res(stack: &str) -> String {
 pub struct Holder {
     /// `user@host pid N`, with the CI run when there is one.
     pub holder: String,
+    /// Unique to the run that holds it: what the conditions compare.
+    #[serde(skip)]
+    pub token: String,
     pub command: String,
     /// Seconds since the epoch.
     pub started_at: i64,
@@ -82,6 +89,7 @@ fn item_of(map: &HashMap<String, AttributeValue>) -> LockItem {
     let held = match (text("holder"), num("expires_at")) {
         (Some(holder), Some(expires_at)) => Some(Holder {
             holder,
+            token: text("token").unwrap_or_default(),
             command: text("command").unwrap_or_default(),
             started_at: num("started_at").unwrap_or_default(),
             expires_at,
@@ -223,9 +231,13 @@ pub async fn try_acquire(
         .update_item()
         .table_name(table_name(stack))
         .key("id", s(ITEM))
-        .update_expression("SET holder = :h, command = :c, started_at = :s, expires_at = :e")
+        .update_expression(
+            "SET holder = :h, #token = :t, command = :c, started_at = :s, expires_at = :e",
+        )
         .condition_expression("attribute_not_exists(holder) OR expires_at < :now")
+        .expression_attribute_names("#token", "token")
         .expression_attribute_values(":h", s(&me.holder))
+        .expression_attribute_values(":t", s(&me.token))
         .expression_attribute_values(":c", s(&me.command))
         .expression_attribute_values(":s", n(me.started_at))
         .expression_attribute_values(":e", n(me.expires_at))
@@ -243,17 +255,23 @@ pub async fn try_acquire(
             .version)),
         Err(e) if is_condition_failed(&e) => {
             let current = read(clients, stack).await?.unwrap_or_default();
-            Ok(Err(current.held))
+            match current.held {
+                // A retry of this run's own write, whose answer was lost: taken. (The version
+                // counts on at release only, so it is still the one this run took.)
+                Some(h) if h.token == me.token => Ok(Ok(current.version)),
+                other => Ok(Err(other)),
+            }
         }
         Err(e) => Err(e),
     }
 }
 
-/// Extends the lease. Ok(false): the lease was lost (it expired and another run took it).
+/// Extends the lease of the run holding `token`. Ok(false): the lease was lost (it expired and
+/// another run took it). A retry of a renewal that went through passes its condition again.
 pub async fn renew(
     clients: &Clients,
     stack: &str,
-    holder: &str,
+    token: &str,
     expires_at: i64,
 ) -> Result<bool, AwsError> {
     let out = clients
@@ -262,9 +280,10 @@ pub async fn renew(
         .table_name(table_name(stack))
         .key("id", s(ITEM))
         .update_expression("SET expires_at = :e")
-        .condition_expression("holder = :me")
+        .condition_expression("#token = :me")
+        .expression_attribute_names("#token", "token")
         .expression_attribute_values(":e", n(expires_at))
-        .expression_attribute_values(":me", s(holder))
+        .expression_attribute_values(":me", s(token))
         .send()
         .await
         .map_err(on("UpdateItem", res(stack)));
@@ -275,15 +294,16 @@ pub async fn renew(
     }
 }
 
-/// Gives the lock up and counts the version on, so that a run waiting for it knows the stack
-/// changed; records what the run `left`. A lock someone else holds now is left alone.
+/// Gives the lock of the run holding `token` up and counts the version on, so that a run waiting
+/// for it knows the stack changed; records what the run `left`. A lock someone else holds now is
+/// left alone, and so is one already released (a retry of a release whose answer was lost).
 pub async fn release(
     clients: &Clients,
     stack: &str,
-    holder: &str,
+    token: &str,
     left: &Left,
 ) -> Result<(), AwsError> {
-    match emptied(clients, stack, Some(holder), left).await {
+    match emptied(clients, stack, Some(token), left).await {
         Err(e) if is_condition_failed(&e) => Ok(()),
         other => other,
     }
@@ -294,21 +314,22 @@ pub async fn clear(clients: &Clients, stack: &str) -> Result<(), AwsError> {
     emptied(clients, stack, None, &Left::default()).await
 }
 
-/// Removes the holder's fields and counts the version on; with `holder`, only if it holds it.
-/// A hint `left` does not have is removed: a stale one would only cost wasted reads.
+/// Removes the holder's fields and counts the version on; with `token`, only if its run holds
+/// it. A hint `left` does not have is removed: a stale one would only cost wasted reads.
 async fn emptied(
     clients: &Clients,
     stack: &str,
-    holder: Option<&str>,
+    token: Option<&str>,
     left: &Left,
 ) -> Result<(), AwsError> {
-    let mut remove = vec!["holder", "command", "started_at", "expires_at"];
+    let mut remove = vec!["holder", "#token", "command", "started_at", "expires_at"];
     let mut set = vec!["version = if_not_exists(version, :zero) + :one"];
     let mut call = clients
         .dynamodb
         .update_item()
         .table_name(table_name(stack))
         .key("id", s(ITEM))
+        .expression_attribute_names("#token", "token")
         .expression_attribute_values(":zero", n(0))
         .expression_attribute_values(":one", n(1));
     for (field, assignment, placeholder, value) in [
@@ -340,10 +361,10 @@ async fn emptied(
         remove.join(", "),
         set.join(", ")
     ));
-    if let Some(h) = holder {
+    if let Some(t) = token {
         call = call
-            .condition_expression("holder = :me")
-            .expression_attribute_values(":me", s(h));
+            .condition_expression("#token = :me")
+            .expression_attribute_values(":me", s(t));
     }
     call.send().await.map_err(on("UpdateItem", res(stack)))?;
     Ok(())

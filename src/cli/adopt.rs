@@ -12,6 +12,7 @@ use baken::adopt::receipt::{Keeper, Receipt, Step};
 use baken::adopt::{self, render, steps, Adoption, Wanted, CDK_APP_STACKS};
 use baken::bootstrap::GatewaySoftware;
 use baken::desired::FunctionAttr;
+use baken::engine::interrupt;
 use baken::engine::lock::{self, Lease};
 use baken::engine::Session;
 use baken::model::Mode;
@@ -21,12 +22,15 @@ use baken::resource::Kind;
 use super::args::{AdoptArgs, ModeArg};
 use super::context::{code_of, gateway_software, load_stack, mode, open_session, package};
 use super::deploy::{
-    execute, refuse_conflicts, refuse_guarded, refuse_missing, release, Execution,
+    execute, hold, refuse_conflicts, refuse_guarded, refuse_missing, release, Execution,
 };
 use super::error::{CliError, EXIT_OK, EXIT_PARTIAL, EXIT_PENDING};
 use super::output::print_json;
 
 pub async fn run(args: &AdoptArgs) -> Result<ExitCode, CliError> {
+    if args.yes {
+        interrupt::install();
+    }
     let global = &args.global;
     let stack = load_stack(&global.source)?;
     let path = args
@@ -86,6 +90,7 @@ pub async fn run(args: &AdoptArgs) -> Result<ExitCode, CliError> {
         None,
     )
     .await?;
+    hold(&lease);
     let started = match start {
         Start::Resume(r) => Ok(r),
         Start::New(a) => steps::start(&a, &session.stack.name, &session.account, mode, &keep)
@@ -272,11 +277,20 @@ impl Carry<'_> {
         let c = &self.session.clients;
         let keep = self.keep;
         let stacks = receipt.stacks.clone();
+        if let Some(i) = interrupt::current() {
+            i.applying();
+        }
+        // Between two steps, an interrupt ends the run: each step is whole in the receipt.
+        let go_on = || match interrupt::requested() {
+            Some(signal) => Err(CliError::Interrupted(signal)),
+            None => Ok(()),
+        };
         if !receipt.is_done(&Step::BackedUp) {
             eprintln!("backing up the kept tables…");
         }
         steps::back_up(c, receipt, keep).await?;
         for f in &stacks {
+            go_on()?;
             if !receipt.is_done(&Step::Retained(f.name.clone())) {
                 eprintln!(
                     "retaining every resource of stack {} (change set {})…",
@@ -287,12 +301,15 @@ impl Carry<'_> {
             steps::retain(c, receipt, keep, f).await?;
         }
         for f in &stacks {
+            go_on()?;
             if !receipt.is_done(&Step::Deleted(f.name.clone())) {
                 eprintln!("deleting stack {}; every resource stays…", f.name);
             }
             steps::delete(c, receipt, keep, f).await?;
         }
+        go_on()?;
         steps::tag(c, receipt, keep, &self.session.account).await?;
+        go_on()?;
         if !receipt.is_done(&Step::Deployed) {
             let hold = self.mode == Mode::Jravan;
             if !self.deploy(hold).await? {
@@ -413,6 +430,10 @@ async fn run_cleanup(
         None,
     )
     .await?;
+    hold(&lease);
+    if let Some(i) = interrupt::current() {
+        i.applying();
+    }
     let result = async {
         let live = session.read().await?;
         // Roles a live function of the stack still runs as (`arn:…:role/<path>name`).

@@ -1,6 +1,7 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use baken::engine::interrupt;
 use baken::engine::lock::{self, Lease};
 use baken::engine::progress::{Progress, Silent};
 use baken::engine::{apply, Planned, Session};
@@ -24,6 +25,7 @@ use baken::engine::Outputs;
 use std::path::Path;
 
 pub async fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
+    interrupt::install();
     let global = &args.global;
     if let Some(path) = &args.outputs_file {
         check_writable(path)?;
@@ -128,6 +130,7 @@ where
         Some(&seen),
     )
     .await?;
+    hold(&lease);
     if lease.version == seen.version {
         return Ok((planned, Some(lease), false));
     }
@@ -143,9 +146,19 @@ where
     }
 }
 
+/// An interrupt before the run applies releases this lease on its way out.
+pub fn hold(lease: &Lease) {
+    if let Some(i) = interrupt::current() {
+        i.hold(lease.releaser());
+    }
+}
+
 /// Gives the lock up; teardown's complete run also removes the lock's table. A failed release
 /// is only a warning: the lease expires by itself.
 pub async fn release(lease: Lease, remove: bool) {
+    if let Some(i) = interrupt::current() {
+        i.let_go();
+    }
     let done = if remove {
         lease.release_and_remove().await
     } else {
@@ -304,6 +317,9 @@ pub async fn execute(
         } else {
             Box::new(Lines)
         };
+        if let Some(i) = interrupt::current() {
+            i.applying();
+        }
         let never = AtomicBool::new(false);
         let stop = how.lease.map_or(&never, |l| l.lost());
         let report = apply(
@@ -404,9 +420,11 @@ pub async fn execute(
         }
         eprintln!("{}", requests_line(counts));
     }
-    let code = ExitCode::from(match &report {
-        Some(r) if !r.failed.is_empty() && !r.done.is_empty() => EXIT_PARTIAL,
-        Some(r) if !r.failed.is_empty() => EXIT_ERROR,
+    let code = ExitCode::from(match (&report, interrupt::requested()) {
+        (Some(r), Some(_)) if !r.done.is_empty() || !r.interrupted.is_empty() => EXIT_PARTIAL,
+        (_, Some(signal)) => interrupt::exit_code(signal),
+        (Some(r), None) if !r.failed.is_empty() && !r.done.is_empty() => EXIT_PARTIAL,
+        (Some(r), None) if !r.failed.is_empty() => EXIT_ERROR,
         _ => EXIT_OK,
     });
     Ok((code, succeeded))

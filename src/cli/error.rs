@@ -53,12 +53,16 @@ pub enum CliError {
     /// An error after some changes were made: exit 3, run it again to finish.
     #[error("{0}")]
     Partly(Box<CliError>),
+    /// SIGINT or SIGTERM (its number) stopped the run between two of its steps.
+    #[error("interrupted by signal {0}: no further step was started; the deploy lock is released\n  hint: run the same command again to continue")]
+    Interrupted(i32),
 }
 
 impl CliError {
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
             CliError::Partly(_) => EXIT_PARTIAL,
+            CliError::Interrupted(signal) => baken::engine::interrupt::exit_code(*signal),
             _ => EXIT_ERROR,
         })
     }
@@ -85,6 +89,7 @@ impl CliError {
             CliError::Adopt(_) => "adopt",
             CliError::Receipt(_) => "receipt",
             CliError::Partly(e) => e.code(),
+            CliError::Interrupted(_) => "interrupted",
         }
     }
 

@@ -43,6 +43,23 @@ pub fn print_report(report: &ApplyReport) {
     for f in &report.failed {
         eprintln!("error: {}: {}", f.resource, f.error);
     }
+    if let Some(signal) = baken::engine::interrupt::requested() {
+        let list = |ids: &[baken::resource::ResourceId]| {
+            ids.iter().map(|r| format!("\n  {r}")).collect::<String>()
+        };
+        eprintln!(
+            "Interrupted ({}): {} done, {} still running when the run stopped waiting (what they did is read by the next run), {} not started; the deploy lock is released.{}{}{}",
+            match signal { 2 => "SIGINT", 15 => "SIGTERM", _ => "a signal" },
+            report.done.len(),
+            report.interrupted.len(),
+            report.skipped.len(),
+            if report.done.is_empty() { String::new() } else { format!("\nDone:{}", list(&report.done)) },
+            if report.interrupted.is_empty() { String::new() } else { format!("\nAbandoned in flight:{}", list(&report.interrupted)) },
+            if report.skipped.is_empty() { String::new() } else { format!("\nNot started:{}", list(&report.skipped)) },
+        );
+        eprintln!("Run the same command again to finish.");
+        return;
+    }
     if !report.failed.is_empty() {
         eprintln!(
             "{} done, {} failed, {} not started.",

@@ -8,6 +8,7 @@ use super::error::CliError;
 use super::output::plan_text;
 
 pub async fn run(args: &TeardownArgs) -> Result<ExitCode, CliError> {
+    baken::engine::interrupt::install();
     let global = &args.global;
     let stack = load_stack(&global.source)?;
     let (session, seen) = open_session_for_writing(global, stack).await?;

@@ -1,7 +1,8 @@
 //! Carries out a plan: steps run as soon as the steps they wait for have finished, a bounded
 //! number at a time, the ones heading the longest remaining chain first. After the first failure
 //! nothing new starts; running steps finish, and the report says what was done, what failed and
-//! what was left for a re-run.
+//! what was left for a re-run. An interrupt (`super::interrupt`) stops new steps the same way,
+//! and abandons the ones still running once its grace is over.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -95,8 +96,12 @@ fn satisfied(
 pub struct ApplyReport {
     pub done: Vec<ResourceId>,
     pub failed: Vec<Failure>,
-    /// Not started because an earlier step failed.
+    /// Not started because an earlier step failed, the deploy lock was lost or the run was
+    /// interrupted.
     pub skipped: Vec<ResourceId>,
+    /// Still running when an interrupted run's grace was over, and abandoned: whether they took
+    /// effect is known only to the next run's read.
+    pub interrupted: Vec<ResourceId>,
     /// Each step that ran, with its requests: the weights of the plan's critical path.
     pub step_requests: Vec<StepRun>,
     /// The REST API's id after the run (it may have been created by it).
@@ -122,7 +127,7 @@ pub struct Failure {
 
 impl ApplyReport {
     pub fn succeeded(&self) -> bool {
-        self.failed.is_empty() && self.skipped.is_empty()
+        self.failed.is_empty() && self.skipped.is_empty() && self.interrupted.is_empty()
     }
 }
 
@@ -151,10 +156,18 @@ pub async fn apply(
     let mut failed = false;
     let mut ticker = tokio::time::interval(Duration::from_secs(10));
     ticker.tick().await;
+    let abandon = async {
+        match super::interrupt::current() {
+            Some(i) => i.grace_over().await,
+            None => futures::future::pending().await,
+        }
+    };
+    tokio::pin!(abandon);
 
     loop {
-        // A lost deploy lock stops new steps as a failure does.
-        if !failed && !stop.load(Ordering::SeqCst) {
+        // A lost deploy lock, or an interrupt, stops new steps as a failure does.
+        let interrupted = super::interrupt::requested().is_some();
+        if !failed && !interrupted && !stop.load(Ordering::SeqCst) {
             let mut ready: Vec<&Step> = {
                 let known = learnt.lock().expect("learnt ids lock");
                 plan.steps
@@ -225,6 +238,12 @@ pub async fn apply(
             }
             // An id was learnt: a step waiting only for it may start.
             _ = changed.notified() => {}
+            // Interrupted, and the steps in flight had their time: they are abandoned (their
+            // requests dropped), and the next run reads what they did.
+            _ = &mut abandon => {
+                report.interrupted = since.keys().map(|r| (*r).clone()).collect();
+                break;
+            }
             _ = ticker.tick() => {
                 let waits = crate::aws::retry::waiting_for();
                 let what = |s: &Step| {

@@ -85,6 +85,25 @@ pub fn who() -> String {
     who
 }
 
+/// A token no other run has: the conditions on the lock item compare it, so a retried write of
+/// this run's own is told from another run's holding.
+fn run_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    // RandomState's keys come from the operating system's randomness.
+    let part = |salt: u64| {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(nanos);
+        h.write_u32(std::process::id());
+        h.write_u64(salt);
+        h.finish()
+    };
+    format!("{:016x}{:016x}", part(1), part(2))
+}
+
 /// What a writing command saw of the lock before it planned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seen {
@@ -122,7 +141,7 @@ pub async fn seen(clients: &Clients, stack: &str) -> Result<Seen, AwsError> {
 pub struct Lease {
     clients: Clients,
     stack: String,
-    holder: String,
+    token: String,
     lost: Arc<AtomicBool>,
     renewal: tokio::task::JoinHandle<()>,
     /// What the run leaves, once it knows: recorded at release for the next run.
@@ -138,6 +157,18 @@ impl Lease {
         &self.lost
     }
 
+    /// What gives this lease up from elsewhere (the interrupt handler, before the run applies):
+    /// a release that records nothing for the next run.
+    pub fn releaser(&self) -> super::interrupt::Release {
+        let (clients, stack, token) =
+            (self.clients.clone(), self.stack.clone(), self.token.clone());
+        Box::new(move || {
+            Box::pin(async move {
+                let _ = lock::release(&clients, &stack, &token, &lock::Left::default()).await;
+            })
+        })
+    }
+
     /// Notes what the run leaves, for the release to record.
     pub fn remember(&self, left: lock::Left) {
         *self.left.lock().expect("left lock") = left;
@@ -146,7 +177,7 @@ impl Lease {
     pub async fn release(self) -> Result<(), AwsError> {
         self.renewal.abort();
         let left = self.left.lock().expect("left lock").clone();
-        lock::release(&self.clients, &self.stack, &self.holder, &left).await
+        lock::release(&self.clients, &self.stack, &self.token, &left).await
     }
 
     /// Teardown's end: the stack is gone, and the lock table goes with it.
@@ -169,11 +200,13 @@ pub async fn acquire(
         lock::ensure_table(clients, stack).await?;
     }
     let holder = who();
+    let token = run_token();
     let started = std::time::Instant::now();
     loop {
         let t = now();
         let me = Holder {
             holder: holder.clone(),
+            token: token.clone(),
             command: command.to_string(),
             started_at: t,
             expires_at: t + LEASE.as_secs() as i64,
@@ -193,13 +226,13 @@ pub async fn acquire(
                 let renewal = tokio::spawn(renew(
                     clients.clone(),
                     stack.to_string(),
-                    holder.clone(),
+                    token.clone(),
                     lost.clone(),
                 ));
                 return Ok(Lease {
                     clients: clients.clone(),
                     stack: stack.to_string(),
-                    holder,
+                    token,
                     lost,
                     renewal,
                     left: Default::default(),
@@ -220,13 +253,13 @@ pub async fn acquire(
     }
 }
 
-async fn renew(clients: Clients, stack: String, holder: String, lost: Arc<AtomicBool>) {
+async fn renew(clients: Clients, stack: String, token: String, lost: Arc<AtomicBool>) {
     let mut tick = tokio::time::interval(RENEW_EVERY);
     tick.tick().await;
     loop {
         tick.tick().await;
         let until = now() + LEASE.as_secs() as i64;
-        match lock::renew(&clients, &stack, &holder, until).await {
+        match lock::renew(&clients, &stack, &token, until).await {
             Ok(true) => {}
             // Taken by another run after it expired: this run must stop starting steps.
             Ok(false) => {

@@ -2,6 +2,7 @@
 //! over these functions.
 
 pub mod apply;
+pub mod interrupt;
 pub mod lock;
 pub mod logs;
 pub mod outputs;

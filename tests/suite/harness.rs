@@ -273,11 +273,16 @@ impl TestStack {
     /// `baken <args>` against the stack's proxy, started and not waited for (a test that kills
     /// it midway).
     pub fn spawn(&self, args: &[&str]) -> tokio::process::Child {
+        self.spawn_env(args, &[])
+    }
+
+    /// `spawn` with `envs` added.
+    pub fn spawn_env(&self, args: &[&str], envs: &[(&str, &str)]) -> tokio::process::Child {
         command(
             args,
             &self.manifest,
             &["--endpoint-url", &self.endpoint],
-            &self.envs(&[]),
+            &self.envs(envs),
         )
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

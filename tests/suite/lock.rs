@@ -68,6 +68,36 @@ async fn two_deploys_at_once_end_with_one_rest_api_the_second_waiting_for_the_fi
     assert!(item.item().unwrap().get("holder").is_none());
 }
 
+/// The lock's write went through and its answer was lost (a 500 after moto applied it): the
+/// SDK's retry finds the run's own holding, and the deploy goes on instead of refusing itself.
+#[tokio::test(flavor = "multi_thread")]
+async fn regression_a_lost_answer_to_the_lock_write_does_not_lock_the_stack_against_itself() {
+    let s = TestStack::new("locklost").await;
+    s.log.lose_answer_next("UpdateItem");
+    let run = s.deploy().await;
+    run.expect_code(0);
+    assert!(
+        s.log
+            .snapshot()
+            .iter()
+            .filter(|r| r.operation == "UpdateItem")
+            .count()
+            >= 3,
+        "the lost write, its retry, the release"
+    );
+    // Released: the next writing run takes the lock at once.
+    let item = aws_sdk_dynamodb::Client::new(&sdk().await)
+        .get_item()
+        .table_name(lock_table(&s))
+        .key("id", AttributeValue::S("deploy".into()))
+        .send()
+        .await
+        .unwrap();
+    assert!(item.item().unwrap().get("holder").is_none());
+    s.set_manifest("functions:\n  memory: 256\n");
+    s.deploy().await.expect_code(0);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_held_lock_is_refused_naming_its_holder_an_expired_one_is_taken_and_unlock_clears() {
     let s = TestStack::new("lockh").await;
@@ -176,8 +206,8 @@ async fn a_teardown_and_a_deploy_at_once_run_one_after_the_other() {
 }
 
 mod as_aws_answers {
-    //! The losing side of a conditional write, as AWS answers it (moto may let two concurrent
-    //! conditional writes both pass): aws-smithy-mocks.
+    //! The losing side of a conditional write, and a write's answer lost after it was applied,
+    //! as AWS answers them: aws-smithy-mocks.
     use std::collections::HashMap;
 
     use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
@@ -213,6 +243,7 @@ mod as_aws_answers {
                 .set_item(Some(HashMap::from([
                     ("id".to_string(), s("deploy")),
                     ("holder".to_string(), s("ci@other pid 1")),
+                    ("token".to_string(), s("tok-other")),
                     ("command".to_string(), s("teardown")),
                     ("started_at".to_string(), n(100)),
                     ("expires_at".to_string(), n(220)),
@@ -223,6 +254,7 @@ mod as_aws_answers {
         c.dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&update, &get]);
         let me = Holder {
             holder: "me".into(),
+            token: "tok-me".into(),
             command: "deploy".into(),
             started_at: 150,
             expires_at: 270,
@@ -234,6 +266,38 @@ mod as_aws_answers {
         assert_eq!(held.holder, "ci@other pid 1");
         assert_eq!(held.command, "teardown");
         assert_eq!(update.num_calls(), 1);
+    }
+
+    /// The SDK retried a write that took the lock but whose answer was lost: the retry's
+    /// condition fails against this run's own holding, which counts as taken.
+    #[tokio::test]
+    async fn regression_a_retry_of_its_own_taking_write_is_taken_not_locked_against_itself() {
+        let update = mock!(aws_sdk_dynamodb::Client::update_item).then_error(condition_failed);
+        let get = mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| {
+            let s = |v: &str| AttributeValue::S(v.into());
+            let n = |v: i64| AttributeValue::N(v.to_string());
+            GetItemOutput::builder()
+                .set_item(Some(HashMap::from([
+                    ("id".to_string(), s("deploy")),
+                    ("holder".to_string(), s("me")),
+                    ("token".to_string(), s("tok-me")),
+                    ("command".to_string(), s("deploy")),
+                    ("started_at".to_string(), n(150)),
+                    ("expires_at".to_string(), n(270)),
+                    ("version".to_string(), n(7)),
+                ])))
+                .build()
+        });
+        let mut c = clients();
+        c.dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&update, &get]);
+        let me = Holder {
+            holder: "me".into(),
+            token: "tok-me".into(),
+            command: "deploy".into(),
+            started_at: 150,
+            expires_at: 270,
+        };
+        assert_eq!(lock::try_acquire(&c, "s", &me, 150).await.unwrap(), Ok(7));
     }
 
     /// The lock table is deleted without a look first; one a user protected is refused by

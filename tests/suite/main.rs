@@ -23,6 +23,7 @@ mod executor;
 mod extra_drift;
 mod gateway_health;
 mod iam_policy;
+mod interrupt;
 mod jravan;
 mod jravan_e2e;
 mod json_output;

@@ -26,10 +26,11 @@ pub struct Seen {
     pub at: std::time::Duration,
 }
 
-/// What passed, the faults to inject, and the requests to hold.
+/// What passed, the faults to inject, the requests to hold, and the answers to lose.
 #[derive(Clone, Default)]
 pub struct Log(
     Arc<Mutex<Vec<Seen>>>,
+    Arc<Mutex<Vec<String>>>,
     Arc<Mutex<Vec<String>>>,
     Arc<Mutex<Vec<String>>>,
 );
@@ -45,6 +46,13 @@ impl Log {
     /// caller hangs in it, as a process does when it is killed mid-call.
     pub fn hold_next(&self, operation: &str) {
         self.2.lock().unwrap().push(operation.to_string());
+    }
+
+    /// The next request of `operation` (a JSON-protocol one) reaches moto and is applied, and
+    /// its answer is replaced by a 500 InternalServerError: an answer lost after AWS did the
+    /// work (a timeout, a dropped connection), which the SDK retries.
+    pub fn lose_answer_next(&self, operation: &str) {
+        self.3.lock().unwrap().push(operation.to_string());
     }
 
     fn take_hold(&self, operation: &str) -> bool {
@@ -192,6 +200,7 @@ pub async fn start(upstream: &str) -> (String, Log) {
                             .unwrap_or_default();
                         let fault = target.is_some() && log.take_fault(&seen.operation);
                         let hold = log.take_hold(&seen.operation);
+                        let lose = target.is_some() && take(&log.3, &seen.operation);
                         log.0.lock().unwrap().push(seen);
                         if hold {
                             futures::future::pending::<()>().await;
@@ -217,6 +226,13 @@ pub async fn start(upstream: &str) -> (String, Log) {
                             .request(Request::from_parts(parts, Full::new(body)))
                             .await;
                         let resp = match resp {
+                            Ok(_) if lose => Response::builder()
+                                .status(500)
+                                .header("content-type", "application/x-amz-json-1.0")
+                                .body(Full::new(Bytes::from(
+                                    r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"answer lost by the test proxy"}"#,
+                                )))
+                                .unwrap(),
                             Ok(r) => {
                                 let (parts, body) = r.into_parts();
                                 let bytes = body

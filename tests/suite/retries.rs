@@ -278,3 +278,44 @@ async fn a_replaced_table_is_created_only_once_the_old_one_is_gone() {
         .expect("gone after DELETING");
     assert_eq!(describe.num_calls(), 3);
 }
+
+/// An emulator's HTML 500 (no AWS error document in it) is one line: the operation, the
+/// resource, the HTTP status and the first bytes of the body, not the SDK's parse-failure dump.
+#[tokio::test]
+async fn regression_an_answer_without_an_aws_error_document_is_one_line() {
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_types::body::SdkBody;
+    let html = "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n";
+    let page =
+        mock!(aws_sdk_cloudformation::Client::describe_stacks).then_http_response(move || {
+            HttpResponse::new(500.try_into().unwrap(), SdkBody::from(html))
+        });
+    let mut c = clients();
+    c.cloudformation = mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, [&page]);
+    let e = c
+        .cloudformation
+        .describe_stacks()
+        .stack_name("Api")
+        .send()
+        .await
+        .map_err(baken::aws::error::on(
+            "DescribeStacks",
+            "CloudFormation stack Api",
+        ))
+        .unwrap_err();
+    let text = e.to_string();
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.starts_with("DescribeStacks on CloudFormation stack Api failed: HTTP 500, not an AWS answer: <!doctype html> <html lang=en> <title>500 Internal Server Error</title>"),
+        "{text}"
+    );
+    assert!(first.len() < 220, "{first}");
+    assert!(!text.contains("ServiceError"), "{text}");
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap()
+            .contains("hint: the answer was not AWS's"),
+        "{text}"
+    );
+}

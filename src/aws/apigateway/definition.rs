@@ -65,9 +65,12 @@ pub fn definition(spec: &RestApiSpec) -> Value {
         );
         paths.insert(resource.path.clone(), Value::Object(operations));
     }
+    // The API's own fields baken compares go in too: an import may set them from the document
+    // (an emulator blanked the description of a definition without one, and the next deploy had
+    // to set it again).
     json!({
         "openapi": "3.0.1",
-        "info": {"title": spec.name, "version": "1"},
+        "info": {"title": spec.name, "description": spec.description, "version": "1"},
         "paths": paths,
     })
 }
@@ -100,7 +103,8 @@ mod tests {
     use crate::desired::{ApiResourceSpec, MethodSpec};
 
     /// Written by hand from API Gateway's OpenAPI extensions (x-amazon-apigateway-integration),
-    /// not from the builder: one routed path with a parameter.
+    /// not from the builder: one routed path with a parameter, and the API's description (an
+    /// import that sets the API's fields from the document keeps it: one deploy converges).
     #[test]
     fn a_path_becomes_its_proxy_methods_and_its_preflight() {
         let spec = RestApiSpec {
@@ -119,7 +123,7 @@ mod tests {
         };
         let by_hand = r#"{
           "openapi": "3.0.1",
-          "info": {"title": "s-api", "version": "1"},
+          "info": {"title": "s-api", "description": "d", "version": "1"},
           "paths": {
             "/races/{race_id}": {
               "get": {

@@ -1,0 +1,91 @@
+//! Interrupting a run with a real signal to a real `baken` process, while one of its requests is
+//! held unanswered at the test proxy: the first SIGTERM starts no new step, gives the steps in
+//! flight their grace (`BAKEN_INTERRUPT_GRACE`, 2 s here), releases the lock and says what was
+//! done; a re-run finishes the rest. A signal before anything is applied exits at once with
+//! 128 + the signal, having written nothing.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::harness::{sdk, TestStack};
+
+async fn wait_for(what: &str, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what} within 60 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn signal(child: &tokio::process::Child, signal: i32) {
+    let pid = child.id().expect("running") as i32;
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+}
+
+async fn finished(child: tokio::process::Child) -> (i32, String) {
+    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("baken exits within 60 s of the signal")
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn holder(s: &TestStack) -> Option<String> {
+    let item = aws_sdk_dynamodb::Client::new(&sdk().await)
+        .get_item()
+        .table_name(format!("{}-baken-lock", s.name))
+        .key("id", AttributeValue::S("deploy".into()))
+        .send()
+        .await
+        .unwrap();
+    item.item()
+        .and_then(|i| i.get("holder"))
+        .and_then(|h| h.as_s().ok())
+        .cloned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sigterm_while_a_request_is_held_ends_cleanly_and_a_rerun_finishes_the_rest() {
+    let s = TestStack::new("intr").await;
+    // CreateRestApi never answers: the step stays in flight until the grace is over.
+    s.log.hold_next("POST /restapis");
+    let artifact = s.artifact.to_str().unwrap().to_string();
+    let child = s.spawn_env(
+        &["deploy", "--yes", "--artifact", &artifact],
+        &[("BAKEN_INTERRUPT_GRACE", "2")],
+    );
+    wait_for("CreateRestApi sent", || s.log.seen("POST /restapis") >= 1).await;
+    signal(&child, libc::SIGTERM);
+    let (code, stderr) = finished(child).await;
+    assert_eq!(code, 3, "partly applied:\n{stderr}");
+    assert!(
+        stderr.contains("SIGTERM: starting no new step")
+            && stderr.contains("Interrupted (SIGTERM)")
+            && stderr.contains("Abandoned in flight:\n  rest-api"),
+        "{stderr}"
+    );
+    assert_eq!(holder(&s).await, None, "the lock is free: {stderr}");
+
+    // A re-run finishes the rest at once (no lease to wait out).
+    s.deploy().await.expect_code(0);
+    s.baken(&["status"]).await.expect_code(0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sigint_before_anything_is_applied_exits_130_having_written_nothing() {
+    let s = TestStack::new("intr0").await;
+    // The read of the REST APIs never answers: the run is still planning.
+    s.log.hold_next("GET /restapis");
+    let artifact = s.artifact.to_str().unwrap().to_string();
+    let child = s.spawn(&["deploy", "--yes", "--artifact", &artifact]);
+    wait_for("GetRestApis sent", || s.log.seen("GET /restapis") >= 1).await;
+    signal(&child, libc::SIGINT);
+    let (code, stderr) = finished(child).await;
+    assert_eq!(code, 130, "{stderr}");
+    assert!(stderr.contains("nothing was changed"), "{stderr}");
+    assert!(s.log.writes().is_empty(), "{:?}", s.log.writes());
+}
