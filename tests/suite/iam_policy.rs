@@ -1,7 +1,8 @@
 //! `baken iam-policy`: every request baken sends in full runs (plan, deploy, a no-op deploy,
 //! status, output, logs, a mode switch both ways, teardown) is recorded at the emulator, and each
-//! one's IAM action must be allowed by the policy baken prints for that mode. Resource scoping is
-//! not checked here: moto does not evaluate IAM.
+//! one's IAM action must be allowed by the policy baken prints for that mode. moto does not
+//! evaluate IAM, so every printed policy is also audited against IAM's own database (parliament):
+//! unknown actions and condition keys, and resources an action cannot take.
 
 use std::collections::BTreeSet;
 
@@ -103,20 +104,32 @@ const ACCEPTED: &[(&str, &str, &str)] = &[(
     "SendCommand is allowed on the document and on the tagged instance by two statements",
 )];
 
-/// Runs parliament (IAM's action, resource and condition-key database, tests/test-env.sh pins
-/// it) on a printed policy; any finding of medium severity or above that is not accepted fails.
-fn audit(policy: &str, what: &str) {
+/// parliament's findings of medium severity or above on `policy` (IAM's action, resource and
+/// condition-key database; scripts/test-env.sh pins it). It exits 0 with none and 1 with some.
+fn findings(policy: &str) -> Vec<Value> {
     let parliament = std::path::Path::new(&crate::moto::python()).with_file_name("parliament");
     let out = std::process::Command::new(&parliament)
         .args(["--json", "--minimum_severity", "MEDIUM", "--string", policy])
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("{} runs: {e}", parliament.display()));
-    let findings: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+    let found: Vec<Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
-    let unaccepted: Vec<&Value> = findings
+    let code = out.status.code();
+    assert!(
+        code == Some(0) && found.is_empty() || code == Some(1) && !found.is_empty(),
+        "parliament exited {code:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    found
+}
+
+/// Any finding of medium severity or above on a printed policy that is not accepted fails.
+fn audit(policy: &str, what: &str) {
+    let found = findings(policy);
+    let unaccepted: Vec<&Value> = found
         .iter()
         .filter(|f| {
             !ACCEPTED.iter().any(|(issue, action, _)| {
@@ -126,9 +139,20 @@ fn audit(policy: &str, what: &str) {
         .collect();
     assert!(
         unaccepted.is_empty(),
-        "iam-policy {what}: IAM's database (parliament) finds: {unaccepted:#?}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        "iam-policy {what}: IAM's database (parliament) finds: {unaccepted:#?}"
     );
+}
+
+/// The statement `iam-policy --adopt` printed before: ListBackups takes no resource, so scoping
+/// it to the tables matches nothing. The audit sees it.
+#[test]
+fn regression_list_backups_scoped_to_tables_is_found_by_the_audit() {
+    let old = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "AdoptBackUpTables", "Effect": "Allow",
+        "Action": ["dynamodb:ListBackups"],
+        "Resource": ["arn:aws:dynamodb:ap-northeast-1:123456789012:table/baken-kaigi-cart"]}]}"#;
+    let found = findings(old);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["issue"], "RESOURCE_MISMATCH");
 }
 
 #[track_caller]
