@@ -567,6 +567,28 @@ async fn the_real_jravan_app_keeps_its_gateway_until_bakens_is_healthy_and_a_cra
             g["logical_id"]
         );
     }
+    let vpc = physical(&receipt, "JraVanVpc9E5807D8");
+    assert!(
+        ec2.describe_vpcs().vpc_ids(&vpc).send().await.is_err(),
+        "the CDK VPC is gone"
+    );
+    let keys = ec2.describe_key_pairs().send().await.unwrap();
+    assert!(
+        keys.key_pairs()
+            .iter()
+            .all(|k| k.key_name() != Some("jravan-api-keypair")),
+        "the CDK key pair is gone"
+    );
+    let profile = physical(&receipt, "JraVanApiInstanceInstanceProfile149E2EBE");
+    assert!(
+        aws_sdk_iam::Client::new(&s.sdk().await)
+            .get_instance_profile()
+            .instance_profile_name(&profile)
+            .send()
+            .await
+            .is_err(),
+        "the CDK instance profile is gone"
+    );
     assert_nothing_replaced_is_left(&s, &receipt).await;
     s.baken(&["status"]).await.expect_code(0);
 

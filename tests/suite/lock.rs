@@ -233,20 +233,25 @@ mod as_aws_answers {
         )
     }
 
-    #[tokio::test]
-    async fn a_failed_condition_names_the_holder_and_takes_nothing() {
+    /// `try_acquire` by the run holding `tok-me`, against a condition that fails and an item
+    /// that then reads as `holder` (a name, a token, a command) at `version`.
+    async fn try_against(
+        holder: (&'static str, &'static str, &'static str),
+        version: i64,
+    ) -> (Result<i64, Option<Holder>>, usize) {
         let update = mock!(aws_sdk_dynamodb::Client::update_item).then_error(condition_failed);
-        let get = mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| {
+        let get = mock!(aws_sdk_dynamodb::Client::get_item).then_output(move || {
             let s = |v: &str| AttributeValue::S(v.into());
             let n = |v: i64| AttributeValue::N(v.to_string());
             GetItemOutput::builder()
                 .set_item(Some(HashMap::from([
                     ("id".to_string(), s("deploy")),
-                    ("holder".to_string(), s("ci@other pid 1")),
-                    ("token".to_string(), s("tok-other")),
-                    ("command".to_string(), s("teardown")),
+                    ("holder".to_string(), s(holder.0)),
+                    ("token".to_string(), s(holder.1)),
+                    ("command".to_string(), s(holder.2)),
                     ("started_at".to_string(), n(100)),
                     ("expires_at".to_string(), n(220)),
+                    ("version".to_string(), n(version)),
                 ])))
                 .build()
         });
@@ -260,44 +265,26 @@ mod as_aws_answers {
             expires_at: 270,
         };
         let got = lock::try_acquire(&c, "s", &me, 150).await.unwrap();
+        (got, update.num_calls())
+    }
+
+    #[tokio::test]
+    async fn a_failed_condition_names_the_holder_and_takes_nothing() {
+        let (got, writes) = try_against(("ci@other pid 1", "tok-other", "teardown"), 3).await;
         let held = got
             .expect_err("the lock is someone else's")
             .expect("the read names the holder");
         assert_eq!(held.holder, "ci@other pid 1");
         assert_eq!(held.command, "teardown");
-        assert_eq!(update.num_calls(), 1);
+        assert_eq!(writes, 1);
     }
 
     /// The SDK retried a write that took the lock but whose answer was lost: the retry's
     /// condition fails against this run's own holding, which counts as taken.
     #[tokio::test]
     async fn regression_a_retry_of_its_own_taking_write_is_taken_not_locked_against_itself() {
-        let update = mock!(aws_sdk_dynamodb::Client::update_item).then_error(condition_failed);
-        let get = mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| {
-            let s = |v: &str| AttributeValue::S(v.into());
-            let n = |v: i64| AttributeValue::N(v.to_string());
-            GetItemOutput::builder()
-                .set_item(Some(HashMap::from([
-                    ("id".to_string(), s("deploy")),
-                    ("holder".to_string(), s("me")),
-                    ("token".to_string(), s("tok-me")),
-                    ("command".to_string(), s("deploy")),
-                    ("started_at".to_string(), n(150)),
-                    ("expires_at".to_string(), n(270)),
-                    ("version".to_string(), n(7)),
-                ])))
-                .build()
-        });
-        let mut c = clients();
-        c.dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&update, &get]);
-        let me = Holder {
-            holder: "me".into(),
-            token: "tok-me".into(),
-            command: "deploy".into(),
-            started_at: 150,
-            expires_at: 270,
-        };
-        assert_eq!(lock::try_acquire(&c, "s", &me, 150).await.unwrap(), Ok(7));
+        let (got, _) = try_against(("me", "tok-me", "deploy"), 7).await;
+        assert_eq!(got, Ok(7));
     }
 
     /// The lock table is deleted without a look first; one a user protected is refused by
