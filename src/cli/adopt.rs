@@ -260,6 +260,17 @@ async fn plan_new(
     Ok(Some(adoption))
 }
 
+/// One step of the adoption, abandoned when an interrupt's grace runs out (the receipt records
+/// whole steps only, so a re-run does it again).
+async fn step<T, E: Into<CliError>>(
+    work: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, CliError> {
+    match interrupt::within_grace(work).await {
+        Ok(done) => done.map_err(Into::into),
+        Err(signal) => Err(CliError::Interrupted(signal)),
+    }
+}
+
 /// What carrying an adoption out needs.
 struct Carry<'a> {
     args: &'a AdoptArgs,
@@ -288,7 +299,7 @@ impl Carry<'_> {
         if !receipt.is_done(&Step::BackedUp) {
             eprintln!("backing up the kept tables…");
         }
-        steps::back_up(c, receipt, keep).await?;
+        step(steps::back_up(c, receipt, keep)).await?;
         for f in &stacks {
             go_on()?;
             if !receipt.is_done(&Step::Retained(f.name.clone())) {
@@ -298,17 +309,17 @@ impl Carry<'_> {
                     steps::change_set_name(&f.name)
                 );
             }
-            steps::retain(c, receipt, keep, f).await?;
+            step(steps::retain(c, receipt, keep, f)).await?;
         }
         for f in &stacks {
             go_on()?;
             if !receipt.is_done(&Step::Deleted(f.name.clone())) {
                 eprintln!("deleting stack {}; every resource stays…", f.name);
             }
-            steps::delete(c, receipt, keep, f).await?;
+            step(steps::delete(c, receipt, keep, f)).await?;
         }
         go_on()?;
-        steps::tag(c, receipt, keep, &self.session.account).await?;
+        step(steps::tag(c, receipt, keep, &self.session.account)).await?;
         go_on()?;
         if !receipt.is_done(&Step::Deployed) {
             let hold = self.mode == Mode::Jravan;

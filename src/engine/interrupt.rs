@@ -124,6 +124,22 @@ async fn listen(me: &'static Interrupt) {
     }
 }
 
+/// Runs `work`, unless an interrupt's grace runs out first: then it is abandoned (dropped, its
+/// requests with it) and the signal's number is the answer. Without an interrupt installed, runs
+/// `work` to its end.
+pub async fn within_grace<F: std::future::Future>(work: F) -> Result<F::Output, i32> {
+    let over = async {
+        match current() {
+            Some(i) => i.grace_over().await,
+            None => futures::future::pending().await,
+        }
+    };
+    tokio::select! {
+        done = work => Ok(done),
+        _ = over => Err(requested().unwrap_or_default()),
+    }
+}
+
 impl Interrupt {
     pub fn signal(&self) -> Option<i32> {
         match self.signal.load(Ordering::SeqCst) {
