@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use baken::adopt::permissions as adopt;
 use baken::aws::permissions::{policy, Scope};
 
 use super::args::IamPolicyArgs;
@@ -21,7 +22,16 @@ pub async fn run(args: &IamPolicyArgs) -> Result<ExitCode, CliError> {
     };
     let mut doc = policy(&scope);
     if !args.adopt.is_empty() {
-        let extra = baken::adopt::permissions::permissions(&scope, &args.adopt);
+        // Roles the templates name outright are outside the `<stack>-*` names; a stack that
+        // cannot be read (no permission yet) leaves them out, and says so.
+        let declared = match adopt::declared(&session.clients, &args.adopt).await {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("warning: the stacks' templates could not be read ({e}); roles they name outright are not in this policy");
+                Vec::new()
+            }
+        };
+        let extra = adopt::permissions(&scope, &args.adopt, &declared);
         if let Some(list) = doc["Statement"].as_array_mut() {
             list.extend(
                 extra

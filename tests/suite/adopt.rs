@@ -396,6 +396,20 @@ async fn the_real_jravan_app_keeps_its_gateway_until_bakens_is_healthy_and_a_cra
     seed_items(&s).await;
     let api_before = api_ids(&s).await;
     let artifact = s.artifact.to_str().unwrap().to_string();
+    // Printed before the adoption, the policy lets the cleanup delete the server's role, which
+    // the template names outright (outside the `<stack>-*` names).
+    let before = crate::iam_policy::policy_with(
+        &s,
+        &["--mode", "jravan", "--adopt", SERVER_STACK, API_STACK],
+    )
+    .await;
+    assert!(
+        before.to_string().contains(&format!(
+            "arn:aws:iam::{}:role/jravan-api-ec2-role",
+            account.id
+        )),
+        "{before}"
+    );
     let args = [
         "adopt",
         "--from-cdk-app",

@@ -6,10 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::AttributeValue;
-
 use crate::cdk_app::{self, Synth, APP};
 use crate::harness::{Account, TestStack};
+use crate::lock::holder;
 
 async fn wait_for(what: &str, done: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -33,20 +32,6 @@ async fn finished(child: tokio::process::Child) -> (i32, String) {
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-async fn holder(s: &TestStack) -> Option<String> {
-    let item = aws_sdk_dynamodb::Client::new(&s.sdk().await)
-        .get_item()
-        .table_name(format!("{}-baken-lock", s.name))
-        .key("id", AttributeValue::S("deploy".into()))
-        .send()
-        .await
-        .unwrap();
-    item.item()
-        .and_then(|i| i.get("holder"))
-        .and_then(|h| h.as_s().ok())
-        .cloned()
 }
 
 #[tokio::test(flavor = "multi_thread")]

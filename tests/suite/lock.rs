@@ -46,6 +46,11 @@ async fn api_count(name: &str) -> usize {
         .count()
 }
 
+/// Who holds the stack's deploy lock now, read straight from its table in the stack's account.
+pub async fn holder(s: &TestStack) -> Option<String> {
+    recorded(s, "holder").await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn two_deploys_at_once_end_with_one_rest_api_the_second_waiting_for_the_first() {
     let s = TestStack::new("lock2").await;
@@ -58,14 +63,7 @@ async fn two_deploys_at_once_end_with_one_rest_api_the_second_waiting_for_the_fi
     assert_eq!(api_count(&format!("{}-api", s.name)).await, 1);
     s.baken(&["status"]).await.expect_code(0);
     // Released: nobody holds it.
-    let item = aws_sdk_dynamodb::Client::new(&sdk().await)
-        .get_item()
-        .table_name(lock_table(&s))
-        .key("id", AttributeValue::S("deploy".into()))
-        .send()
-        .await
-        .unwrap();
-    assert!(item.item().unwrap().get("holder").is_none());
+    assert_eq!(holder(&s).await, None);
 }
 
 /// The lock's write went through and its answer was lost (a 500 after moto applied it): the
@@ -86,14 +84,7 @@ async fn regression_a_lost_answer_to_the_lock_write_does_not_lock_the_stack_agai
         "the lost write, its retry, the release"
     );
     // Released: the next writing run takes the lock at once.
-    let item = aws_sdk_dynamodb::Client::new(&sdk().await)
-        .get_item()
-        .table_name(lock_table(&s))
-        .key("id", AttributeValue::S("deploy".into()))
-        .send()
-        .await
-        .unwrap();
-    assert!(item.item().unwrap().get("holder").is_none());
+    assert_eq!(holder(&s).await, None);
     s.set_manifest("functions:\n  memory: 256\n");
     s.deploy().await.expect_code(0);
 }
@@ -355,10 +346,10 @@ async fn a_lock_timeout_that_is_not_a_duration_is_a_usage_error() {
     assert_eq!(s.log.count(), 0);
 }
 
-/// A field the lock item records of the stack left (`api_id`, `deployed_mode`), read with the
-/// SDK.
+/// A field of the lock item (`holder`, and what the stack left: `api_id`, `deployed_mode`),
+/// read with the SDK.
 async fn recorded(s: &TestStack, field: &str) -> Option<String> {
-    let item = aws_sdk_dynamodb::Client::new(&sdk().await)
+    let item = aws_sdk_dynamodb::Client::new(&s.sdk().await)
         .get_item()
         .table_name(lock_table(s))
         .key("id", AttributeValue::S("deploy".into()))
