@@ -75,8 +75,15 @@ pub enum ReceiptError {
     },
     #[error("the adoption receipt kept in the account is not one baken can read ({reason})\n  hint: it was written by another baken version; the file beside the manifest is a copy")]
     Stored { reason: String },
+    /// Boxed: an AWS error is large, and every command's error carries this one.
     #[error(transparent)]
-    Aws(#[from] AwsError),
+    Aws(Box<AwsError>),
+}
+
+impl From<AwsError> for ReceiptError {
+    fn from(e: AwsError) -> Self {
+        ReceiptError::Aws(Box::new(e))
+    }
 }
 
 impl Receipt {

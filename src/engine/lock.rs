@@ -30,7 +30,8 @@ pub enum LockError {
     )]
     Held {
         stack: String,
-        holder: Holder,
+        /// Boxed: every command's error carries this one.
+        holder: Box<Holder>,
         waited: Duration,
     },
 }
@@ -244,7 +245,7 @@ pub async fn acquire(
             Err(Some(other)) if started.elapsed() >= timeout => {
                 return Err(LockError::Held {
                     stack: stack.to_string(),
-                    holder: other,
+                    holder: Box::new(other),
                     waited: started.elapsed(),
                 });
             }
