@@ -32,7 +32,7 @@ use serde::Serialize;
 pub use classify::{Disposition, Fate, Wanted};
 pub use preflight::Refusal;
 
-use crate::aws::cloudformation::{StackFacts, StackResource, TEMPLATE_BODY_MAX};
+use crate::aws::cloudformation::{fits_inline, StackFacts, StackResource};
 
 /// The CDK app's stacks: `cdk deploy BakenKaigiApiStack` in mock mode, and with
 /// `--context jravan=true` the JRA-VAN server stack too. `--from-cdk-app` takes those that exist.
@@ -229,7 +229,7 @@ pub fn plan(read: Read, wanted: &Wanted) -> Adoption {
             resources: listed.len(),
             retain_template_bytes: retained.as_ref().map(|r| r.body.len()).unwrap_or(0),
             retain_template_via: match (&retained, &read.template_bucket) {
-                (Ok(r), Some(b)) if r.body.len() > TEMPLATE_BODY_MAX => format!("s3://{b}"),
+                (Ok(r), Some(b)) if !fits_inline(&r.body) => format!("s3://{b}"),
                 _ => "inline".into(),
             },
             retain_notes: retained.map(|r| r.notes).unwrap_or_default(),

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use super::receipt::{Receipt, Step};
 use super::{Adoption, Disposition, Fate};
+use crate::aws::cloudformation::TEMPLATE_BODY_MAX;
 use crate::model::Mode;
 
 fn sign(f: Fate) -> char {
@@ -70,7 +71,7 @@ pub fn plan_text(a: &Adoption, stack: &str, mode: Mode, place: &str, receipt: &s
             s.retain_template_bytes,
             match s.retain_template_via.as_str() {
                 "inline" => String::new(),
-                via => format!(", through {via} (over the 51200 bytes CloudFormation takes inline; removed with the stack)"),
+                via => format!(", through {via} (over the {TEMPLATE_BODY_MAX} bytes CloudFormation takes inline; removed with the stack)"),
             },
             s.retain_notes
                 .iter()

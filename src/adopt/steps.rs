@@ -39,7 +39,7 @@ pub enum StepError {
     },
     #[error("stack {stack} does not retain every resource yet ({missing}), so deleting it would delete them; it was not deleted\n  hint: run baken adopt again: it makes the retain update first")]
     NotRetained { stack: String, missing: String },
-    #[error("the retain template of stack {stack} is {bytes} bytes, over the 51200 bytes CloudFormation takes inline, and the adoption receipt names no bucket to put it in\n  hint: run `cdk bootstrap` in this account and region, then start the adoption again with a new receipt (--receipt PATH)")]
+    #[error("the retain template of stack {stack} is {bytes} bytes, over the {TEMPLATE_BODY_MAX} bytes CloudFormation takes inline, and there is no CDK bootstrap bucket ({} stack) to give it by URL\n  hint: run `cdk bootstrap` in this account and region, then baken adopt again: it continues from its receipt", cfn::CDK_TOOLKIT)]
     NoBucket { stack: String, bytes: usize },
     #[error("CloudFormation deleted {resources} of stack {stack} instead of leaving them\n  hint: restore tables from the backups the receipt lists (aws dynamodb restore-table-from-backup), then run baken deploy")]
     Deleted { stack: String, resources: String },
@@ -254,15 +254,21 @@ async fn template_source(
     stack: &str,
     body: &str,
 ) -> Result<TemplateSource, StepError> {
-    if body.len() <= TEMPLATE_BODY_MAX {
+    if cfn::fits_inline(body) {
         return Ok(TemplateSource::Body(body.to_string()));
     }
-    let Some(bucket) = receipt.template_bucket.clone() else {
-        return Err(StepError::NoBucket {
-            stack: stack.to_string(),
-            bytes: body.len(),
-        });
+    // The plan found the bucket; a receipt without one (the bootstrap stack was made since)
+    // looks again.
+    let bucket = match receipt.template_bucket.clone() {
+        Some(b) => b,
+        None => cfn::bootstrap_bucket(clients)
+            .await?
+            .ok_or_else(|| StepError::NoBucket {
+                stack: stack.to_string(),
+                bytes: body.len(),
+            })?,
     };
+    receipt.template_bucket = Some(bucket.clone());
     let object = Object {
         bucket,
         key: upload_key(&receipt.baken_stack, stack),

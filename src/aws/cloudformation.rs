@@ -17,6 +17,11 @@ use super::{AwsError, Clients};
 /// What CloudFormation accepts inline (`TemplateBody`); larger templates need an S3 URL.
 pub const TEMPLATE_BODY_MAX: usize = 51_200;
 
+/// Whether CloudFormation takes `template` inline; a larger one must be given by URL.
+pub fn fits_inline(template: &str) -> bool {
+    template.len() <= TEMPLATE_BODY_MAX
+}
+
 /// How a template reaches CloudFormation: inline, or as the URL of an S3 object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TemplateSource {

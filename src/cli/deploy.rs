@@ -420,7 +420,9 @@ pub async fn execute(
         }
         eprintln!("{}", requests_line(counts));
     }
-    let code = ExitCode::from(match (&report, interrupt::requested()) {
+    // A signal that came after every step was done interrupted nothing.
+    let interrupted = interrupt::requested().filter(|_| !succeeded);
+    let code = ExitCode::from(match (&report, interrupted) {
         (Some(r), Some(_)) if !r.done.is_empty() || !r.interrupted.is_empty() => EXIT_PARTIAL,
         (_, Some(signal)) => interrupt::exit_code(signal),
         (Some(r), None) if !r.failed.is_empty() && !r.done.is_empty() => EXIT_PARTIAL,

@@ -54,7 +54,7 @@ pub enum CliError {
     #[error("{0}")]
     Partly(Box<CliError>),
     /// SIGINT or SIGTERM (its number) stopped the run between two of its steps.
-    #[error("interrupted by signal {0}: no further step was started; the deploy lock is released\n  hint: run the same command again to continue")]
+    #[error("interrupted by {name} (signal {0}): no further step was started; the deploy lock is released\n  hint: run the same command again to continue", name = baken::engine::interrupt::name(*.0))]
     Interrupted(i32),
 }
 

@@ -43,13 +43,14 @@ pub fn print_report(report: &ApplyReport) {
     for f in &report.failed {
         eprintln!("error: {}: {}", f.resource, f.error);
     }
-    if let Some(signal) = baken::engine::interrupt::requested() {
+    let interrupted = baken::engine::interrupt::requested().filter(|_| !report.succeeded());
+    if let Some(signal) = interrupted {
         let list = |ids: &[baken::resource::ResourceId]| {
             ids.iter().map(|r| format!("\n  {r}")).collect::<String>()
         };
         eprintln!(
             "Interrupted ({}): {} done, {} still running when the run stopped waiting (what they did is read by the next run), {} not started; the deploy lock is released.{}{}{}",
-            match signal { 2 => "SIGINT", 15 => "SIGTERM", _ => "a signal" },
+            baken::engine::interrupt::name(signal),
             report.done.len(),
             report.interrupted.len(),
             report.skipped.len(),

@@ -156,12 +156,7 @@ pub async fn apply(
     let mut failed = false;
     let mut ticker = tokio::time::interval(Duration::from_secs(10));
     ticker.tick().await;
-    let abandon = async {
-        match super::interrupt::current() {
-            Some(i) => i.grace_over().await,
-            None => futures::future::pending().await,
-        }
-    };
+    let abandon = super::interrupt::grace_over();
     tokio::pin!(abandon);
 
     loop {

@@ -47,7 +47,8 @@ fn grace() -> Duration {
         .unwrap_or(GRACE)
 }
 
-fn name(signal: i32) -> &'static str {
+/// `SIGINT`, `SIGTERM`: how the messages name a signal.
+pub fn name(signal: i32) -> &'static str {
     match signal {
         2 => "SIGINT",
         15 => "SIGTERM",
@@ -124,19 +125,21 @@ async fn listen(me: &'static Interrupt) {
     }
 }
 
+/// Resolves once an interrupt's grace is over (what runs then is abandoned); never without an
+/// interrupt installed.
+pub async fn grace_over() {
+    match current() {
+        Some(i) => i.grace_over().await,
+        None => futures::future::pending().await,
+    }
+}
+
 /// Runs `work`, unless an interrupt's grace runs out first: then it is abandoned (dropped, its
-/// requests with it) and the signal's number is the answer. Without an interrupt installed, runs
-/// `work` to its end.
+/// requests with it) and the signal's number is the answer.
 pub async fn within_grace<F: std::future::Future>(work: F) -> Result<F::Output, i32> {
-    let over = async {
-        match current() {
-            Some(i) => i.grace_over().await,
-            None => futures::future::pending().await,
-        }
-    };
     tokio::select! {
         done = work => Ok(done),
-        _ = over => Err(requested().unwrap_or_default()),
+        _ = grace_over() => Err(requested().unwrap_or_default()),
     }
 }
 

@@ -117,7 +117,10 @@ async fn a_sigterm_during_an_adoption_stops_between_its_steps_and_a_rerun_finish
         code, 3,
         "the backups and the retain update were done:\n{stderr}"
     );
-    assert!(stderr.contains("interrupted by signal 15"), "{stderr}");
+    assert!(
+        stderr.contains("interrupted by SIGTERM (signal 15)"),
+        "{stderr}"
+    );
     assert_eq!(holder(&s).await, None, "the lock is free: {stderr}");
     let rerun = s.baken(&args).await;
     rerun.expect_code(0);
