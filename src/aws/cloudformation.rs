@@ -10,8 +10,8 @@ use aws_sdk_cloudformation::types::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::error::{absent_if, on};
-use super::retry::{wait_until, Poll};
+use super::client::error::{absent_if, on};
+use super::client::retry::{wait_until, Poll};
 use super::{AwsError, Clients};
 
 /// What CloudFormation accepts inline (`TemplateBody`); larger templates need an S3 URL.
@@ -548,7 +548,7 @@ pub async fn owners(clients: &Clients) -> Result<BTreeMap<String, (String, Strin
 }
 
 /// The read-only calls plan, deploy and status make to say which stack holds a name in the way.
-/// (What `baken adopt` itself needs is in `crate::adopt::permissions`.)
+/// (What `baken adopt` itself needs is stated by the adoption, beside its own calls.)
 pub fn permissions(_: &super::permissions::Scope) -> Vec<super::permissions::Statement> {
     use super::permissions::allow;
     vec![allow(

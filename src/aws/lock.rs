@@ -20,15 +20,13 @@ use aws_sdk_dynamodb::types::{
 };
 use serde::Serialize;
 
-use super::error::{absent_if, on};
+use super::client::error::{absent_if, on};
 use super::{dynamodb, AwsError, Clients};
 
 /// The key of the one item.
 const ITEM: &str = "deploy";
 
-pub fn table_name(stack: &str) -> String {
-    format!("{stack}-baken-lock")
-}
+pub use crate::model::names::lock_table_name as table_name;
 
 fn res(stack: &str) -> String {
     format!("lock of stack {stack}")

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use super::error::{absent_if, on};
+use super::client::error::{absent_if, on};
 use super::read_ahead::listed_then_read;
 use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
@@ -268,6 +268,7 @@ pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions:
 
 impl Seam for LogGroupSpec {
     const READ_BY: Reader = Reader::LogGroups;
+    const ROUNDS: u32 = 2;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         create(cx.clients, self).await
     }

@@ -1,6 +1,6 @@
-//! What the deploying role must be allowed, as IAM policy statements. Each service module states
-//! the permissions of its own calls in a `permissions` function beside them, scoped to the stack's
-//! names; `policy` joins them. A test records every request baken sends to the emulator during
+//! The vocabulary of IAM policy statements. Each service module states the permissions of its own
+//! calls with it, in a `permissions` function beside them, scoped to the stack's names;
+//! `super::policy` joins them. A test records every request baken sends to the emulator during
 //! full runs and checks that each one's action is allowed here, so a new call without its
 //! permission fails the tests.
 
@@ -57,25 +57,4 @@ impl Statement {
         self.condition = Some(condition);
         self
     }
-}
-
-/// The policy for plan, deploy, status, teardown, output and logs of `scope.stack` in
-/// `scope.mode`. Leaving jravan mode removes its resources, which needs the jravan policy.
-pub fn policy(scope: &Scope) -> serde_json::Value {
-    let statements: Vec<Statement> = [
-        super::sts::permissions(scope),
-        super::dynamodb::permissions(scope),
-        super::lock::permissions(scope),
-        super::iam::permissions(scope),
-        super::logs::permissions(scope),
-        super::lambda::permissions(scope),
-        super::apigateway::permissions(scope),
-        super::ec2::permissions(scope),
-        super::ssm::permissions(scope),
-        super::cloudformation::permissions(scope),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    serde_json::json!({ "Version": "2012-10-17", "Statement": statements })
 }

@@ -8,7 +8,7 @@
 use aws_sdk_s3::primitives::ByteStream;
 use serde::{Deserialize, Serialize};
 
-use super::error::{absent_if, on};
+use super::client::error::{absent_if, on};
 use super::{AwsError, Clients};
 
 /// The largest template CloudFormation reads from S3.

@@ -1,10 +1,11 @@
 //! The resource seam: what the executor and the reader need of each kind, and the one registry
 //! that maps kinds to the types that provide it.
 //!
-//! A kind is its spec (`crate::desired`: the wanted attributes, their keys and its replace rules)
-//! and its `Seam` impl in its service module (create, update only what changed, delete, and which
-//! service read finds it). The registry below matches exhaustively on `Kind` and `Spec`, so a kind
-//! without a seam or a reader does not compile.
+//! A kind is its spec (`crate::desired`: the wanted attributes, their keys, its replace rules and
+//! its policy, as `Wanted` items) and its `Seam` impl in its service module (create, update only
+//! what changed, delete, which service read finds it and how its AWS answer maps to attributes,
+//! its weight). The registry below is generated from the one list of kinds
+//! (`crate::resource::kind::with_kinds`), so a kind without a seam does not compile.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -12,6 +13,7 @@ use std::sync::Mutex;
 use super::{AwsError, Clients};
 use crate::desired::*;
 use crate::plan::Change;
+use crate::resource::kind::with_kinds;
 use crate::resource::refs::{self, id_key, Refs};
 use crate::resource::{Attrs, Kind, ResourceId};
 
@@ -36,6 +38,10 @@ pub enum Reader {
 pub trait Seam {
     /// The read that finds this kind's live resources.
     const READ_BY: Reader;
+    /// The round trips its step usually takes (measured on moto: `step_requests` of a fresh
+    /// deploy): the weight that decides which ready step heads the longest chain. Only the order
+    /// of steps depends on it, never correctness.
+    const ROUNDS: u32 = 1;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError>;
     /// Changes what `cx.changes` names, nothing else.
     async fn update(&self, cx: &StepContext<'_>) -> Result<(), AwsError>;
@@ -209,7 +215,7 @@ impl<'a> StepContext<'a> {
 }
 
 macro_rules! registry {
-    ($($kind:ident => $spec:ty),* $(,)?) => {
+    ($($kind:ident => $label:literal, $spec:ident;)*) => {
         /// Creates `spec`'s resource.
         pub async fn create(spec: &Spec, cx: &StepContext<'_>) -> Result<(), AwsError> {
             match spec {
@@ -244,10 +250,17 @@ macro_rules! registry {
                 $(Kind::$kind => <$spec as Seam>::READ_BY,)*
             }
         }
+
+        /// The round trips a step on `kind` usually takes (`Seam::ROUNDS`).
+        pub fn rounds(kind: Kind) -> u32 {
+            match kind {
+                $(Kind::$kind => <$spec as Seam>::ROUNDS,)*
+            }
+        }
     };
 }
 
-crate::desired::with_kinds!(registry);
+with_kinds!(registry);
 
 #[cfg(test)]
 mod tests {

@@ -6,8 +6,8 @@ use aws_sdk_ssm::types::{
     ResourceTypeForTagging, Tag,
 };
 
-use super::error::{absent_if, on};
-use super::retry::{retry_while, wait_until, Poll};
+use super::client::error::{absent_if, on};
+use super::client::retry::{retry_while, wait_until, Poll};
 use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
 use crate::desired::gateway::content_sha256;

@@ -4,7 +4,8 @@
 use std::process::ExitCode;
 
 use baken::adopt::permissions as adopt;
-use baken::aws::permissions::{policy, Scope};
+use baken::aws::permissions::Scope;
+use baken::aws::policy::policy;
 
 use super::args::IamPolicyArgs;
 use super::context::{load_stack, mode, open_session};

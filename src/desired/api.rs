@@ -36,6 +36,8 @@ crate::attribute_keys! {
 }
 
 impl Wanted for RestApiSpec {
+    // A permission names the API's ARN, nothing more: it may outlive the API by a moment.
+    const DELETED_AFTER: &'static [Kind] = &[Kind::ApiResource, Kind::GatewayResponse, Kind::Stage];
     fn attrs(&self) -> Attrs {
         Attrs::from([
             (RestApiAttr::Description.key(), self.description.clone()),
@@ -116,6 +118,7 @@ impl<'a> ApiResourceAttr<'a> {
 }
 
 impl Wanted for ApiResourceSpec {
+    const DELETED_AFTER: &'static [Kind] = &[Kind::Stage];
     fn attrs(&self) -> Attrs {
         let mut a = Attrs::new();
         use ApiResourceAttr as A;

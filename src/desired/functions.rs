@@ -52,6 +52,16 @@ crate::attribute_keys! {
 }
 
 impl Wanted for RoleSpec {
+    // Lambda removes a function's network interfaces with its role, until the network is gone;
+    // the instance profile holds the gateway's role.
+    const DELETED_AFTER: &'static [Kind] = &[
+        Kind::Function,
+        Kind::InstanceProfile,
+        Kind::Instance,
+        Kind::SecurityGroup,
+        Kind::Subnet,
+        Kind::Vpc,
+    ];
     const REPLACED_ON: &'static [Replace] = &[Replace::new(
         RoleAttr::Path.name(),
         "IAM cannot move a role to another path",
@@ -89,6 +99,8 @@ crate::attribute_keys! {
 }
 
 impl Wanted for LogGroupSpec {
+    // A function still running may log.
+    const DELETED_AFTER: &'static [Kind] = &[Kind::Function];
     fn attrs(&self) -> Attrs {
         Attrs::from([(
             LogGroupAttr::RetentionDays.key(),
@@ -141,6 +153,10 @@ crate::attribute_keys! {
 }
 
 impl Wanted for FunctionSpec {
+    // The routes call it until the API is gone; its own permission goes with it anyway.
+    const DELETED_AFTER: &'static [Kind] = &[Kind::RestApi, Kind::ApiResource];
+    // The code hash is unknown to commands that do not build.
+    const IGNORED_WHEN_UNWANTED: &'static [&'static str] = &[FunctionAttr::CodeSha256.name()];
     fn attrs(&self) -> Attrs {
         let mut a = Attrs::from([
             (FunctionAttr::Role.key(), self.role_arn.clone()),
@@ -287,7 +303,7 @@ pub(super) fn add(
     let mut network_deps = Vec::new();
     if let Target::Jravan(facts) = target {
         let names = NetworkNames::of(stack, facts.availability_zones.len());
-        let instance = super::gateway::instance_name(stack);
+        let instance = crate::model::names::gateway_instance_name(&stack.name);
         env.insert(
             "JRAVAN_API_URL".into(),
             format!(

@@ -30,7 +30,7 @@ pub struct GatewaySoftware {
 pub const SSM_CORE_POLICY: &str = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
 
 pub fn instance_name(stack: &Stack) -> String {
-    ec2_name(&stack.name, "gateway")
+    crate::model::names::gateway_instance_name(&stack.name)
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +49,7 @@ crate::attribute_keys! {
 }
 
 impl Wanted for InstanceProfileSpec {
+    const DELETED_AFTER: &'static [Kind] = &[Kind::Instance];
     const REPLACED_ON: &'static [Replace] = &[Replace::new(
         InstanceProfileAttr::Path.name(),
         "IAM cannot move an instance profile to another path",
@@ -78,6 +79,9 @@ crate::attribute_keys! {
 }
 
 impl Wanted for DocumentSpec {
+    const DELETED_AFTER: &'static [Kind] = &[Kind::Instance];
+    // Only deploy renders the gateway's software.
+    const IGNORED_WHEN_UNWANTED: &'static [&'static str] = &[DocumentAttr::ContentSha256.name()];
     fn attrs(&self) -> Attrs {
         let mut a = Attrs::from([(DocumentAttr::Type.key(), "Command".into())]);
         if let Some(c) = &self.content {
@@ -140,6 +144,15 @@ crate::attribute_keys! {
 }
 
 impl Wanted for InstanceSpec {
+    const DELETION_LOSES: Option<&'static str> =
+        Some("the gateway instance and the JV-Link data downloaded to it");
+    const DELETED_AFTER: &'static [Kind] = &[Kind::ElasticIp];
+    // Only deploy renders the user data and the gateway's code.
+    const IGNORED_WHEN_UNWANTED: &'static [&'static str] = &[
+        InstanceAttr::UserDataSha256.name(),
+        InstanceAttr::GatewayCode.name(),
+    ];
+    const PROTECTED_BY: Option<&'static str> = Some(InstanceAttr::TerminationProtection.name());
     const REPLACED_ON: &'static [Replace] = INSTANCE_REPLACED_ON;
     const REPLACE_RISK: ReplaceRisk = ReplaceRisk::Loses {
         flag: "--replace-instance",

@@ -28,15 +28,32 @@ pub use tables::{TableAttr, TableSpec};
 
 use crate::model::names::{MANAGED_BY, TAG_MANAGED_BY, TAG_STACK};
 use crate::model::{Mode, Stack};
-use crate::resource::{Attrs, ResourceId};
+use crate::resource::kind::with_kinds;
+use crate::resource::{Attrs, Kind, ResourceId};
 
 /// What every kind's spec says about itself: the attributes compared with the live resource,
-/// and which of their changes AWS cannot make in place.
+/// which of their changes AWS cannot make in place, and the kind's policy (what its deletion
+/// loses, what it must outlive, what the plan ignores of it). The AWS side of a kind (its reads
+/// and writes) is its `crate::aws::seam::Seam` impl.
 pub trait Wanted {
     /// Attribute changes that force a replacement, each with the reason.
     const REPLACED_ON: &'static [Replace] = &[];
     /// What a replacement costs; decides whether deploy may do it unasked.
     const REPLACE_RISK: ReplaceRisk = ReplaceRisk::None;
+    /// What deleting it loses, as the plan says it; such a deletion needs the stack's name typed
+    /// (or `--allow-data-loss`).
+    const DELETION_LOSES: Option<&'static str> = None;
+    /// Its deletion deletes stored data ("its data is deleted with it").
+    const HOLDS_DATA: bool = false;
+    /// The kinds whose deletions must be done before a deletion of this kind starts: what may use
+    /// it, and what AWS needs it for while it goes. Everything else is deleted side by side, so a
+    /// teardown's length is its longest chain, not the sum of all kinds.
+    const DELETED_AFTER: &'static [Kind] = &[];
+    /// Live-only attributes that mean nothing when the desired side does not state them (a hash
+    /// of what only deploy renders or builds): the plan ignores them then.
+    const IGNORED_WHEN_UNWANTED: &'static [&'static str] = &[];
+    /// The attribute whose value `enabled` protects the resource from deletion (status shows it).
+    const PROTECTED_BY: Option<&'static str> = None;
     fn attrs(&self) -> Attrs;
 }
 
@@ -68,39 +85,8 @@ pub enum ReplaceRisk {
     InUse,
 }
 
-/// Every kind and its spec type, in creation order: the one list the `Spec` enum here and the
-/// seam registry in `src/aws/seam.rs` are generated from. A kind missing here, or missing its
-/// seam there, does not compile (the matches over `Kind` are exhaustive).
-macro_rules! with_kinds {
-    ($then:ident) => {
-        $then! {
-            Table => TableSpec,
-            Role => RoleSpec,
-            InstanceProfile => InstanceProfileSpec,
-            Vpc => VpcSpec,
-            InternetGateway => InternetGatewaySpec,
-            Subnet => SubnetSpec,
-            RouteTable => RouteTableSpec,
-            VpcEndpoint => EndpointSpec,
-            SecurityGroup => SecurityGroupSpec,
-            SecurityGroupRules => SecurityGroupRulesSpec,
-            GatewayDocument => DocumentSpec,
-            Instance => InstanceSpec,
-            ElasticIp => ElasticIpSpec,
-            LogGroup => LogGroupSpec,
-            Function => FunctionSpec,
-            RestApi => RestApiSpec,
-            ApiResource => ApiResourceSpec,
-            GatewayResponse => GatewayResponseSpec,
-            Stage => StageSpec,
-            Permission => PermissionSpec,
-        }
-    };
-}
-pub(crate) use with_kinds;
-
 macro_rules! spec_enum {
-    ($($kind:ident => $spec:ty),* $(,)?) => {
+    ($($kind:ident => $label:literal, $spec:ident;)*) => {
         /// One wanted resource's spec.
         #[derive(Debug, Clone)]
         pub enum Spec {
@@ -114,6 +100,12 @@ macro_rules! spec_enum {
                 }
             }
 
+            pub fn kind(&self) -> Kind {
+                match self {
+                    $(Spec::$kind(_) => Kind::$kind,)*
+                }
+            }
+
             pub fn replaced_on(&self) -> &'static [Replace] {
                 match self {
                     $(Spec::$kind(_) => <$spec as Wanted>::REPLACED_ON,)*
@@ -123,6 +115,44 @@ macro_rules! spec_enum {
             pub fn replace_risk(&self) -> ReplaceRisk {
                 match self {
                     $(Spec::$kind(_) => <$spec as Wanted>::REPLACE_RISK,)*
+                }
+            }
+        }
+
+        /// Each kind's policy, from its spec's `Wanted` items.
+        impl Kind {
+            /// See `Wanted::DELETION_LOSES`.
+            pub fn deletion_loses(self) -> Option<&'static str> {
+                match self {
+                    $(Kind::$kind => <$spec as Wanted>::DELETION_LOSES,)*
+                }
+            }
+
+            /// See `Wanted::HOLDS_DATA`.
+            pub fn holds_data(self) -> bool {
+                match self {
+                    $(Kind::$kind => <$spec as Wanted>::HOLDS_DATA,)*
+                }
+            }
+
+            /// See `Wanted::DELETED_AFTER`.
+            pub fn deleted_after(self) -> &'static [Kind] {
+                match self {
+                    $(Kind::$kind => <$spec as Wanted>::DELETED_AFTER,)*
+                }
+            }
+
+            /// See `Wanted::IGNORED_WHEN_UNWANTED`.
+            pub fn ignored_when_unwanted(self) -> &'static [&'static str] {
+                match self {
+                    $(Kind::$kind => <$spec as Wanted>::IGNORED_WHEN_UNWANTED,)*
+                }
+            }
+
+            /// See `Wanted::PROTECTED_BY`.
+            pub fn protected_by(self) -> Option<&'static str> {
+                match self {
+                    $(Kind::$kind => <$spec as Wanted>::PROTECTED_BY,)*
                 }
             }
         }

@@ -31,6 +31,14 @@ crate::attribute_keys! {
 }
 
 impl Wanted for VpcSpec {
+    const DELETED_AFTER: &'static [Kind] = &[
+        Kind::Subnet,
+        Kind::InternetGateway,
+        Kind::RouteTable,
+        Kind::VpcEndpoint,
+        Kind::SecurityGroup,
+        Kind::SecurityGroupRules,
+    ];
     const REPLACED_ON: &'static [Replace] = &[Replace::new(
         VpcAttr::Cidr.name(),
         "a VPC's primary CIDR block is fixed",
@@ -59,6 +67,8 @@ crate::attribute_keys! {
 }
 
 impl Wanted for InternetGatewaySpec {
+    // No public address may be mapped when the gateway detaches.
+    const DELETED_AFTER: &'static [Kind] = &[Kind::ElasticIp, Kind::Instance, Kind::RouteTable];
     fn attrs(&self) -> Attrs {
         Attrs::from([(InternetGatewayAttr::AttachedTo.key(), self.vpc.clone())])
     }
@@ -82,6 +92,14 @@ crate::attribute_keys! {
 }
 
 impl Wanted for SubnetSpec {
+    // The security group's delete is what waits for Lambda to release its interfaces; the subnet
+    // goes after it rather than racing the same interfaces.
+    const DELETED_AFTER: &'static [Kind] = &[
+        Kind::RouteTable,
+        Kind::Function,
+        Kind::Instance,
+        Kind::SecurityGroup,
+    ];
     const REPLACED_ON: &'static [Replace] = &[
         Replace::new(
             SubnetAttr::Vpc.name(),
@@ -127,6 +145,7 @@ crate::attribute_keys! {
 }
 
 impl Wanted for RouteTableSpec {
+    const DELETED_AFTER: &'static [Kind] = &[Kind::VpcEndpoint, Kind::Function, Kind::Instance];
     const REPLACED_ON: &'static [Replace] = &[Replace::new(
         RouteTableAttr::Vpc.name(),
         "a route table cannot move to another VPC",
@@ -166,6 +185,7 @@ crate::attribute_keys! {
 }
 
 impl Wanted for EndpointSpec {
+    const DELETED_AFTER: &'static [Kind] = &[Kind::Function];
     const REPLACED_ON: &'static [Replace] = &[
         Replace::new(
             EndpointAttr::Vpc.name(),
@@ -207,6 +227,12 @@ crate::attribute_keys! {
 }
 
 impl Wanted for SecurityGroupSpec {
+    const DELETED_AFTER: &'static [Kind] = &[
+        Kind::SecurityGroupRules,
+        Kind::Function,
+        Kind::Instance,
+        Kind::VpcEndpoint,
+    ];
     const REPLACED_ON: &'static [Replace] = &[
         Replace::new(
             SecurityGroupAttr::Vpc.name(),
@@ -314,6 +340,7 @@ pub struct SecurityGroupRulesSpec {
 }
 
 impl Wanted for SecurityGroupRulesSpec {
+    const DELETED_AFTER: &'static [Kind] = &[Kind::Function, Kind::Instance];
     fn attrs(&self) -> Attrs {
         self.rules
             .iter()

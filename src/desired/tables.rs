@@ -29,6 +29,10 @@ crate::attribute_keys! {
 }
 
 impl Wanted for TableSpec {
+    const DELETION_LOSES: Option<&'static str> = Some("the table and every item in it");
+    const HOLDS_DATA: bool = true;
+    const DELETED_AFTER: &'static [Kind] = &[Kind::Permission, Kind::RestApi];
+    const PROTECTED_BY: Option<&'static str> = Some(TableAttr::DeletionProtection.name());
     const REPLACED_ON: &'static [Replace] = &[Replace::new(
         TableAttr::PartitionKey.name(),
         "DynamoDB cannot change a table's key schema",

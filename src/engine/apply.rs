@@ -13,7 +13,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use serde::Serialize;
 
 use super::progress::Progress;
-use crate::aws::counter::{self, StepRequests};
+use crate::aws::client::counter::{self, StepRequests};
 use crate::aws::seam::{self, Learnt, StepContext};
 use crate::aws::{AwsError, Clients};
 use crate::desired::Desired;
@@ -22,23 +22,9 @@ use crate::plan::{spec_of, Action, Plan, Step};
 use crate::resource::{Kind, ResourceId};
 
 /// How many steps run at once. Throttling is not this number's job: every service's requests
-/// are held to its documented control-plane rate (`aws::limits`), so more steps in flight only
+/// are held to its documented control-plane rate (`aws::client::limits`), so more steps in flight only
 /// fill the time other steps spend waiting for answers.
 pub const MAX_CONCURRENT_STEPS: usize = 16;
-
-/// The round trips a step usually takes (measured on moto: `step_requests` of a fresh deploy):
-/// the weights that decide which ready step heads the longest chain. Only the order depends on
-/// them, never correctness.
-fn estimated_rounds(step: &Step) -> u32 {
-    use crate::resource::Kind::*;
-    match step.resource.kind {
-        ApiResource | RouteTable | Instance => 4,
-        Vpc | Table | Stage => 3,
-        Role | LogGroup | Function | InternetGateway | SecurityGroup | SecurityGroupRules
-        | ElasticIp | InstanceProfile => 2,
-        _ => 1,
-    }
-}
 
 /// Each step's longest path to the end of the plan, itself included, in estimated rounds.
 fn remaining_paths(steps: &[Step]) -> BTreeMap<&ResourceId, u32> {
@@ -65,7 +51,7 @@ fn remaining_paths(steps: &[Step]) -> BTreeMap<&ResourceId, u32> {
                     .unwrap_or(0)
             })
             .unwrap_or(0);
-        let p = estimated_rounds(s) + rest;
+        let p = seam::rounds(s.resource.kind) + rest;
         memo.insert(&s.resource, p);
         p
     }
@@ -240,7 +226,7 @@ pub async fn apply(
                 break;
             }
             _ = ticker.tick() => {
-                let waits = crate::aws::retry::waiting_for();
+                let waits = crate::aws::client::retry::waiting_for();
                 let what = |s: &Step| {
                     waits
                         .iter()

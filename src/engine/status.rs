@@ -177,27 +177,24 @@ pub struct TableProtection {
 
 impl Protection {
     pub fn of(live: &crate::live::LiveState) -> Protection {
-        use crate::desired::gateway::InstanceAttr;
-        use crate::desired::TableAttr;
         use crate::resource::Kind;
-        let on = |v: Option<&String>| v.is_some_and(|v| v == "enabled");
         let mut out = Protection::default();
         for r in live
             .resources
             .values()
             .filter(|r| r.owner == Owner::Ours && r.id.copy.is_none())
         {
+            // The kinds that can be protected say by which attribute (`Wanted::PROTECTED_BY`).
+            let Some(attribute) = r.id.kind.protected_by() else {
+                continue;
+            };
+            let on = r.attrs.get(attribute).is_some_and(|v| v == "enabled");
             match r.id.kind {
-                Kind::Table => {
-                    out.tables.push(TableProtection {
-                        name: r.id.name.clone(),
-                        deletion_protection: on(r.attrs.get(TableAttr::DeletionProtection.name())),
-                    });
-                }
-                Kind::Instance => {
-                    out.gateway = Some(on(r.attrs.get(InstanceAttr::TerminationProtection.name())));
-                }
-                _ => {}
+                Kind::Instance => out.gateway = Some(on),
+                _ => out.tables.push(TableProtection {
+                    name: r.id.name.clone(),
+                    deletion_protection: on,
+                }),
             }
         }
         out

@@ -57,3 +57,13 @@ pub fn gateway_health_parameter(stack: &str) -> String {
 pub fn ec2_name(stack: &str, suffix: &str) -> String {
     format!("{stack}-{suffix}")
 }
+
+/// The deploy lock's table: the stack's own, never one of its data tables.
+pub fn lock_table_name(stack: &str) -> String {
+    format!("{stack}-baken-lock")
+}
+
+/// The gateway instance's name, which its role and instance profile share.
+pub fn gateway_instance_name(stack: &str) -> String {
+    ec2_name(stack, "gateway")
+}

@@ -4,20 +4,16 @@
 use super::{spec_of, Action, Destructive, Guarded, Step};
 use crate::desired::{Desired, ReplaceRisk};
 use crate::live::LiveState;
-use crate::resource::Kind;
 
-/// The deletions of tables and of the gateway instance. (Their replacements are guarded by their
-/// own flags, `--replace-table` and `--replace-instance`.)
+/// The deletions of kinds that lose something (`Wanted::DELETION_LOSES`: the tables, the gateway
+/// instance). (Their replacements are guarded by their own flags, `--replace-table` and
+/// `--replace-instance`.)
 pub(super) fn destructive(steps: &[Step], live: &LiveState) -> Vec<Destructive> {
     steps
         .iter()
         .filter(|s| matches!(s.action, Action::Delete { .. }))
         .filter_map(|s| {
-            let loses = match s.resource.kind {
-                Kind::Table => "the table and every item in it",
-                Kind::Instance => "the gateway instance and the JV-Link data downloaded to it",
-                _ => return None,
-            };
+            let loses = s.resource.kind.deletion_loses()?;
             Some(Destructive {
                 resource: s.resource.clone(),
                 loses,

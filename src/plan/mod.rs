@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::desired::gateway::{DocumentAttr, InstanceAttr};
 use crate::desired::{api::API_ID, Desired, FunctionAttr, Spec};
 use crate::live::{Duplicate, Health, LiveState, Owner};
 use crate::model::Mode;
@@ -160,15 +159,6 @@ impl Plan {
     }
 }
 
-/// Live-only attributes that mean nothing when the desired side does not state them: the code
-/// hash is unknown to commands that do not build.
-/// The same holds for the gateway's user data and code, which only deploy renders.
-const IGNORED_WHEN_UNWANTED: [&str; 4] = [
-    FunctionAttr::CodeSha256.name(),
-    InstanceAttr::UserDataSha256.name(),
-    InstanceAttr::GatewayCode.name(),
-    DocumentAttr::ContentSha256.name(),
-];
 
 /// The desired attributes with the REST API's id and the other resources' AWS ids filled in
 /// where they are known (in names of set members too: `vpc subnet subnet-…`).
@@ -187,10 +177,13 @@ pub fn wanted_attrs(d: &Desired, api_id: Option<&str>, known: &Refs) -> Attrs {
         .collect()
 }
 
-pub fn diff(wanted: &Attrs, live: &Attrs) -> Vec<Change> {
+/// The changes from `live` to `wanted` of a resource of `kind`; the live-only attributes the kind
+/// ignores when unwanted (`Wanted::IGNORED_WHEN_UNWANTED`) are not changes.
+pub fn diff(kind: Kind, wanted: &Attrs, live: &Attrs) -> Vec<Change> {
+    let ignored = kind.ignored_when_unwanted();
     let keys: BTreeSet<&String> = wanted.keys().chain(live.keys()).collect();
     keys.into_iter()
-        .filter(|k| wanted.contains_key(*k) || !IGNORED_WHEN_UNWANTED.contains(&k.as_str()))
+        .filter(|k| wanted.contains_key(*k) || !ignored.contains(&k.as_str()))
         .filter_map(|k| {
             let (w, l) = (wanted.get(k), live.get(k));
             (w != l).then(|| Change {
@@ -265,7 +258,7 @@ fn compute_with(
             });
             continue;
         }
-        let mut changes = diff(&wanted_attrs(d, live.api_id.as_deref(), known), &l.attrs);
+        let mut changes = diff(d.id.kind, &wanted_attrs(d, live.api_id.as_deref(), known), &l.attrs);
         if let Health::Unhealthy(reason) = &l.health {
             plan.unhealthy.push(Unhealthy {
                 resource: d.id.clone(),
@@ -372,7 +365,7 @@ fn deletions(desired: &[Desired], live: &LiveState) -> Vec<Step> {
             },
             after: doomed
                 .iter()
-                .filter(|o| order::deleted_after(id.kind).contains(&o.kind))
+                .filter(|o| id.kind.deleted_after().contains(&o.kind))
                 .map(|o| (*o).clone())
                 .collect(),
         })

@@ -1,4 +1,4 @@
-//! Ordering edges the kinds' dependencies alone do not give.
+//! Ordering edges the kinds' dependencies and their `Wanted::DELETED_AFTER` alone do not give.
 
 use super::{spec_of, Action, Step};
 use crate::desired::{Desired, RoleAttr, Spec};
@@ -56,52 +56,4 @@ pub(super) fn defer_vpc_revocations(steps: &mut Vec<Step>, desired: &[Desired]) 
         .partition(|s| deferred.contains(&s.resource));
     rest.extend(late);
     *steps = rest;
-}
-
-/// The kinds whose deletions must be done before a deletion of `kind` starts: what may use it,
-/// and what AWS needs it for while it goes. Everything else is deleted side by side, so a
-/// teardown's length is its longest chain, not the sum of all kinds.
-pub(super) fn deleted_after(kind: Kind) -> &'static [Kind] {
-    use Kind::*;
-    match kind {
-        Permission | Stage | GatewayResponse | ElasticIp => &[],
-        ApiResource => &[Stage],
-        // A permission names the API's ARN, nothing more: it may outlive the API by a moment.
-        RestApi => &[ApiResource, GatewayResponse, Stage],
-        // The routes call it until the API is gone; its own permission goes with it anyway.
-        Function => &[RestApi, ApiResource],
-        // A function still running may log; nothing but the API invokes the functions.
-        LogGroup => &[Function],
-        Table => &[Permission, RestApi],
-        Instance => &[ElasticIp],
-        GatewayDocument => &[Instance],
-        InstanceProfile => &[Instance],
-        SecurityGroupRules => &[Function, Instance],
-        VpcEndpoint => &[Function],
-        SecurityGroup => &[SecurityGroupRules, Function, Instance, VpcEndpoint],
-        RouteTable => &[VpcEndpoint, Function, Instance],
-        // No public address may be mapped when the gateway detaches.
-        InternetGateway => &[ElasticIp, Instance, RouteTable],
-        // The security group's delete is what waits for Lambda to release its interfaces; the
-        // subnet goes after it rather than racing the same interfaces.
-        Subnet => &[RouteTable, Function, Instance, SecurityGroup],
-        Vpc => &[
-            Subnet,
-            InternetGateway,
-            RouteTable,
-            VpcEndpoint,
-            SecurityGroup,
-            SecurityGroupRules,
-        ],
-        // Lambda removes a function's network interfaces with its role, until the network is
-        // gone; the instance profile holds the gateway's role.
-        Role => &[
-            Function,
-            InstanceProfile,
-            Instance,
-            SecurityGroup,
-            Subnet,
-            Vpc,
-        ],
-    }
 }

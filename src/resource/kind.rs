@@ -2,14 +2,44 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// Declares `Kind` from the one list below: its variants, `ALL` and the labels.
-macro_rules! kinds {
-    ($($kind:ident => $label:literal),* $(,)?) => {
-        /// Resource kinds, in the order a fresh deploy creates them (and teardown deletes them backwards).
-        /// Backwards, the order is what AWS needs to let go: functions (and their network interfaces)
-        /// before security groups and subnets, the Elastic IP before the instance, the instance before
-        /// its security group and subnet, the network before the VPC, and the roles last, since Lambda
-        /// uses a function's role to remove its network interfaces.
+/// The one list of kinds, in the order a fresh deploy creates them (and teardown deletes them
+/// backwards): each kind's variant, its label in plans, status and JSON, and its spec type
+/// (`crate::desired`, named here only as an identifier: the macro that is handed the list
+/// resolves it where it expands). `Kind` below, the `Spec` enum and the kind policy in
+/// `crate::desired`, and the seam registry in `crate::aws::seam` are all generated from it, so
+/// adding a kind is one line here and the kind's own files.
+macro_rules! with_kinds {
+    ($then:ident) => {
+        $then! {
+            Table => "table", TableSpec;
+            Role => "role", RoleSpec;
+            InstanceProfile => "instance-profile", InstanceProfileSpec;
+            Vpc => "vpc", VpcSpec;
+            InternetGateway => "internet-gateway", InternetGatewaySpec;
+            Subnet => "subnet", SubnetSpec;
+            RouteTable => "route-table", RouteTableSpec;
+            VpcEndpoint => "vpc-endpoint", EndpointSpec;
+            SecurityGroup => "security-group", SecurityGroupSpec;
+            SecurityGroupRules => "security-group-rules", SecurityGroupRulesSpec;
+            GatewayDocument => "gateway-document", DocumentSpec;
+            Instance => "instance", InstanceSpec;
+            ElasticIp => "elastic-ip", ElasticIpSpec;
+            LogGroup => "log-group", LogGroupSpec;
+            Function => "function", FunctionSpec;
+            RestApi => "rest-api", RestApiSpec;
+            ApiResource => "api-resource", ApiResourceSpec;
+            GatewayResponse => "gateway-response", GatewayResponseSpec;
+            Stage => "stage", StageSpec;
+            Permission => "permission", PermissionSpec;
+        }
+    };
+}
+pub(crate) use with_kinds;
+
+macro_rules! declare_kind {
+    ($($kind:ident => $label:literal, $spec:ident;)*) => {
+        /// Resource kinds, in the order a fresh deploy creates them (and teardown deletes them
+        /// backwards; what each kind must outlive is its `Wanted::DELETED_AFTER`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         pub enum Kind {
             $(#[serde(rename = $label)] $kind,)*
@@ -28,36 +58,7 @@ macro_rules! kinds {
         }
     };
 }
-
-kinds! {
-    Table => "table",
-    Role => "role",
-    InstanceProfile => "instance-profile",
-    Vpc => "vpc",
-    InternetGateway => "internet-gateway",
-    Subnet => "subnet",
-    RouteTable => "route-table",
-    VpcEndpoint => "vpc-endpoint",
-    SecurityGroup => "security-group",
-    SecurityGroupRules => "security-group-rules",
-    GatewayDocument => "gateway-document",
-    Instance => "instance",
-    ElasticIp => "elastic-ip",
-    LogGroup => "log-group",
-    Function => "function",
-    RestApi => "rest-api",
-    ApiResource => "api-resource",
-    GatewayResponse => "gateway-response",
-    Stage => "stage",
-    Permission => "permission",
-}
-
-impl Kind {
-    /// Kinds whose deletion loses data.
-    pub fn holds_data(self) -> bool {
-        self == Kind::Table
-    }
-}
+with_kinds!(declare_kind);
 
 /// A resource as the plan names it: its kind and its deterministic name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

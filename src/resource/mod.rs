@@ -6,7 +6,7 @@
 pub mod attrs;
 pub mod hash;
 pub mod json;
-mod kind;
+pub mod kind;
 pub mod refs;
 
 pub use attrs::{Attrs, PRESENT};

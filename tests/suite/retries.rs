@@ -298,7 +298,7 @@ async fn regression_an_answer_without_an_aws_error_document_is_one_line() {
         .stack_name("Api")
         .send()
         .await
-        .map_err(baken::aws::error::on(
+        .map_err(baken::aws::client::error::on(
             "DescribeStacks",
             "CloudFormation stack Api",
         ))

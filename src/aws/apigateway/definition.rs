@@ -9,7 +9,7 @@ use aws_sdk_apigateway::types::PutMode;
 use serde_json::{json, Map, Value};
 
 use super::api_res;
-use crate::aws::error::on;
+use crate::aws::client::error::on;
 use crate::aws::{AwsError, Clients};
 use crate::desired::RestApiSpec;
 

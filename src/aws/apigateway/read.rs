@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use aws_sdk_apigateway::types::IntegrationType;
 
 use super::{api_res, GATEWAY_RESPONSE_TYPES};
-use crate::aws::error::{absent_if, on};
+use crate::aws::client::error::{absent_if, on};
 use crate::aws::{AwsError, Clients};
 use crate::desired::api::{
     format_rate, ApiResourceAttr, GatewayResponseAttr, RestApiAttr, StageAttr,

@@ -6,7 +6,7 @@ use aws_sdk_apigateway::types::{
 
 use super::api_res;
 use super::definition::import_tree;
-use crate::aws::error::{absent_if, on};
+use crate::aws::client::error::{absent_if, on};
 use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{AwsError, Clients};
 use crate::desired::api::{format_rate, ApiResourceAttr, RestApiAttr, StageAttr, REGIONAL};
@@ -452,6 +452,7 @@ impl Seam for RestApiSpec {
 
 impl Seam for ApiResourceSpec {
     const READ_BY: Reader = Reader::Api;
+    const ROUNDS: u32 = 4;
     /// Under a new API this is not called: the API's step makes the tree (`engine::apply`).
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         let parent = self.parent_path().unwrap_or("/");
@@ -495,6 +496,7 @@ impl Seam for GatewayResponseSpec {
 
 impl Seam for StageSpec {
     const READ_BY: Reader = Reader::Api;
+    const ROUNDS: u32 = 3;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         apply_stage(cx.clients, &cx.api_id()?, self, false, true).await
     }

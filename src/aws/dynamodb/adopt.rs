@@ -2,8 +2,8 @@
 //! before the first change, and baken's ownership tags after the stack is gone.
 
 use super::{res, tag_list};
-use crate::aws::error::on;
-use crate::aws::retry::{wait_until, Poll};
+use crate::aws::client::error::on;
+use crate::aws::client::retry::{wait_until, Poll};
 use crate::aws::{AwsError, Clients};
 
 /// Tags a table a CloudFormation stack made as this stack's (`baken adopt`).

@@ -14,9 +14,9 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveSpecification, TimeToLiveStatus,
 };
 
-use super::error::{absent_if, on};
+use super::client::error::{absent_if, on};
 use super::read_ahead::listed_then_read;
-use super::retry::{wait_until, Poll};
+use super::client::retry::{wait_until, Poll};
 use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
 use crate::desired::{TableAttr, TableSpec};
@@ -48,7 +48,7 @@ pub async fn read(
                     .iter()
                     .filter(|n| n.starts_with(&format!("{stack}-")) || wanted.contains(n))
                     // The deploy lock's table is not one of the stack's resources.
-                    .filter(|n| **n != super::lock::table_name(stack))
+                    .filter(|n| **n != crate::model::names::lock_table_name(stack))
                     .cloned(),
             );
         }
@@ -526,6 +526,7 @@ pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions:
 
 impl Seam for TableSpec {
     const READ_BY: Reader = Reader::Tables;
+    const ROUNDS: u32 = 3;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         create(cx.clients, self).await
     }

@@ -4,7 +4,7 @@
 use aws_sdk_ec2::types::{DomainType, ResourceType};
 
 use super::tag_spec;
-use crate::aws::error::{absent_if, on};
+use crate::aws::client::error::{absent_if, on};
 use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{AwsError, Clients};
 use crate::desired::ElasticIpSpec;
@@ -118,6 +118,7 @@ pub async fn delete_address(
 
 impl Seam for ElasticIpSpec {
     const READ_BY: Reader = Reader::Network;
+    const ROUNDS: u32 = 2;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         let id = associate_address(cx.clients, self, None, &cx.fill(&self.instance)?).await?;
         cx.learn_own_id(id);

@@ -3,8 +3,8 @@
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcEndpointType};
 
 use super::{dependents, tag_spec};
-use crate::aws::error::{absent_if, on};
-use crate::aws::retry::retry_while;
+use crate::aws::client::error::{absent_if, on};
+use crate::aws::client::retry::retry_while;
 use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{AwsError, Clients};
 use crate::desired::network::{EndpointAttr, InternetGatewayAttr, RouteTableAttr};
@@ -480,6 +480,7 @@ pub async fn delete_endpoint(clients: &Clients, id: &str, name: &str) -> Result<
 
 impl Seam for VpcSpec {
     const READ_BY: Reader = Reader::Network;
+    const ROUNDS: u32 = 3;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         cx.learn_own_id(create_vpc(cx.clients, self).await?);
         Ok(())
@@ -495,6 +496,7 @@ impl Seam for VpcSpec {
 
 impl Seam for InternetGatewaySpec {
     const READ_BY: Reader = Reader::Network;
+    const ROUNDS: u32 = 2;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         let id = create_internet_gateway(cx.clients, self, &cx.fill(&self.vpc)?).await?;
         cx.learn_own_id(id);
@@ -544,6 +546,7 @@ pub(super) fn in_place_refused(cx: &StepContext<'_>) -> AwsError {
 
 impl Seam for RouteTableSpec {
     const READ_BY: Reader = Reader::Network;
+    const ROUNDS: u32 = 4;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         let (routes, subnets) = self.filled(cx)?;
         let vpc = cx.fill(&self.vpc)?;

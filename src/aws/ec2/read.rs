@@ -16,7 +16,7 @@ use aws_sdk_ec2::types::{IpPermission, VpcAttributeName};
 
 use super::read_instance::{read_instance, InstanceReads};
 use super::{filter, name_tag, stack_filter};
-use crate::aws::error::on;
+use crate::aws::client::error::on;
 use crate::aws::read_ahead::ReadById;
 use crate::aws::{AwsError, Clients};
 use crate::desired::gateway::ElasticIpAttr;

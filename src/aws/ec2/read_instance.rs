@@ -7,7 +7,7 @@ use aws_sdk_ec2::types::{Instance, InstanceStatus, InstanceStatusSummary, Volume
 
 use super::read::Ec2Live;
 use super::{filter, name_tag, tag_value};
-use crate::aws::error::on;
+use crate::aws::client::error::on;
 use crate::aws::{AwsError, Clients};
 use crate::desired::gateway::{InstanceAttr, InstanceSpec, TAG_GATEWAY_CODE, TAG_USER_DATA};
 use crate::live::{GatewayAddresses, Health};

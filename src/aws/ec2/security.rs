@@ -6,8 +6,8 @@ use aws_sdk_ec2::types::{
 };
 
 use super::{filter, tag_spec};
-use crate::aws::error::{absent_if, on};
-use crate::aws::retry::{retry_while, wait_until, Poll};
+use crate::aws::client::error::{absent_if, on};
+use crate::aws::client::retry::{retry_while, wait_until, Poll};
 use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{AwsError, Clients};
 use crate::desired::network::{Direction, Rule};
@@ -293,6 +293,7 @@ pub async fn delete_security_group(
 
 impl Seam for SecurityGroupSpec {
     const READ_BY: Reader = Reader::Network;
+    const ROUNDS: u32 = 2;
     /// The group's rules are a resource of their own (`SecurityGroupRulesSpec`) with the group's id.
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         let id = create_security_group(cx.clients, self, &cx.fill(&self.vpc)?).await?;
@@ -312,6 +313,7 @@ impl Seam for SecurityGroupSpec {
 
 impl Seam for SecurityGroupRulesSpec {
     const READ_BY: Reader = Reader::Network;
+    const ROUNDS: u32 = 2;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         // A new rule set: every wanted rule is a change.
         let rules = self.filled(cx)?;

@@ -1,7 +1,7 @@
 //! Instance profiles: the gateway instance's holder of its role.
 
 use super::{add_wanted, err, iam_tags};
-use crate::aws::error::{absent_if, on};
+use crate::aws::client::error::{absent_if, on};
 use crate::aws::read_ahead::listed_then_read;
 use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{AwsError, Clients};
@@ -152,6 +152,7 @@ pub async fn delete_instance_profile(clients: &Clients, name: &str) -> Result<()
 
 impl Seam for InstanceProfileSpec {
     const READ_BY: Reader = Reader::InstanceProfiles;
+    const ROUNDS: u32 = 2;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         create_instance_profile(cx.clients, self).await
     }

@@ -15,7 +15,7 @@ pub use instance_profile::{
     create_instance_profile, delete_instance_profile, read_instance_profiles, set_profile_role,
 };
 
-use super::error::{absent_if, on};
+use super::client::error::{absent_if, on};
 use super::read_ahead::listed_then_read;
 use super::seam::{Reader, Seam, StepContext};
 use super::{AwsError, Clients};
@@ -524,6 +524,7 @@ pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions:
 
 impl Seam for RoleSpec {
     const READ_BY: Reader = Reader::Roles;
+    const ROUNDS: u32 = 2;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         create(cx.clients, self).await
     }

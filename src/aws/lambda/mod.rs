@@ -20,9 +20,9 @@ mod permission;
 use permission::read_permission;
 pub use permission::{add_permission, remove_permission};
 
-use crate::aws::error::{absent_if, on};
+use crate::aws::client::error::{absent_if, on};
 use crate::aws::read_ahead::listed_then_read;
-use crate::aws::retry::{retry_while, wait_until, Poll};
+use crate::aws::client::retry::{retry_while, wait_until, Poll};
 use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{AwsError, Clients};
 use crate::desired::{Code, FunctionAttr, FunctionSpec};
@@ -569,6 +569,7 @@ fn resolved(s: &FunctionSpec, cx: &StepContext<'_>) -> Result<FunctionSpec, AwsE
 
 impl Seam for FunctionSpec {
     const READ_BY: Reader = Reader::Functions;
+    const ROUNDS: u32 = 2;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         create(cx.clients, &resolved(self, cx)?).await
     }

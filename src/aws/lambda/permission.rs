@@ -1,8 +1,8 @@
 //! The resource-policy statement that lets API Gateway invoke a function, and every other
 //! statement of that policy (drift: none is wanted).
 
-use crate::aws::error::{absent_if, on};
-use crate::aws::retry::retry_while;
+use crate::aws::client::error::{absent_if, on};
+use crate::aws::client::retry::retry_while;
 use crate::aws::seam::{Reader, Seam, StepContext};
 use crate::aws::{AwsError, Clients};
 use crate::desired::api::PermissionAttr;
