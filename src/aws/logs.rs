@@ -4,10 +4,12 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use super::client::error::{absent_if, on};
+use super::read::{part, ReadContext, Reader};
 use super::read_ahead::listed_then_read;
-use super::seam::{Reader, Seam, StepContext};
+use super::seam::{Seam, StepContext};
 use super::{AwsError, Clients};
 use crate::desired::{LogGroupAttr, LogGroupSpec};
+use crate::live::LiveState;
 use crate::live::{LiveResource, Owner};
 use crate::model::names::log_group_name;
 use crate::resource::{Attrs, Kind, ResourceId};
@@ -266,8 +268,20 @@ pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions:
     ]
 }
 
+/// The functions' log groups, by the stack's prefix.
+pub const READER: Reader = Reader {
+    name: "log-groups",
+    read: |cx| Box::pin(read_part(cx)),
+};
+
+async fn read_part(cx: &ReadContext<'_>) -> Result<LiveState, AwsError> {
+    Ok(part(
+        read(cx.clients, &cx.stack.name, &cx.ahead(Kind::LogGroup)).await?,
+    ))
+}
+
 impl Seam for LogGroupSpec {
-    const READ_BY: Reader = Reader::LogGroups;
+    const READ_BY: Reader = READER;
     const ROUNDS: u32 = 2;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         create(cx.clients, self).await

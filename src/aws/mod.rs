@@ -12,11 +12,12 @@ pub mod lock;
 pub mod logs;
 pub mod permissions;
 pub mod policy;
+pub mod read;
 pub mod read_ahead;
 pub mod s3;
 pub mod seam;
 pub mod ssm;
 pub mod sts;
 
-pub use client::{retry_config, Clients, RequestCounter, RequestCounts, Target, Timing};
 pub use client::AwsError;
+pub use client::{retry_config, Clients, RequestCounter, RequestCounts, Target, Timing};

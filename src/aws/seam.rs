@@ -10,28 +10,13 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+use super::read::Reader;
 use super::{AwsError, Clients};
 use crate::desired::*;
 use crate::plan::Change;
 use crate::resource::kind::with_kinds;
 use crate::resource::refs::{self, id_key, Refs};
 use crate::resource::{Attrs, Kind, ResourceId};
-
-/// The service reads; each finds every live resource of the kinds that name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Reader {
-    Tables,
-    Roles,
-    InstanceProfiles,
-    LogGroups,
-    /// Functions and their invoke permissions.
-    Functions,
-    /// The REST API and everything in it.
-    Api,
-    /// Every EC2 resource of the stack.
-    Network,
-    GatewayDocument,
-}
 
 /// One kind's writes. `Self` is the kind's spec.
 #[allow(async_fn_in_trait)] // Dispatched statically by the registry, never as `dyn`.

@@ -8,12 +8,15 @@ use aws_sdk_ssm::types::{
 
 use super::client::error::{absent_if, on};
 use super::client::retry::{retry_while, wait_until, Poll};
-use super::seam::{Reader, Seam, StepContext};
+use super::read::{part, ReadContext, Reader};
+use super::seam::{Seam, StepContext};
 use super::{AwsError, Clients};
 use crate::desired::gateway::content_sha256;
 use crate::desired::gateway::DocumentAttr;
 use crate::desired::DocumentSpec;
+use crate::live::LiveState;
 use crate::live::{LiveResource, Owner};
+use crate::model::names::gateway_document_name;
 use crate::resource::{Attrs, Kind, ResourceId};
 
 /// The Windows Server 2022 Japanese Full Base image, as AWS publishes it.
@@ -374,8 +377,21 @@ pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions:
     out
 }
 
+/// The gateway's install document.
+pub const READER: Reader = Reader {
+    name: "gateway-document",
+    read: |cx| Box::pin(read_part(cx)),
+};
+
+async fn read_part(cx: &ReadContext<'_>) -> Result<LiveState, AwsError> {
+    let stack = &cx.stack.name;
+    let expected = !cx.ahead(Kind::GatewayDocument).is_empty();
+    let found = read_document(cx.clients, stack, &gateway_document_name(stack), expected).await?;
+    Ok(part(found))
+}
+
 impl Seam for DocumentSpec {
-    const READ_BY: Reader = Reader::GatewayDocument;
+    const READ_BY: Reader = READER;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         create_document(cx.clients, self).await
     }

@@ -280,6 +280,15 @@ impl LiveState {
     }
 
     /// Adds what another service read found.
+    /// Marks the resources among `ids` as the stack's own (what an adoption takes over).
+    pub fn own(&mut self, ids: &[ResourceId]) {
+        for r in self.resources.values_mut().chain(self.pending.iter_mut()) {
+            if ids.contains(&r.id) {
+                r.owner = Owner::Ours;
+            }
+        }
+    }
+
     pub fn merge(&mut self, part: LiveState) {
         for r in part.resources.into_values().chain(part.pending) {
             self.insert(r);

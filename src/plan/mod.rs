@@ -159,7 +159,6 @@ impl Plan {
     }
 }
 
-
 /// The desired attributes with the REST API's id and the other resources' AWS ids filled in
 /// where they are known (in names of set members too: `vpc subnet subnet-…`).
 pub fn wanted_attrs(d: &Desired, api_id: Option<&str>, known: &Refs) -> Attrs {
@@ -258,7 +257,11 @@ fn compute_with(
             });
             continue;
         }
-        let mut changes = diff(d.id.kind, &wanted_attrs(d, live.api_id.as_deref(), known), &l.attrs);
+        let mut changes = diff(
+            d.id.kind,
+            &wanted_attrs(d, live.api_id.as_deref(), known),
+            &l.attrs,
+        );
         if let Health::Unhealthy(reason) = &l.health {
             plan.unhealthy.push(Unhealthy {
                 resource: d.id.clone(),

@@ -22,6 +22,11 @@ pub use write::{
     delete_resource, delete_stage, put_gateway_response, update_api, update_resource,
 };
 
+use super::read::{part, ReadContext, Reader};
+use super::AwsError;
+use crate::live::LiveState;
+use crate::resource::Kind;
+
 pub const GATEWAY_RESPONSE_TYPES: [&str; 2] = ["DEFAULT_4XX", "DEFAULT_5XX"];
 
 fn api_res(api: &str) -> String {
@@ -41,4 +46,27 @@ pub fn permissions(
         &["GET", "POST", "PUT", "PATCH", "DELETE"],
         vec![path("/restapis"), path("/restapis/*"), path("/tags/*")],
     )]
+}
+
+/// The REST API and everything in it.
+pub const READER: Reader = Reader {
+    name: "api",
+    read: |cx| Box::pin(read_part(cx)),
+};
+
+async fn read_part(cx: &ReadContext<'_>) -> Result<LiveState, AwsError> {
+    let api = &cx.stack.api;
+    let found = read(
+        cx.clients,
+        &cx.stack.name,
+        &api.name,
+        &api.stage,
+        cx.api_id(),
+        cx.adopting(Kind::RestApi),
+    )
+    .await?;
+    let mut part = part(found.resources);
+    part.api_id = found.api_id;
+    part.api_resource_ids = found.resource_ids;
+    Ok(part)
 }

@@ -7,7 +7,8 @@ use aws_sdk_apigateway::types::{
 use super::api_res;
 use super::definition::import_tree;
 use crate::aws::client::error::{absent_if, on};
-use crate::aws::seam::{Reader, Seam, StepContext};
+use crate::aws::read::Reader;
+use crate::aws::seam::{Seam, StepContext};
 use crate::aws::{AwsError, Clients};
 use crate::desired::api::{format_rate, ApiResourceAttr, RestApiAttr, StageAttr, REGIONAL};
 use crate::desired::{ApiResourceSpec, GatewayResponseSpec, RestApiSpec, StageSpec};
@@ -425,7 +426,7 @@ pub async fn delete_stage(clients: &Clients, api_id: &str, stage: &str) -> Resul
 }
 
 impl Seam for RestApiSpec {
-    const READ_BY: Reader = Reader::Api;
+    const READ_BY: Reader = super::READER;
     /// A new API gets its resource tree in the same step: the executor then counts the plan's
     /// api-resource creates under it done (`learn_api_imported`).
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
@@ -451,7 +452,7 @@ impl Seam for RestApiSpec {
 }
 
 impl Seam for ApiResourceSpec {
-    const READ_BY: Reader = Reader::Api;
+    const READ_BY: Reader = super::READER;
     const ROUNDS: u32 = 4;
     /// Under a new API this is not called: the API's step makes the tree (`engine::apply`).
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
@@ -481,7 +482,7 @@ impl Seam for ApiResourceSpec {
 }
 
 impl Seam for GatewayResponseSpec {
-    const READ_BY: Reader = Reader::Api;
+    const READ_BY: Reader = super::READER;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         put_gateway_response(cx.clients, &cx.api_id()?, self).await
     }
@@ -495,7 +496,7 @@ impl Seam for GatewayResponseSpec {
 }
 
 impl Seam for StageSpec {
-    const READ_BY: Reader = Reader::Api;
+    const READ_BY: Reader = super::READER;
     const ROUNDS: u32 = 3;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         apply_stage(cx.clients, &cx.api_id()?, self, false, true).await

@@ -15,11 +15,13 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::client::error::{absent_if, on};
-use super::read_ahead::listed_then_read;
 use super::client::retry::{wait_until, Poll};
-use super::seam::{Reader, Seam, StepContext};
+use super::read::{part, with, ReadContext, Reader};
+use super::read_ahead::listed_then_read;
+use super::seam::{Seam, StepContext};
 use super::{AwsError, Clients};
 use crate::desired::{TableAttr, TableSpec};
+use crate::live::LiveState;
 use crate::live::{Health, LiveResource, Owner};
 use crate::resource::{Attrs, Kind, ResourceId};
 
@@ -524,8 +526,31 @@ pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions:
     ]
 }
 
+/// The tables: those the stack wants, and the two its manifest names in either mode.
+pub const READER: Reader = Reader {
+    name: "tables",
+    read: |cx| Box::pin(read_part(cx)),
+};
+
+async fn read_part(cx: &ReadContext<'_>) -> Result<LiveState, AwsError> {
+    let stack = cx.stack;
+    let tables = with(
+        cx.wanted(Kind::Table),
+        &[&stack.cart_table, &stack.session_table],
+    );
+    let found = read(
+        cx.clients,
+        cx.account,
+        &stack.name,
+        &tables,
+        &cx.ahead(Kind::Table),
+    )
+    .await?;
+    Ok(part(found))
+}
+
 impl Seam for TableSpec {
-    const READ_BY: Reader = Reader::Tables;
+    const READ_BY: Reader = READER;
     const ROUNDS: u32 = 3;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         create(cx.clients, self).await

@@ -1,13 +1,16 @@
 //! The gateway's Elastic IP: allocated and associated with the instance, moved, released; and
 //! found by its address, as CloudFormation names one (`baken adopt --cleanup`).
 
-use aws_sdk_ec2::types::{DomainType, ResourceType};
+use aws_sdk_ec2::types::{Address, DomainType, ResourceType};
 
 use super::tag_spec;
 use crate::aws::client::error::{absent_if, on};
-use crate::aws::seam::{Reader, Seam, StepContext};
+use crate::aws::read::Reader;
+use crate::aws::seam::{Seam, StepContext};
 use crate::aws::{AwsError, Clients};
+use crate::desired::gateway::ElasticIpAttr;
 use crate::desired::ElasticIpSpec;
+use crate::resource::Attrs;
 
 const GONE: &[&str] = &["InvalidAllocationID.NotFound"];
 
@@ -116,8 +119,17 @@ pub async fn delete_address(
     Ok(())
 }
 
+/// An Elastic IP's live attributes: the instance it is associated with.
+pub(super) fn address_attrs(a: &Address) -> Attrs {
+    let mut attrs = Attrs::new();
+    if let Some(i) = a.instance_id() {
+        attrs.insert(ElasticIpAttr::Instance.key(), i.to_string());
+    }
+    attrs
+}
+
 impl Seam for ElasticIpSpec {
-    const READ_BY: Reader = Reader::Network;
+    const READ_BY: Reader = super::READER;
     const ROUNDS: u32 = 2;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         let id = associate_address(cx.clients, self, None, &cx.fill(&self.instance)?).await?;

@@ -11,7 +11,8 @@ use base64::Engine as _;
 use super::{filter, tag_spec};
 use crate::aws::client::error::{absent_if, on};
 use crate::aws::client::retry::{retry_while, wait_until, Poll};
-use crate::aws::seam::{Reader, Seam, StepContext};
+use crate::aws::read::Reader;
+use crate::aws::seam::{Seam, StepContext};
 use crate::aws::{ssm, AwsError, Clients};
 use crate::desired::gateway::InstanceAttr;
 use crate::desired::gateway::{TAG_GATEWAY_CODE, TAG_USER_DATA};
@@ -467,7 +468,7 @@ pub async fn delete_key_pair(clients: &Clients, name: &str) -> Result<(), AwsErr
 }
 
 impl Seam for InstanceSpec {
-    const READ_BY: Reader = Reader::Network;
+    const READ_BY: Reader = super::READER;
     const ROUNDS: u32 = 4;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         let token = super::client_token(cx.name());

@@ -9,6 +9,7 @@
 mod address;
 mod dependents;
 mod instance;
+mod live;
 mod network;
 mod permissions;
 mod read;
@@ -20,13 +21,15 @@ pub use instance::{
     availability_zones, delete_key_pair, dynamodb_prefix_list, gateway_addresses, instance_image,
     launch_instance, terminate_instance, update_instance_in_place, Launch,
 };
+pub use live::Ec2Live;
 pub use network::{
     create_endpoint, create_internet_gateway, create_route_table, create_subnet, create_vpc,
     delete_endpoint, delete_internet_gateway, delete_route_table, delete_subnet, delete_vpc,
     update_endpoint, update_internet_gateway, update_route_table, update_vpc,
 };
 pub use permissions::permissions;
-pub use read::{read, Ec2Live, KnownIds};
+pub use read::{read, KnownIds};
+pub use security::rule_attrs;
 pub use security::{
     apply_rules, create_security_group, delete_security_group, release_lambda_interfaces,
     revoke_all_rules,
@@ -36,6 +39,9 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
+use super::read::{part, ReadContext, Reader};
+use super::AwsError;
+use crate::live::LiveState;
 use crate::model::names::TAG_STACK;
 
 /// A client token for the creates that take one (RunInstances, CreateRouteTable,
@@ -96,4 +102,24 @@ fn tag_value<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
     tags.iter()
         .find(|t| t.key() == Some(key))
         .and_then(|t| t.value())
+}
+
+/// Every EC2 resource of the stack.
+pub const READER: Reader = Reader {
+    name: "network",
+    read: |cx| Box::pin(read_part(cx)),
+};
+
+async fn read_part(cx: &ReadContext<'_>) -> Result<LiveState, AwsError> {
+    let ahead = cx.ahead;
+    let known = KnownIds {
+        vpc: ahead.vpc_id.as_deref().filter(|_| ahead.deployed),
+        instance: ahead.instance_id.as_deref().filter(|_| ahead.deployed),
+    };
+    let found = read(cx.clients, &cx.stack.name, known).await?;
+    let mut part = part(found.resources);
+    part.refs = found.refs;
+    part.instance_ami = found.instance_ami;
+    part.gateway = found.gateway;
+    Ok(part)
 }

@@ -1,14 +1,22 @@
 //! VPC, internet gateway, subnets, route tables and the DynamoDB gateway endpoint.
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcEndpointType};
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, InternetGateway, ResourceType, RouteTable, Subnet, Vpc, VpcEndpoint,
+    VpcEndpointType,
+};
 
 use super::{dependents, tag_spec};
 use crate::aws::client::error::{absent_if, on};
 use crate::aws::client::retry::retry_while;
-use crate::aws::seam::{Reader, Seam, StepContext};
+use crate::aws::read::Reader;
+use crate::aws::seam::{Seam, StepContext};
 use crate::aws::{AwsError, Clients};
-use crate::desired::network::{EndpointAttr, InternetGatewayAttr, RouteTableAttr};
+use crate::desired::network::{
+    EndpointAttr, InternetGatewayAttr, RouteTableAttr, SubnetAttr, VpcAttr,
+};
 use crate::desired::{EndpointSpec, InternetGatewaySpec, RouteTableSpec, SubnetSpec, VpcSpec};
+use crate::resource::json::canonical_json;
+use crate::resource::{Attrs, PRESENT};
 
 const GONE: &[&str] = &[
     "InvalidVpcID.NotFound",
@@ -478,8 +486,20 @@ pub async fn delete_endpoint(clients: &Clients, id: &str, name: &str) -> Result<
     Ok(())
 }
 
+/// A VPC's live attributes: its CIDR and DNS flags (read apart, one call each).
+pub(super) fn vpc_attrs(v: &Vpc, (support, hostnames): (bool, bool)) -> Attrs {
+    Attrs::from([
+        (
+            VpcAttr::Cidr.key(),
+            v.cidr_block().unwrap_or_default().to_string(),
+        ),
+        (VpcAttr::DnsSupport.key(), support.to_string()),
+        (VpcAttr::DnsHostnames.key(), hostnames.to_string()),
+    ])
+}
+
 impl Seam for VpcSpec {
-    const READ_BY: Reader = Reader::Network;
+    const READ_BY: Reader = super::READER;
     const ROUNDS: u32 = 3;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         cx.learn_own_id(create_vpc(cx.clients, self).await?);
@@ -494,8 +514,18 @@ impl Seam for VpcSpec {
     }
 }
 
+/// An internet gateway's live attributes: the VPC it is attached to.
+pub(super) fn internet_gateway_attrs(g: &InternetGateway) -> Attrs {
+    let mut attrs = Attrs::new();
+    if let Some(a) = g.attachments().first() {
+        let vpc = a.vpc_id().unwrap_or_default().to_string();
+        attrs.insert(InternetGatewayAttr::AttachedTo.key(), vpc);
+    }
+    attrs
+}
+
 impl Seam for InternetGatewaySpec {
-    const READ_BY: Reader = Reader::Network;
+    const READ_BY: Reader = super::READER;
     const ROUNDS: u32 = 2;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         let id = create_internet_gateway(cx.clients, self, &cx.fill(&self.vpc)?).await?;
@@ -516,8 +546,26 @@ impl Seam for InternetGatewaySpec {
     }
 }
 
+/// A subnet's live attributes.
+pub(super) fn subnet_attrs(s: &Subnet) -> Attrs {
+    Attrs::from([
+        (
+            SubnetAttr::Vpc.key(),
+            s.vpc_id().unwrap_or_default().to_string(),
+        ),
+        (
+            SubnetAttr::Cidr.key(),
+            s.cidr_block().unwrap_or_default().to_string(),
+        ),
+        (
+            SubnetAttr::AvailabilityZone.key(),
+            s.availability_zone().unwrap_or_default().to_string(),
+        ),
+    ])
+}
+
 impl Seam for SubnetSpec {
-    const READ_BY: Reader = Reader::Network;
+    const READ_BY: Reader = super::READER;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         cx.learn_own_id(create_subnet(cx.clients, self, &cx.fill(&self.vpc)?).await?);
         Ok(())
@@ -544,8 +592,40 @@ pub(super) fn in_place_refused(cx: &StepContext<'_>) -> AwsError {
     )
 }
 
+/// A route table's live attributes: its routes and subnet associations. The VPC's local route
+/// and the endpoint's prefix-list routes are AWS's own, not the table's.
+pub(super) fn route_table_attrs(t: &RouteTable) -> Attrs {
+    let vpc = t.vpc_id().unwrap_or_default().to_string();
+    let mut attrs = Attrs::from([(RouteTableAttr::Vpc.key(), vpc)]);
+    for r in t.routes() {
+        let target = r
+            .gateway_id()
+            .or(r.nat_gateway_id())
+            .or(r.instance_id())
+            .or(r.network_interface_id())
+            .or(r.transit_gateway_id())
+            .or(r.vpc_peering_connection_id())
+            .unwrap_or("unknown");
+        if target == "local" || target.starts_with("vpce-") {
+            continue;
+        }
+        let dest = r
+            .destination_cidr_block()
+            .or(r.destination_ipv6_cidr_block())
+            .or(r.destination_prefix_list_id())
+            .unwrap_or("unknown");
+        attrs.insert(RouteTableAttr::Route(dest).key(), target.to_string());
+    }
+    for a in t.associations() {
+        if let Some(s) = a.subnet_id() {
+            attrs.insert(RouteTableAttr::Association(s).key(), PRESENT.into());
+        }
+    }
+    attrs
+}
+
 impl Seam for RouteTableSpec {
-    const READ_BY: Reader = Reader::Network;
+    const READ_BY: Reader = super::READER;
     const ROUNDS: u32 = 4;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         let (routes, subnets) = self.filled(cx)?;
@@ -579,8 +659,42 @@ impl RouteTableSpec {
     }
 }
 
+/// A VPC endpoint's live attributes; None for one being deleted or gone (EC2 lists those for a
+/// while).
+pub(super) fn endpoint_attrs(e: &VpcEndpoint) -> Option<Attrs> {
+    let state = e
+        .state()
+        .map(|s| s.as_str().to_ascii_lowercase())
+        .unwrap_or_default();
+    if state == "deleted" || state == "deleting" {
+        return None;
+    }
+    let policy = e
+        .policy_document()
+        .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+        .map(|v| canonical_json(&v))
+        .unwrap_or_default();
+    let kind = e.vpc_endpoint_type().map(|t| t.as_str().to_string());
+    let mut attrs = Attrs::from([
+        (
+            EndpointAttr::Vpc.key(),
+            e.vpc_id().unwrap_or_default().to_string(),
+        ),
+        (
+            EndpointAttr::Service.key(),
+            e.service_name().unwrap_or_default().to_string(),
+        ),
+        (EndpointAttr::Type.key(), kind.unwrap_or_default()),
+        (EndpointAttr::Policy.key(), policy),
+    ]);
+    for rt in e.route_table_ids() {
+        attrs.insert(EndpointAttr::RouteTable(rt).key(), PRESENT.into());
+    }
+    Some(attrs)
+}
+
 impl Seam for EndpointSpec {
-    const READ_BY: Reader = Reader::Network;
+    const READ_BY: Reader = super::READER;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         let tables = cx.fill_all(&self.route_tables)?;
         let id = create_endpoint(cx.clients, self, &cx.fill(&self.vpc)?, &tables).await?;

@@ -12,84 +12,20 @@ use aws_sdk_ec2::operation::{
     describe_subnets::DescribeSubnetsOutput, describe_vpc_endpoints::DescribeVpcEndpointsOutput,
     describe_vpcs::DescribeVpcsOutput,
 };
-use aws_sdk_ec2::types::{IpPermission, VpcAttributeName};
+use aws_sdk_ec2::types::VpcAttributeName;
 
+use super::address::address_attrs;
+use super::live::Ec2Live;
+use super::network::{
+    endpoint_attrs, internet_gateway_attrs, route_table_attrs, subnet_attrs, vpc_attrs,
+};
 use super::read_instance::{read_instance, InstanceReads};
+use super::security::{security_group_attrs, security_group_rules_attrs};
 use super::{filter, name_tag, stack_filter};
 use crate::aws::client::error::on;
 use crate::aws::read_ahead::ReadById;
 use crate::aws::{AwsError, Clients};
-use crate::desired::gateway::ElasticIpAttr;
-use crate::desired::network::{
-    Direction, EndpointAttr, InternetGatewayAttr, RouteTableAttr, Rule, SecurityGroupAttr,
-    SubnetAttr, VpcAttr,
-};
-use crate::live::{LiveResource, Owner};
-use crate::resource::refs::{id_key, Refs};
-use crate::resource::PRESENT;
-use crate::resource::{Attrs, Kind, ResourceId};
-
-#[derive(Debug, Default)]
-pub struct Ec2Live {
-    pub resources: Vec<LiveResource>,
-    pub refs: Refs,
-    pub instance_ami: Option<String>,
-    /// The gateway instance's id and addresses, for the stack's outputs.
-    pub gateway: Option<crate::live::GatewayAddresses>,
-}
-
-impl Ec2Live {
-    pub(super) fn add(&mut self, kind: Kind, name: Option<String>, id: &str, attrs: Attrs) {
-        // Something tagged for the stack without a Name tag is not one of ours to manage.
-        let Some(name) = name else { return };
-        self.refs.insert(id_key(kind, &name), id.to_string());
-        // A second resource with the name is read too (`LiveState::settle_duplicates`).
-        self.resources.push(
-            LiveResource::new(ResourceId::new(kind, name), attrs, Owner::Ours).with_aws_id(id),
-        );
-    }
-}
-
-/// Rules of a security group as attribute keys (`ingress tcp 8000 sg-…`).
-pub fn rule_attrs(ingress: &[IpPermission], egress: &[IpPermission]) -> Attrs {
-    let mut a = Attrs::new();
-    for (direction, perms) in [(Direction::Ingress, ingress), (Direction::Egress, egress)] {
-        for p in perms {
-            let mut peers: Vec<String> = Vec::new();
-            peers.extend(
-                p.user_id_group_pairs()
-                    .iter()
-                    .filter_map(|g| g.group_id().map(str::to_string)),
-            );
-            peers.extend(
-                p.ip_ranges()
-                    .iter()
-                    .filter_map(|r| r.cidr_ip().map(str::to_string)),
-            );
-            peers.extend(
-                p.ipv6_ranges()
-                    .iter()
-                    .filter_map(|r| r.cidr_ipv6().map(str::to_string)),
-            );
-            peers.extend(
-                p.prefix_list_ids()
-                    .iter()
-                    .filter_map(|r| r.prefix_list_id().map(str::to_string)),
-            );
-            for peer in peers {
-                let rule = Rule {
-                    direction,
-                    protocol: p.ip_protocol().unwrap_or("-1").to_string(),
-                    from_port: p.from_port().unwrap_or(-1),
-                    to_port: p.to_port().unwrap_or(-1),
-                    peer,
-                };
-                a.insert(rule.key(), PRESENT.into());
-            }
-        }
-    }
-    a
-}
+use crate::resource::Kind;
 
 /// Ids the last deploy left (the deploy lock's hints): what hangs off them is read by id
 /// alongside the lists, and used if the lists confirm them.
@@ -237,151 +173,59 @@ pub async fn read(
     ));
     let (flags, ()) = futures::future::try_join(flags, instance_reads).await?;
 
-    for (v, (support, hostnames)) in vpcs.vpcs().iter().zip(flags) {
-        let id = v.vpc_id().unwrap_or_default();
-        let attrs = Attrs::from([
-            (
-                VpcAttr::Cidr.key(),
-                v.cidr_block().unwrap_or_default().to_string(),
-            ),
-            (VpcAttr::DnsSupport.key(), support.to_string()),
-            (VpcAttr::DnsHostnames.key(), hostnames.to_string()),
-        ]);
-        live.add(Kind::Vpc, name_tag(v.tags()), id, attrs);
+    // Each kind turns its AWS answer into attributes, beside its writes.
+    for (v, dns) in vpcs.vpcs().iter().zip(flags) {
+        live.add(
+            Kind::Vpc,
+            name_tag(v.tags()),
+            v.vpc_id().unwrap_or_default(),
+            vpc_attrs(v, dns),
+        );
     }
     for g in igws.internet_gateways() {
-        let mut attrs = Attrs::new();
-        if let Some(a) = g.attachments().first() {
-            attrs.insert(
-                InternetGatewayAttr::AttachedTo.key(),
-                a.vpc_id().unwrap_or_default().to_string(),
-            );
-        }
+        let id = g.internet_gateway_id().unwrap_or_default();
         live.add(
             Kind::InternetGateway,
             name_tag(g.tags()),
-            g.internet_gateway_id().unwrap_or_default(),
-            attrs,
+            id,
+            internet_gateway_attrs(g),
         );
     }
     for s in subnets.subnets() {
-        let attrs = Attrs::from([
-            (
-                SubnetAttr::Vpc.key(),
-                s.vpc_id().unwrap_or_default().to_string(),
-            ),
-            (
-                SubnetAttr::Cidr.key(),
-                s.cidr_block().unwrap_or_default().to_string(),
-            ),
-            (
-                SubnetAttr::AvailabilityZone.key(),
-                s.availability_zone().unwrap_or_default().to_string(),
-            ),
-        ]);
-        live.add(
-            Kind::Subnet,
-            name_tag(s.tags()),
-            s.subnet_id().unwrap_or_default(),
-            attrs,
-        );
+        let id = s.subnet_id().unwrap_or_default();
+        live.add(Kind::Subnet, name_tag(s.tags()), id, subnet_attrs(s));
     }
     for t in tables.route_tables() {
-        let mut attrs = Attrs::from([(
-            RouteTableAttr::Vpc.key(),
-            t.vpc_id().unwrap_or_default().to_string(),
-        )]);
-        for r in t.routes() {
-            let target = r
-                .gateway_id()
-                .or(r.nat_gateway_id())
-                .or(r.instance_id())
-                .or(r.network_interface_id())
-                .or(r.transit_gateway_id())
-                .or(r.vpc_peering_connection_id())
-                .unwrap_or("unknown");
-            // The VPC's local route and the endpoint's prefix-list routes are AWS's own.
-            if target == "local" || target.starts_with("vpce-") {
-                continue;
-            }
-            let dest = r
-                .destination_cidr_block()
-                .or(r.destination_ipv6_cidr_block())
-                .or(r.destination_prefix_list_id())
-                .unwrap_or("unknown");
-            attrs.insert(RouteTableAttr::Route(dest).key(), target.to_string());
-        }
-        for a in t.associations() {
-            if let Some(s) = a.subnet_id() {
-                attrs.insert(RouteTableAttr::Association(s).key(), PRESENT.into());
-            }
-        }
+        let id = t.route_table_id().unwrap_or_default();
         live.add(
             Kind::RouteTable,
             name_tag(t.tags()),
-            t.route_table_id().unwrap_or_default(),
-            attrs,
+            id,
+            route_table_attrs(t),
         );
     }
     for e in endpoints.vpc_endpoints() {
-        let state = e
-            .state()
-            .map(|s| s.as_str().to_ascii_lowercase())
-            .unwrap_or_default();
-        if state == "deleted" || state == "deleting" {
-            continue;
+        if let Some(attrs) = endpoint_attrs(e) {
+            let id = e.vpc_endpoint_id().unwrap_or_default();
+            live.add(Kind::VpcEndpoint, name_tag(e.tags()), id, attrs);
         }
-        let policy = e
-            .policy_document()
-            .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
-            .map(|v| crate::resource::json::canonical_json(&v))
-            .unwrap_or_default();
-        let mut attrs = Attrs::from([
-            (
-                EndpointAttr::Vpc.key(),
-                e.vpc_id().unwrap_or_default().to_string(),
-            ),
-            (
-                EndpointAttr::Service.key(),
-                e.service_name().unwrap_or_default().to_string(),
-            ),
-            (
-                EndpointAttr::Type.key(),
-                e.vpc_endpoint_type()
-                    .map(|t| t.as_str().to_string())
-                    .unwrap_or_default(),
-            ),
-            (EndpointAttr::Policy.key(), policy),
-        ]);
-        for rt in e.route_table_ids() {
-            attrs.insert(EndpointAttr::RouteTable(rt).key(), PRESENT.into());
-        }
-        live.add(
-            Kind::VpcEndpoint,
-            name_tag(e.tags()),
-            e.vpc_endpoint_id().unwrap_or_default(),
-            attrs,
-        );
     }
     for g in groups.security_groups() {
-        let id = g.group_id().unwrap_or_default();
-        let name = g.group_name().map(str::to_string);
-        let attrs = Attrs::from([
-            (
-                SecurityGroupAttr::Vpc.key(),
-                g.vpc_id().unwrap_or_default().to_string(),
-            ),
-            (
-                SecurityGroupAttr::Description.key(),
-                g.description().unwrap_or_default().to_string(),
-            ),
-        ]);
-        live.add(Kind::SecurityGroup, name.clone(), id, attrs);
+        let (id, name) = (
+            g.group_id().unwrap_or_default(),
+            g.group_name().map(str::to_string),
+        );
+        live.add(
+            Kind::SecurityGroup,
+            name.clone(),
+            id,
+            security_group_attrs(g),
+        );
         live.add(
             Kind::SecurityGroupRules,
             name,
             id,
-            rule_attrs(g.ip_permissions(), g.ip_permissions_egress()),
+            security_group_rules_attrs(g),
         );
     }
     live.resources.extend(gateway.resources);
@@ -389,16 +233,8 @@ pub async fn read(
     live.instance_ami = gateway.instance_ami;
     live.gateway = gateway.gateway;
     for a in addresses.addresses() {
-        let mut attrs = Attrs::new();
-        if let Some(i) = a.instance_id() {
-            attrs.insert(ElasticIpAttr::Instance.key(), i.to_string());
-        }
-        live.add(
-            Kind::ElasticIp,
-            name_tag(a.tags()),
-            a.allocation_id().unwrap_or_default(),
-            attrs,
-        );
+        let id = a.allocation_id().unwrap_or_default();
+        live.add(Kind::ElasticIp, name_tag(a.tags()), id, address_attrs(a));
     }
     Ok(live)
 }

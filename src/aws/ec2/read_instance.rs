@@ -5,7 +5,7 @@
 
 use aws_sdk_ec2::types::{Instance, InstanceStatus, InstanceStatusSummary, Volume};
 
-use super::read::Ec2Live;
+use super::live::Ec2Live;
 use super::{filter, name_tag, tag_value};
 use crate::aws::client::error::on;
 use crate::aws::{AwsError, Clients};

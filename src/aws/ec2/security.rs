@@ -2,19 +2,21 @@
 //! the functions have left the VPC.
 
 use aws_sdk_ec2::types::{
-    IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, UserIdGroupPair,
+    IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, SecurityGroup, UserIdGroupPair,
 };
 
 use super::{filter, tag_spec};
 use crate::aws::client::error::{absent_if, on};
 use crate::aws::client::retry::{retry_while, wait_until, Poll};
-use crate::aws::seam::{Reader, Seam, StepContext};
+use crate::aws::read::Reader;
+use crate::aws::seam::{Seam, StepContext};
 use crate::aws::{AwsError, Clients};
-use crate::desired::network::{Direction, Rule};
+use crate::desired::network::{Direction, Rule, SecurityGroupAttr};
 use crate::desired::SecurityGroupRulesSpec;
 use crate::desired::SecurityGroupSpec;
 use crate::resource::refs::id_key;
 use crate::resource::Kind;
+use crate::resource::{Attrs, PRESENT};
 
 const GONE: &[&str] = &[
     "InvalidGroup.NotFound",
@@ -172,7 +174,7 @@ pub async fn revoke_all_rules(clients: &Clients, group: &str, name: &str) -> Res
     )?;
     let Some(found) = found else { return Ok(()) };
     for g in found.security_groups() {
-        let attrs = super::read::rule_attrs(g.ip_permissions(), g.ip_permissions_egress());
+        let attrs = rule_attrs(g.ip_permissions(), g.ip_permissions_egress());
         for key in attrs.keys() {
             if let Some(rule) = Rule::parse(key) {
                 revoke(clients, group, &res, &rule).await?;
@@ -291,8 +293,22 @@ pub async fn delete_security_group(
     .await
 }
 
+/// A security group's own live attributes (its rules are the next kind's).
+pub(super) fn security_group_attrs(g: &SecurityGroup) -> Attrs {
+    Attrs::from([
+        (
+            SecurityGroupAttr::Vpc.key(),
+            g.vpc_id().unwrap_or_default().to_string(),
+        ),
+        (
+            SecurityGroupAttr::Description.key(),
+            g.description().unwrap_or_default().to_string(),
+        ),
+    ])
+}
+
 impl Seam for SecurityGroupSpec {
-    const READ_BY: Reader = Reader::Network;
+    const READ_BY: Reader = super::READER;
     const ROUNDS: u32 = 2;
     /// The group's rules are a resource of their own (`SecurityGroupRulesSpec`) with the group's id.
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
@@ -311,8 +327,54 @@ impl Seam for SecurityGroupSpec {
     }
 }
 
+/// A security group's rules, as the rules kind's attributes.
+pub(super) fn security_group_rules_attrs(g: &SecurityGroup) -> Attrs {
+    rule_attrs(g.ip_permissions(), g.ip_permissions_egress())
+}
+
+/// Rules of a security group as attribute keys (`ingress tcp 8000 sg-…`).
+pub fn rule_attrs(ingress: &[IpPermission], egress: &[IpPermission]) -> Attrs {
+    let mut a = Attrs::new();
+    for (direction, perms) in [(Direction::Ingress, ingress), (Direction::Egress, egress)] {
+        for p in perms {
+            let mut peers: Vec<String> = Vec::new();
+            peers.extend(
+                p.user_id_group_pairs()
+                    .iter()
+                    .filter_map(|g| g.group_id().map(str::to_string)),
+            );
+            peers.extend(
+                p.ip_ranges()
+                    .iter()
+                    .filter_map(|r| r.cidr_ip().map(str::to_string)),
+            );
+            peers.extend(
+                p.ipv6_ranges()
+                    .iter()
+                    .filter_map(|r| r.cidr_ipv6().map(str::to_string)),
+            );
+            peers.extend(
+                p.prefix_list_ids()
+                    .iter()
+                    .filter_map(|r| r.prefix_list_id().map(str::to_string)),
+            );
+            for peer in peers {
+                let rule = Rule {
+                    direction,
+                    protocol: p.ip_protocol().unwrap_or("-1").to_string(),
+                    from_port: p.from_port().unwrap_or(-1),
+                    to_port: p.to_port().unwrap_or(-1),
+                    peer,
+                };
+                a.insert(rule.key(), PRESENT.into());
+            }
+        }
+    }
+    a
+}
+
 impl Seam for SecurityGroupRulesSpec {
-    const READ_BY: Reader = Reader::Network;
+    const READ_BY: Reader = super::READER;
     const ROUNDS: u32 = 2;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         // A new rule set: every wanted rule is a change.

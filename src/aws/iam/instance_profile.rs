@@ -2,12 +2,15 @@
 
 use super::{add_wanted, err, iam_tags};
 use crate::aws::client::error::{absent_if, on};
+use crate::aws::read::{part, with, ReadContext, Reader};
 use crate::aws::read_ahead::listed_then_read;
-use crate::aws::seam::{Reader, Seam, StepContext};
+use crate::aws::seam::{Seam, StepContext};
 use crate::aws::{AwsError, Clients};
 use crate::desired::gateway::InstanceProfileAttr;
 use crate::desired::InstanceProfileSpec;
+use crate::live::LiveState;
 use crate::live::{LiveResource, Owner};
+use crate::model::names::gateway_instance_name;
 use crate::model::names::role_path;
 use crate::resource::{Attrs, Kind, ResourceId};
 
@@ -150,8 +153,22 @@ pub async fn delete_instance_profile(clients: &Clients, name: &str) -> Result<()
     Ok(())
 }
 
+/// The instance profiles; the gateway's is looked for in either mode.
+pub const READER: Reader = Reader {
+    name: "instance-profiles",
+    read: |cx| Box::pin(read_part(cx)),
+};
+
+async fn read_part(cx: &ReadContext<'_>) -> Result<LiveState, AwsError> {
+    let gateway = gateway_instance_name(&cx.stack.name);
+    let profiles = with(cx.wanted(Kind::InstanceProfile), &[&gateway]);
+    let ahead = cx.ahead_and(Kind::InstanceProfile, &[&gateway]);
+    let found = read_instance_profiles(cx.clients, &cx.stack.name, &profiles, &ahead).await?;
+    Ok(part(found))
+}
+
 impl Seam for InstanceProfileSpec {
-    const READ_BY: Reader = Reader::InstanceProfiles;
+    const READ_BY: Reader = READER;
     const ROUNDS: u32 = 2;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         create_instance_profile(cx.clients, self).await

@@ -16,11 +16,14 @@ pub use instance_profile::{
 };
 
 use super::client::error::{absent_if, on};
+use super::read::{part, with, ReadContext, Reader};
 use super::read_ahead::listed_then_read;
-use super::seam::{Reader, Seam, StepContext};
+use super::seam::{Seam, StepContext};
 use super::{AwsError, Clients};
 use crate::desired::{RoleAttr, RoleSpec, ROLE_POLICY_NAME};
+use crate::live::LiveState;
 use crate::live::{LiveResource, Owner};
+use crate::model::names::gateway_instance_name;
 use crate::model::names::role_path;
 use crate::resource::json::{canonical_json, decode_policy_document};
 use crate::resource::PRESENT;
@@ -522,8 +525,31 @@ pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions:
     out
 }
 
+/// The roles. The gateway's is looked for in either mode: in the way, or left by jravan.
+pub const READER: Reader = Reader {
+    name: "roles",
+    read: |cx| Box::pin(read_part(cx)),
+};
+
+async fn read_part(cx: &ReadContext<'_>) -> Result<LiveState, AwsError> {
+    let gateway = gateway_instance_name(&cx.stack.name);
+    let desired = cx.wanted(Kind::Role);
+    let wanted = with(desired.clone(), &[&gateway]);
+    // Read ahead: the roles the last run left, and the gateway's (its GetRole is sent either
+    // way).
+    let expected = cx.ahead(Kind::Role);
+    let ahead = cx.ahead_and(Kind::Role, &[&gateway]);
+    let names = RoleNames {
+        wanted: &wanted,
+        desired: &desired,
+        ahead: &ahead,
+        expected: &expected,
+    };
+    Ok(part(read(cx.clients, &cx.stack.name, names).await?))
+}
+
 impl Seam for RoleSpec {
-    const READ_BY: Reader = Reader::Roles;
+    const READ_BY: Reader = READER;
     const ROUNDS: u32 = 2;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         create(cx.clients, self).await

@@ -21,11 +21,14 @@ use permission::read_permission;
 pub use permission::{add_permission, remove_permission};
 
 use crate::aws::client::error::{absent_if, on};
-use crate::aws::read_ahead::listed_then_read;
 use crate::aws::client::retry::{retry_while, wait_until, Poll};
-use crate::aws::seam::{Reader, Seam, StepContext};
+use crate::aws::read::{part, ReadContext, Reader};
+use crate::aws::read_ahead::listed_then_read;
+use crate::aws::seam::{Seam, StepContext};
 use crate::aws::{AwsError, Clients};
+use crate::desired::PERMISSION_STATEMENT_ID;
 use crate::desired::{Code, FunctionAttr, FunctionSpec};
+use crate::live::LiveState;
 use crate::live::{Health, LiveResource, Owner};
 use crate::model::Mode;
 use crate::resource::PRESENT;
@@ -567,8 +570,30 @@ fn resolved(s: &FunctionSpec, cx: &StepContext<'_>) -> Result<FunctionSpec, AwsE
     Ok(out)
 }
 
+/// The functions and their invoke permissions.
+pub const READER: Reader = Reader {
+    name: "functions",
+    read: |cx| Box::pin(read_part(cx)),
+};
+
+async fn read_part(cx: &ReadContext<'_>) -> Result<LiveState, AwsError> {
+    let functions = cx.wanted(Kind::Function);
+    let ahead = cx.ahead(Kind::Function);
+    let found = read(
+        cx.clients,
+        &cx.stack.name,
+        &functions,
+        PERMISSION_STATEMENT_ID,
+        &ahead,
+    )
+    .await?;
+    let mut part = part(found.functions.into_iter().chain(found.permissions));
+    part.function_modes = found.modes;
+    Ok(part)
+}
+
 impl Seam for FunctionSpec {
-    const READ_BY: Reader = Reader::Functions;
+    const READ_BY: Reader = READER;
     const ROUNDS: u32 = 2;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         create(cx.clients, &resolved(self, cx)?).await

@@ -3,7 +3,8 @@
 
 use crate::aws::client::error::{absent_if, on};
 use crate::aws::client::retry::retry_while;
-use crate::aws::seam::{Reader, Seam, StepContext};
+use crate::aws::read::Reader;
+use crate::aws::seam::{Seam, StepContext};
 use crate::aws::{AwsError, Clients};
 use crate::desired::api::PermissionAttr;
 use crate::desired::PermissionSpec;
@@ -114,7 +115,7 @@ pub async fn remove_permission(
 }
 
 impl Seam for PermissionSpec {
-    const READ_BY: Reader = Reader::Functions;
+    const READ_BY: Reader = super::READER;
     async fn create(&self, cx: &StepContext<'_>) -> Result<(), AwsError> {
         add_permission(cx.clients, self, &cx.api_id()?).await
     }
