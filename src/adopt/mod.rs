@@ -14,6 +14,7 @@
 //! The plan of an adoption is a value (`Adoption`), computed from what was read and rendered by
 //! the CLI; `classify` decides each resource's fate.
 
+pub mod carry;
 pub mod classify;
 pub mod cleanup;
 pub mod hold;

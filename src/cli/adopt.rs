@@ -6,26 +6,23 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use baken::adopt::carry::{self, AdoptFront, Carry, Finish, Start};
 use baken::adopt::cleanup::{self, Outcome};
-use baken::adopt::hold::hold_gateway;
-use baken::adopt::receipt::{Keeper, Receipt, Step};
+use baken::adopt::receipt::{Keeper, Receipt};
 use baken::adopt::{self, render, steps, Adoption, Wanted, CDK_APP_STACKS};
-use baken::bootstrap::GatewaySoftware;
-use baken::desired::FunctionAttr;
 use baken::engine::interrupt;
-use baken::engine::lock::{self, Lease};
-use baken::engine::Session;
+use baken::engine::progress::Progress;
+use baken::engine::run::{self as engine_run, Allowed, Front, Refusal};
+use baken::engine::{Planned, Session};
 use baken::model::Mode;
 use baken::package::Package;
-use baken::resource::Kind;
+use baken::plan::Plan;
 
-use super::args::{AdoptArgs, ModeArg};
+use super::args::{AdoptArgs, Global, ModeArg};
 use super::context::{code_of, gateway_software, load_stack, mode, open_session, package};
-use super::deploy::{
-    execute, hold, refuse_conflicts, refuse_guarded, refuse_missing, release, Execution,
-};
+use super::deploy::{render as render_run, Terminal};
 use super::error::{CliError, EXIT_OK, EXIT_PARTIAL, EXIT_PENDING};
-use super::output::print_json;
+use super::output::{envelope, print_json};
 
 pub async fn run(args: &AdoptArgs) -> Result<ExitCode, CliError> {
     if args.yes {
@@ -63,9 +60,9 @@ pub async fn run(args: &AdoptArgs) -> Result<ExitCode, CliError> {
                 path.display(),
                 render::progress_text(&r)
             );
-            if through(&r) {
+            if carry::through(&r) {
                 // Nothing left to do: no build, no lock.
-                adopted_line(&session, &r, &path);
+                adopted_line(&session, cleanup::order(&r).len(), &path);
                 return Ok(ExitCode::from(EXIT_OK));
             }
             if !args.yes {
@@ -82,67 +79,43 @@ pub async fn run(args: &AdoptArgs) -> Result<ExitCode, CliError> {
     // What can fail without changing anything comes before the receipt: the build, the lock.
     let pkg = package(global, &session.stack, &args.artefact, global.json())?;
     let software = gateway_software(global, &session.stack, mode)?;
-    let lease = lock::acquire(
-        &session.clients,
-        &session.stack.name,
-        "adopt",
-        args.lock_timeout,
-        None,
-    )
-    .await?;
-    hold(&lease);
-    let started = match start {
-        Start::Resume(r) => Ok(r),
-        Start::New(a) => steps::start(&a, &session.stack.name, &session.account, mode, &keep)
-            .await
-            .map_err(CliError::from),
-    };
-    let mut receipt = match started {
-        Ok(r) => r,
-        Err(e) => {
-            release(lease, false).await;
-            return Err(e);
-        }
+    let code = code_of(Some(&pkg));
+    let front = Adopting {
+        terminal: Terminal::new(global, ""),
+        global,
+        session: &session,
+        pkg: &pkg,
     };
     let how = Carry {
-        args,
         session: &session,
         mode,
         keep: &keep,
-        pkg: &pkg,
+        code: &code,
         software,
-        lease: &lease,
+        front: &front,
     };
-    let result = how.carry_out(&mut receipt).await;
-    release(lease, false).await;
-    match result {
-        Err(e) if !receipt.done.is_empty() || !receipt.backups.is_empty() => {
-            Err(CliError::Partly(Box::new(e)))
+    match how.run(start, args.lock_timeout).await? {
+        Finish::Adopted { replaced } => {
+            adopted_line(&session, replaced, &path);
+            Ok(ExitCode::from(EXIT_OK))
         }
-        other => other,
+        Finish::GatewayNotReady(problem) => {
+            eprintln!(
+                "baken's gateway is not healthy yet ({problem}); the functions keep using the CDK app's gateway\n  next: once `baken status` shows the gateway healthy, run this command again to move the functions to it"
+            );
+            Ok(ExitCode::from(EXIT_PENDING))
+        }
+        Finish::Partly => Ok(ExitCode::from(EXIT_PARTIAL)),
     }
 }
 
-/// Whether the adoption the receipt records is through: deployed, and in jravan mode cut over.
-fn through(r: &Receipt) -> bool {
-    r.is_done(&Step::Deployed) && (r.mode != Mode::Jravan || r.is_done(&Step::CutOver))
-}
-
-fn adopted_line(session: &Session, r: &Receipt, path: &Path) {
+fn adopted_line(session: &Session, replaced: usize, path: &Path) {
     eprintln!(
         "Adopted: the CloudFormation stacks are gone and baken stack {} owns what they held.\n  next: `baken adopt --cleanup --yes` removes the {} resources baken replaced (listed in {})",
         session.stack.name,
-        cleanup::order(r).len(),
+        replaced,
         path.display()
     );
-}
-
-/// Where a run with `--yes` starts from.
-enum Start {
-    /// The receipt of an adoption under way.
-    Resume(Receipt),
-    /// A new adoption, planned and not refused.
-    New(Adoption),
 }
 
 /// A receipt found for this stack must be the one this run means.
@@ -218,15 +191,15 @@ async fn plan_new(
         false => None,
     };
     if args.global.json() && !args.yes {
-        print_json(&serde_json::json!({
-            "stack": session.stack.name,
-            "account": session.account.id,
-            "region": session.stack.region,
-            "mode": mode,
-            "receipt": path,
-            "adoption": adoption,
-            "deploy": deploy,
-        }));
+        print_json(&envelope(
+            session,
+            mode,
+            serde_json::json!({
+                "receipt": path,
+                "adoption": adoption,
+                "deploy": deploy,
+            }),
+        ));
     } else if !args.global.json() {
         print!(
             "{}",
@@ -260,136 +233,47 @@ async fn plan_new(
     Ok(Some(adoption))
 }
 
-/// One step of the adoption, abandoned when an interrupt's grace runs out (the receipt records
-/// whole steps only, so a re-run does it again).
-async fn step<T, E: Into<CliError>>(
-    work: impl std::future::Future<Output = Result<T, E>>,
-) -> Result<T, CliError> {
-    match interrupt::within_grace(work).await {
-        Ok(done) => done.map_err(Into::into),
-        Err(signal) => Err(CliError::Interrupted(signal)),
-    }
-}
-
-/// What carrying an adoption out needs.
-struct Carry<'a> {
-    args: &'a AdoptArgs,
+/// The terminal an adoption runs at: a run's front, and each deploy's outcome rendered as
+/// `baken deploy` renders it.
+struct Adopting<'a> {
+    terminal: Terminal<'a>,
+    global: &'a Global,
     session: &'a Session,
-    mode: Mode,
-    keep: &'a Keeper<'a>,
     pkg: &'a Package,
-    software: Option<GatewaySoftware>,
-    lease: &'a Lease,
 }
 
-impl Carry<'_> {
-    /// Every step not yet in the receipt, in order.
-    async fn carry_out(&self, receipt: &mut Receipt) -> Result<ExitCode, CliError> {
-        let c = &self.session.clients;
-        let keep = self.keep;
-        let stacks = receipt.stacks.clone();
-        if let Some(i) = interrupt::current() {
-            i.applying();
-        }
-        // Between two steps, an interrupt ends the run: each step is whole in the receipt.
-        let go_on = || match interrupt::requested() {
-            Some(signal) => Err(CliError::Interrupted(signal)),
-            None => Ok(()),
-        };
-        if !receipt.is_done(&Step::BackedUp) {
-            eprintln!("backing up the kept tables…");
-        }
-        step(steps::back_up(c, receipt, keep)).await?;
-        for f in &stacks {
-            go_on()?;
-            if !receipt.is_done(&Step::Retained(f.name.clone())) {
-                eprintln!(
-                    "retaining every resource of stack {} (change set {})…",
-                    f.name,
-                    steps::change_set_name(&f.name)
-                );
-            }
-            step(steps::retain(c, receipt, keep, f)).await?;
-        }
-        for f in &stacks {
-            go_on()?;
-            if !receipt.is_done(&Step::Deleted(f.name.clone())) {
-                eprintln!("deleting stack {}; every resource stays…", f.name);
-            }
-            step(steps::delete(c, receipt, keep, f)).await?;
-        }
-        go_on()?;
-        step(steps::tag(c, receipt, keep, &self.session.account)).await?;
-        go_on()?;
-        if !receipt.is_done(&Step::Deployed) {
-            let hold = self.mode == Mode::Jravan;
-            if !self.deploy(hold).await? {
-                return Ok(ExitCode::from(EXIT_PARTIAL));
-            }
-            receipt.mark(Step::Deployed, keep).await?;
-        }
-        if self.mode == Mode::Jravan && !receipt.is_done(&Step::CutOver) {
-            if let Some(problem) = self.gateway_problem().await? {
-                eprintln!(
-                    "baken's gateway is not healthy yet ({problem}); the functions keep using the CDK app's gateway\n  next: once `baken status` shows the gateway healthy, run this command again to move the functions to it"
-                );
-                return Ok(ExitCode::from(EXIT_PENDING));
-            }
-            eprintln!("baken's gateway is healthy: moving the functions to it…");
-            if !self.deploy(false).await? {
-                return Ok(ExitCode::from(EXIT_PARTIAL));
-            }
-            receipt.mark(Step::CutOver, keep).await?;
-        }
-        adopted_line(self.session, receipt, keep.path);
-        Ok(ExitCode::from(EXIT_OK))
+impl Front for Adopting<'_> {
+    fn show(&self, planned: &Planned, place: &str) {
+        self.terminal.show(planned, place)
     }
 
-    /// An ordinary deploy of the manifest; `hold`: the functions stay on their live gateway.
-    /// True when it applied in full.
-    async fn deploy(&self, hold: bool) -> Result<bool, CliError> {
-        let s = self.session;
-        let code = code_of(Some(self.pkg));
-        let planned = s
-            .plan_deploy_with(self.mode, true, &code, self.software.clone(), |d, live| {
-                if hold {
-                    hold_gateway(d, live)
-                }
-            })
-            .await?;
-        refuse_conflicts(&planned)?;
-        refuse_missing(&planned)?;
-        if !self.args.global.json() {
-            print!("{}", super::output::plan_text(&planned.plan, &s.place()));
-        }
-        // A replacement that loses data, or a deletion, is never part of an adoption.
-        refuse_guarded(&planned, |_| false)?;
-        if let Some(d) = planned.plan.destructive.first() {
-            return Err(CliError::Refused(format!(
-                "the deploy after the adoption would delete {}; it was not applied\n  hint: bring the manifest in line with what was adopted, then run baken adopt again",
-                d.resource
-            )));
-        }
-        let how = Execution {
-            package: Some(self.pkg),
-            yes: true,
-            allow_data_loss: false,
-            question: "",
-            flag: "--yes",
-            outputs_file: None,
-            lease: Some(self.lease),
-        };
-        let (_, ok) = execute(&self.args.global, s, &planned, how).await?;
-        Ok(ok)
+    fn precheck(&self, plan: &Plan, allowed: &Allowed) -> Result<(), Refusal> {
+        self.terminal.precheck(plan, allowed)
     }
 
-    /// Why baken's gateway cannot serve yet, or None when its health report is fresh and clean.
-    async fn gateway_problem(&self) -> Result<Option<String>, CliError> {
-        let live = self.session.plan_status().await?.live;
-        Ok(match &live.gateway_health {
-            None => Some("it has not reported its health yet".into()),
-            Some(h) => h.problem.clone(),
-        })
+    fn approve(&self, plan: &Plan, allowed: &Allowed, stack: &str) -> Result<bool, Refusal> {
+        self.terminal.approve(plan, allowed, stack)
+    }
+
+    fn progress(&self) -> Box<dyn Progress> {
+        self.terminal.progress()
+    }
+
+    fn note(&self, text: &str) {
+        self.terminal.note(text)
+    }
+}
+
+impl AdoptFront for Adopting<'_> {
+    fn deployed(&self, outcome: &engine_run::Outcome) {
+        // The exit code is the adoption's, not this deploy's.
+        if let Err(e) = render_run(self.global, self.session, outcome, Some(self.pkg), None) {
+            eprintln!("error: {e}");
+        }
+    }
+
+    fn as_front(&self) -> &dyn Front {
+        self
     }
 }
 
@@ -407,7 +291,7 @@ async fn run_cleanup(
             path.display()
         )));
     };
-    if !through(&receipt) {
+    if !carry::through(&receipt) {
         return Err(CliError::Refused(format!(
             "the adoption recorded in {} is not through yet, so what it replaces may still serve; nothing was changed\n  hint: run `baken adopt --yes` until it says Adopted, then --cleanup",
             path.display()
@@ -433,70 +317,38 @@ async fn run_cleanup(
         eprintln!("Nothing was changed. Run again with --yes to remove them.");
         return Ok(ExitCode::from(EXIT_PENDING));
     }
-    let lease = lock::acquire(
-        &session.clients,
-        &session.stack.name,
-        "adopt --cleanup",
+    let json = args.global.json();
+    let report = |r: &cleanup::Removal| {
+        if json {
+            return;
+        }
+        let what = format!(
+            "{} {} [{}]",
+            r.resource_type,
+            r.physical_id.as_deref().unwrap_or("-"),
+            r.logical_id
+        );
+        match &r.outcome {
+            Outcome::Removed => eprintln!("  removed   {what}"),
+            Outcome::WentWith(p) => eprintln!("  went with {p}: {what}"),
+            Outcome::Kept(why) => eprintln!("  kept      {what}: {why}"),
+        }
+    };
+    let front = Terminal::new(&args.global, "");
+    let removals = carry::clean_up(
+        session,
+        &mut receipt,
+        keep,
         args.lock_timeout,
-        None,
+        &report,
+        &front,
     )
     .await?;
-    hold(&lease);
-    if let Some(i) = interrupt::current() {
-        i.applying();
-    }
-    let result = async {
-        let live = session.read().await?;
-        // Roles a live function of the stack still runs as (`arn:…:role/<path>name`).
-        let roles_in_use: Vec<String> = live
-            .resources
-            .values()
-            .filter(|r| r.id.kind == Kind::Function)
-            .filter_map(|r| r.attrs.get(&FunctionAttr::Role.key()))
-            .filter_map(|arn| arn.rsplit('/').next().map(str::to_string))
-            .collect();
-        let json = args.global.json();
-        let report = |r: &cleanup::Removal| {
-            if json {
-                return;
-            }
-            let what = format!(
-                "{} {} [{}]",
-                r.resource_type,
-                r.physical_id.as_deref().unwrap_or("-"),
-                r.logical_id
-            );
-            match &r.outcome {
-                Outcome::Removed => eprintln!("  removed   {what}"),
-                Outcome::WentWith(p) => eprintln!("  went with {p}: {what}"),
-                Outcome::Kept(why) => eprintln!("  kept      {what}: {why}"),
-            }
-        };
-        // A removal still waiting when an interrupt's grace is over (a security group on
-        // Lambda's network interfaces) is abandoned; the receipt still lists it.
-        // What was removed before is not known then: partly done (exit 3).
-        let removals = step(cleanup::run(
-            &session.clients,
-            &receipt,
-            &roles_in_use,
-            &report,
-        ));
-        removals.await.map_err(|e| match e {
-            CliError::Interrupted(_) => CliError::Partly(Box::new(e)),
-            e => e,
-        })
-    }
-    .await;
-    release(lease, false).await;
-    let removals = result?;
     let kept = removals
         .iter()
         .filter(|r| matches!(r.outcome, Outcome::Kept(_)))
         .count();
     let removed = removals.len() - kept;
-    if kept == 0 {
-        receipt.mark(Step::CleanedUp, keep).await?;
-    }
     if args.global.json() {
         print_json(&serde_json::json!({
             "stack": session.stack.name,

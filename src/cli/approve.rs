@@ -6,10 +6,10 @@ use std::io::{BufRead, IsTerminal, Write};
 use baken::plan::render::destructive_line;
 use baken::plan::Plan;
 
-use super::error::CliError;
+use baken::engine::run::Refusal;
 
-fn no_terminal(flag_hint: &str) -> CliError {
-    CliError::Refused(format!(
+fn no_terminal(flag_hint: &str) -> Refusal {
+    Refusal::Front(format!(
         "no terminal to ask for approval and {flag_hint} was not given; nothing was changed\n  hint: review the plan, then run again with {flag_hint}"
     ))
 }
@@ -21,7 +21,7 @@ pub fn precheck(
     yes: bool,
     allow_data_loss: bool,
     flag_hint: &str,
-) -> Result<(), CliError> {
+) -> Result<(), Refusal> {
     if plan.is_empty() || std::io::stdin().is_terminal() {
         return Ok(());
     }
@@ -42,14 +42,14 @@ fn destruction_list(plan: &Plan) -> String {
         .join("\n")
 }
 
-fn destruction_refused(plan: &Plan) -> CliError {
-    CliError::Refused(format!(
+fn destruction_refused(plan: &Plan) -> Refusal {
+    Refusal::Front(format!(
         "this plan deletes what deploying again does not bring back; nothing was changed:\n{}\n  hint: run again with --allow-data-loss (and --yes) to go ahead; `teardown --keep-data` keeps the tables",
         destruction_list(plan)
     ))
 }
 
-pub fn confirm(question: &str, yes: bool, flag_hint: &str) -> Result<bool, CliError> {
+pub fn confirm(question: &str, yes: bool, flag_hint: &str) -> Result<bool, Refusal> {
     if yes {
         return Ok(true);
     }
@@ -61,21 +61,21 @@ pub fn confirm(question: &str, yes: bool, flag_hint: &str) -> Result<bool, CliEr
 }
 
 /// Prints `prompt` on stderr and reads one line from the terminal, trimmed.
-fn ask(prompt: &str) -> Result<String, CliError> {
+fn ask(prompt: &str) -> Result<String, Refusal> {
     eprint!("{prompt}");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut answer)
-        .map_err(|e| CliError::Refused(format!("cannot read the answer: {e}")))?;
+        .map_err(|e| Refusal::Front(format!("cannot read the answer: {e}")))?;
     Ok(answer.trim().to_string())
 }
 
 /// A plan that deletes data: `--yes` is not enough. Without a terminal it is refused unless
 /// `--allow-data-loss` was given (the caller checks); at one, the stack's name must be typed, as
 /// other tools ask for a name before destroying.
-pub fn confirm_destruction(plan: &Plan, stack: &str) -> Result<bool, CliError> {
+pub fn confirm_destruction(plan: &Plan, stack: &str) -> Result<bool, Refusal> {
     if !std::io::stdin().is_terminal() {
         return Err(destruction_refused(plan));
     }

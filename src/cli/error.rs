@@ -58,6 +58,39 @@ pub enum CliError {
     Interrupted(i32),
 }
 
+impl From<baken::engine::run::RunError> for CliError {
+    fn from(e: baken::engine::run::RunError) -> CliError {
+        use baken::engine::run::RunError;
+        match e {
+            RunError::Refused(r) => CliError::Refused(r.to_string()),
+            RunError::Engine(e) => CliError::Engine(e),
+            RunError::Lock(e) => CliError::Lock(e),
+            RunError::Aws(e) => CliError::Aws(e),
+        }
+    }
+}
+
+impl From<baken::adopt::carry::CarryError> for CliError {
+    fn from(e: baken::adopt::carry::CarryError) -> CliError {
+        use baken::adopt::carry::CarryError;
+        match e {
+            CarryError::Step(e) => CliError::Adopt(e),
+            CarryError::Receipt(e) => CliError::Receipt(e),
+            CarryError::Run(e) => e.into(),
+            CarryError::Lock(e) => CliError::Lock(e),
+            CarryError::Aws(e) => CliError::Aws(e),
+            CarryError::Interrupted(signal) => CliError::Interrupted(signal),
+            CarryError::Partly(e) => CliError::Partly(Box::new((*e).into())),
+        }
+    }
+}
+
+impl From<baken::engine::run::Refusal> for CliError {
+    fn from(r: baken::engine::run::Refusal) -> CliError {
+        CliError::Refused(r.to_string())
+    }
+}
+
 impl CliError {
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::args::PlanArgs;
 use super::context::{code_of, gateway_software, load_stack, mode, open_session, package};
 use super::error::{CliError, EXIT_OK, EXIT_PENDING};
-use super::output::{plan_text, print_json, requests_line};
+use super::output::{envelope, plan_text, print_json, requests_line};
 
 pub async fn run(args: &PlanArgs) -> Result<ExitCode, CliError> {
     let global = &args.global;
@@ -24,14 +24,7 @@ pub async fn run(args: &PlanArgs) -> Result<ExitCode, CliError> {
         .await?;
     let counts = session.clients.counter.counts();
     if global.json() {
-        print_json(&json!({
-            "stack": session.stack.name,
-            "account": session.account.id,
-            "region": session.stack.region,
-            "mode": mode,
-            "plan": planned.plan,
-            "aws_requests": counts,
-        }));
+        print_json(&envelope(&session, mode, json!({ "plan": planned.plan })));
     } else if global.format.markdown() {
         print!("{}", render::markdown(&planned.plan, &session.place()));
         eprintln!("{}", requests_line(counts));

@@ -1,15 +1,15 @@
 use std::process::ExitCode;
 
-use baken::engine::status::{self, report};
 use baken::engine::Outputs;
 use baken::live::gateway::manual_step_done;
 use baken::live::{BootstrapReport, HealthView};
+use baken::plan::status::{self, report};
 use serde_json::json;
 
 use super::args::Global;
 use super::context::{connect, load_stack};
 use super::error::{CliError, EXIT_OK, EXIT_PENDING};
-use super::output::{outputs_text, print_json, requests_line};
+use super::output::{envelope, outputs_text, print_json, requests_line};
 use baken::engine::Session;
 
 pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
@@ -24,11 +24,10 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
     let bootstrap = BootstrapReport::parse(planned.live.bootstrap_report.as_deref());
     let health = planned.live.gateway_health.as_ref();
     if global.json() {
-        print_json(&json!({
-            "stack": session.stack.name,
-            "account": session.account.id,
-            "region": session.stack.region,
-            "mode": mode,
+        print_json(&envelope(
+            &session,
+            mode,
+            json!({
             "mode_conflict": planned.live.mode_conflict,
             "in_sync": report.in_sync(),
             "resources": report.entries,
@@ -36,8 +35,8 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
             "gateway_bootstrap": bootstrap,
             "gateway_health": health,
             "outputs": outputs,
-            "aws_requests": counts,
-        }));
+            }),
+        ));
     } else {
         println!(
             "Stack {} ({} mode) in {}:",

@@ -1,50 +1,33 @@
+//! `baken teardown`: everything the stack owns removed, through `baken::engine::run`.
+
 use std::process::ExitCode;
 
-use super::approve::precheck;
+use baken::engine::run::{self, Allowed, Locking, Work};
+
 use super::args::TeardownArgs;
 use super::context::{load_stack, open_session_for_writing};
-use super::deploy::{execute, lock_if_writing, release, Execution};
+use super::deploy::{render, Terminal};
 use super::error::CliError;
-use super::output::plan_text;
 
 pub async fn run(args: &TeardownArgs) -> Result<ExitCode, CliError> {
     baken::engine::interrupt::install();
     let global = &args.global;
     let stack = load_stack(&global.source)?;
     let (session, seen) = open_session_for_writing(global, stack).await?;
-    let planned = session.plan_teardown(args.keep_data).await?;
-    precheck(&planned.plan, args.yes, args.allow_data_loss, "--yes")?;
-    let (planned, lease, _) = lock_if_writing(
-        &session,
-        "teardown",
-        args.lock_timeout,
+    let work = Work::Teardown {
+        keep_data: args.keep_data,
+    };
+    let allowed = Allowed {
+        yes: args.yes,
+        allow_data_loss: args.allow_data_loss,
+        ..Allowed::default()
+    };
+    let locking = Locking::Take {
+        command: "teardown",
+        timeout: args.lock_timeout,
         seen,
-        planned,
-        || async { Ok(session.plan_teardown(args.keep_data).await?) },
-    )
-    .await?;
-    if !global.json() {
-        print!("{}", plan_text(&planned.plan, &session.place()));
-    }
-    let result = execute(
-        global,
-        &session,
-        &planned,
-        Execution {
-            package: None,
-            yes: args.yes,
-            allow_data_loss: args.allow_data_loss,
-            question: "Remove these resources?",
-            flag: "--yes",
-            outputs_file: None,
-            lease: lease.as_ref(),
-        },
-    )
-    .await;
-    if let Some(lease) = lease {
-        // The stack is gone: its lock table goes last.
-        let complete = matches!(result, Ok((_, true)));
-        release(lease, complete).await;
-    }
-    result.map(|(code, _)| code)
+    };
+    let front = Terminal::new(global, "Remove these resources?");
+    let outcome = run::carry_out(&session, &work, &allowed, locking, &front).await?;
+    render(global, &session, &outcome, None, None)
 }

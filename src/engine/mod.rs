@@ -3,12 +3,13 @@
 
 pub mod apply;
 pub mod interrupt;
+pub mod left;
 pub mod lock;
 pub mod logs;
 pub mod outputs;
 pub mod progress;
 mod read;
-pub mod status;
+pub mod run;
 
 pub use apply::{apply, ApplyReport};
 pub use outputs::Outputs;
@@ -301,17 +302,8 @@ impl Session {
             // Without credentials both fail: the identity lookup's error says what to do.
             (session?, seen?)
         };
-        // What the last run left is what this one expects to find. A lock with no mode recorded
-        // (a teardown that kept the tables, `baken unlock`, an older baken) expects nothing.
-        let left_mode = seen.left.mode.as_deref().and_then(Mode::parse);
-        session.ahead = Ahead {
-            deployed: seen.deployed() && left_mode.is_some(),
-            api_id: seen.left.api_id.clone(),
-            vpc_id: seen.left.vpc_id.clone(),
-            instance_id: seen.left.instance_id.clone(),
-            expected: left_mode.map(|m| session.names(m)),
-            adopting: Vec::new(),
-        };
+        // What the last run left is what this one expects to find.
+        session.ahead = left::ahead_of(&seen, |m| session.names(m));
         Ok((session, seen))
     }
 

@@ -1,6 +1,6 @@
 //! The plan as a value: what to create, update (attribute by attribute), replace or delete, and in
 //! which order. Computed from the desired and the live state without any AWS call; rendered by
-//! `render.rs`, carried out by `crate::engine::apply`.
+//! `render.rs`, carried out by the engine (`apply`).
 
 mod guards;
 mod order;
@@ -8,6 +8,7 @@ mod policy_diff;
 pub mod render;
 #[cfg(test)]
 mod rendered;
+pub mod status;
 
 use std::collections::{BTreeMap, BTreeSet};
 

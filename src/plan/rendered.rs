@@ -3,9 +3,9 @@
 //! `snapshots/*.snap` file in review; accept one by running the tests with `INSTA_UPDATE=always`
 //! and reading the diff.
 
+use super::status;
 use super::tests::{deployed, desired};
 use super::*;
-use crate::engine::status;
 use crate::live::LiveResource;
 
 /// Drift, a replacement that needs a flag, a missing and an unwanted resource, a duplicate REST

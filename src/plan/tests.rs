@@ -1,8 +1,8 @@
 //! Plan computation against hand-built live states: drift, replacement, conflicts, health,
 //! and the orders of teardown and of leaving jravan mode.
+use super::status::{report, State};
 use super::*;
 use crate::desired::{desired_state, Account, Code};
-use crate::engine::status::{report, State};
 use crate::live::{LiveResource, LiveState};
 use crate::manifest;
 
