@@ -226,38 +226,68 @@ fn zip_bytes(spec: &FunctionSpec) -> Result<Blob, AwsError> {
     }
 }
 
-fn environment(spec: &FunctionSpec) -> Environment {
-    Environment::builder()
-        .set_variables(Some(spec.environment.clone().into_iter().collect()))
-        .build()
+/// Sets what CreateFunction and UpdateFunctionConfiguration both set, on either builder, from
+/// one mapping of the spec (`Configuration`): a field added to one is added to both.
+macro_rules! configured {
+    ($builder:expr, $c:expr) => {
+        $builder
+            .role(&$c.role)
+            .runtime($c.runtime.clone())
+            .handler(&$c.handler)
+            .memory_size($c.memory)
+            .timeout($c.timeout)
+            .environment($c.environment.clone())
+            .vpc_config($c.vpc.clone())
+            .set_layers(Some($c.layers.clone()))
+    };
 }
 
-/// The spec's VPC attachment; its references must have been filled in.
-fn vpc_config(spec: &FunctionSpec) -> Option<VpcConfig> {
-    spec.vpc.as_ref().map(|v| {
-        VpcConfig::builder()
-            .set_subnet_ids(Some(v.subnets.clone()))
-            .set_security_group_ids(Some(v.security_groups.clone()))
-            .build()
-    })
+/// A function's configuration as Lambda takes it.
+struct Configuration {
+    role: String,
+    runtime: Runtime,
+    handler: String,
+    memory: i32,
+    timeout: i32,
+    environment: Environment,
+    /// Empty lists when the function is in no VPC: on an update they take it out of its VPC.
+    vpc: VpcConfig,
+    /// baken's functions use no layers: a layer a function was adopted with (the CDK app's
+    /// Python dependencies) is let go.
+    layers: Vec<String>,
+}
+
+/// The spec's configuration; its references must have been filled in.
+fn configuration(spec: &FunctionSpec) -> Configuration {
+    let (subnets, groups) = match &spec.vpc {
+        Some(v) => (v.subnets.clone(), v.security_groups.clone()),
+        None => (Vec::new(), Vec::new()),
+    };
+    Configuration {
+        role: spec.role_arn.clone(),
+        runtime: Runtime::from(spec.runtime),
+        handler: spec.handler.to_string(),
+        memory: spec.memory_mb,
+        timeout: spec.timeout_s,
+        environment: Environment::builder()
+            .set_variables(Some(spec.environment.clone().into_iter().collect()))
+            .build(),
+        vpc: VpcConfig::builder()
+            .set_subnet_ids(Some(subnets))
+            .set_security_group_ids(Some(groups))
+            .build(),
+        layers: Vec::new(),
+    }
 }
 
 pub async fn create(clients: &Clients, spec: &FunctionSpec) -> Result<(), AwsError> {
     let code = FunctionCode::builder().zip_file(zip_bytes(spec)?).build();
+    let config = configuration(spec);
     let timing = clients.timing;
     retry_while(&timing, timing.iam_propagation, is_role_not_ready, || async {
-        clients
-            .lambda
-            .create_function()
+        configured!(clients.lambda.create_function(), config)
             .function_name(&spec.name)
-            .role(&spec.role_arn)
-            .runtime(Runtime::from(spec.runtime))
-            .handler(spec.handler)
-            .memory_size(spec.memory_mb)
-            .timeout(spec.timeout_s)
             .architectures(Architecture::from(spec.architecture))
-            .environment(environment(spec))
-            .set_vpc_config(vpc_config(spec))
             .code(code.clone())
             .set_tags(Some(spec.tags.clone().into_iter().collect()))
             .send()
@@ -303,31 +333,14 @@ pub async fn update(
         .any(|a| matches!(a, A::CodeSha256 | A::Architecture | A::Health));
     let timing = clients.timing;
     if config_changed {
+        let config = configuration(spec);
         retry_while(
             &timing,
             timing.conflict,
             |e| is_conflict(e) || is_role_not_ready(e),
             || async {
-                clients
-                    .lambda
-                    .update_function_configuration()
+                configured!(clients.lambda.update_function_configuration(), config)
                     .function_name(&spec.name)
-                    .role(&spec.role_arn)
-                    .runtime(Runtime::from(spec.runtime))
-                    .handler(spec.handler)
-                    .memory_size(spec.memory_mb)
-                    .timeout(spec.timeout_s)
-                    .environment(environment(spec))
-                    // baken's functions use no layers: a layer a function was adopted with
-                    // (the CDK app's Python dependencies) is let go.
-                    .set_layers(Some(Vec::new()))
-                    .vpc_config(vpc_config(spec).unwrap_or_else(|| {
-                        // Empty lists take the function out of its VPC.
-                        VpcConfig::builder()
-                            .set_subnet_ids(Some(vec![]))
-                            .set_security_group_ids(Some(vec![]))
-                            .build()
-                    }))
                     .send()
                     .await
                     .map_err(on("UpdateFunctionConfiguration", res(&spec.name)))
