@@ -194,6 +194,7 @@ async fn plan_new(
         print_json(&envelope(
             session,
             mode,
+            session.clients.counter.counts(),
             serde_json::json!({
                 "receipt": path,
                 "adoption": adoption,

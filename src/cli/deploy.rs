@@ -161,11 +161,12 @@ pub fn render(
             }
         })?;
     }
-    let counts = session.clients.counter.counts();
+    let counts = outcome.requests;
     if global.json() {
         print_json(&envelope(
             session,
             plan.mode,
+            counts,
             serde_json::json!({
                 "plan": plan,
                 "result": report,

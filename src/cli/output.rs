@@ -33,10 +33,11 @@ fn stamp(v: &mut serde_json::Value) {
 }
 
 /// A document about one stack: `body`'s fields, with the stack, the account and region acted on,
-/// the mode, and the AWS requests the run sent (every command's document has them).
+/// the mode, and the AWS requests the run sent (`requests`; every command's document has them).
 pub fn envelope(
     session: &baken::engine::Session,
     mode: baken::model::Mode,
+    requests: RequestCounts,
     body: serde_json::Value,
 ) -> serde_json::Value {
     let mut doc = serde_json::json!({
@@ -44,7 +45,7 @@ pub fn envelope(
         "account": session.account.id,
         "region": session.stack.region,
         "mode": mode,
-        "aws_requests": session.clients.counter.counts(),
+        "aws_requests": requests,
     });
     if let (Some(doc), serde_json::Value::Object(body)) = (doc.as_object_mut(), body) {
         doc.extend(body);

@@ -24,7 +24,12 @@ pub async fn run(args: &PlanArgs) -> Result<ExitCode, CliError> {
         .await?;
     let counts = session.clients.counter.counts();
     if global.json() {
-        print_json(&envelope(&session, mode, json!({ "plan": planned.plan })));
+        print_json(&envelope(
+            &session,
+            mode,
+            counts,
+            json!({ "plan": planned.plan }),
+        ));
     } else if global.format.markdown() {
         print!("{}", render::markdown(&planned.plan, &session.place()));
         eprintln!("{}", requests_line(counts));

@@ -27,6 +27,7 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
         print_json(&envelope(
             &session,
             mode,
+            counts,
             json!({
             "mode_conflict": planned.live.mode_conflict,
             "in_sync": report.in_sync(),

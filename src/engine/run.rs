@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::lock::{self, Lease, LockError, Seen};
 use super::progress::Progress;
 use super::{apply, interrupt, left, ApplyReport, EngineError, Outputs, Planned, Session};
-use crate::aws::AwsError;
+use crate::aws::{AwsError, RequestCounts};
 use crate::bootstrap::GatewaySoftware;
 use crate::desired::{Code, Desired};
 use crate::live::{LiveState, Owner};
@@ -143,6 +143,9 @@ pub struct Outcome {
     pub outputs: Option<Outputs>,
     /// The lease expired and another run took the lock: no step started after that.
     pub lease_lost: bool,
+    /// The AWS requests the run had sent when it finished applying and reading the outputs
+    /// (the lock's release comes after).
+    pub requests: RequestCounts,
 }
 
 /// How a run ended, for the exit code.
@@ -350,6 +353,7 @@ async fn execute(
                 report: None,
                 outputs: None,
                 lease_lost,
+                requests: session.clients.counter.counts(),
             });
         }
         let progress = front.progress();
@@ -396,6 +400,7 @@ async fn execute(
         report,
         outputs,
         lease_lost,
+        requests: session.clients.counter.counts(),
     })
 }
 
