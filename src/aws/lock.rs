@@ -53,6 +53,16 @@ pub struct LockItem {
     pub held: Option<Holder>,
     pub version: i64,
     pub left: Left,
+    /// The last run that released it (`baken stacks` shows it).
+    pub last: Option<LastRun>,
+}
+
+/// The run that last released the lock: who, which command, when (seconds since the epoch).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LastRun {
+    pub holder: String,
+    pub command: String,
+    pub at: i64,
 }
 
 /// What the last release recorded of the stack it left: hints that let the next run read ahead
@@ -94,8 +104,17 @@ fn item_of(map: &HashMap<String, AttributeValue>) -> LockItem {
         }),
         _ => None,
     };
+    let last = match (text("last_holder"), text("last_command"), num("last_at")) {
+        (Some(holder), Some(command), Some(at)) => Some(LastRun {
+            holder,
+            command,
+            at,
+        }),
+        _ => None,
+    };
     LockItem {
         held,
+        last,
         version: num("version").unwrap_or_default(),
         left: Left {
             api_id: text("api_id"),
@@ -300,8 +319,9 @@ pub async fn release(
     stack: &str,
     token: &str,
     left: &Left,
+    last: &LastRun,
 ) -> Result<(), AwsError> {
-    match emptied(clients, stack, Some(token), left).await {
+    match emptied(clients, stack, Some((token, last)), left).await {
         Err(e) if is_condition_failed(&e) => Ok(()),
         other => other,
     }
@@ -317,7 +337,7 @@ pub async fn clear(clients: &Clients, stack: &str) -> Result<(), AwsError> {
 async fn emptied(
     clients: &Clients,
     stack: &str,
-    token: Option<&str>,
+    token: Option<(&str, &LastRun)>,
     left: &Left,
 ) -> Result<(), AwsError> {
     let mut remove = vec!["holder", "#token", "command", "started_at", "expires_at"];
@@ -354,16 +374,21 @@ async fn emptied(
             None => remove.push(field),
         }
     }
+    // A release records the run that let go (`baken stacks` shows it); `unlock` does not.
+    if let Some((t, last)) = token {
+        set.push("last_holder = :lh, last_command = :lc, last_at = :la");
+        call = call
+            .condition_expression("#token = :me")
+            .expression_attribute_values(":me", s(t))
+            .expression_attribute_values(":lh", s(&last.holder))
+            .expression_attribute_values(":lc", s(&last.command))
+            .expression_attribute_values(":la", n(last.at));
+    }
     call = call.update_expression(format!(
         "REMOVE {} SET {}",
         remove.join(", "),
         set.join(", ")
     ));
-    if let Some(t) = token {
-        call = call
-            .condition_expression("#token = :me")
-            .expression_attribute_values(":me", s(t));
-    }
     call.send().await.map_err(on("UpdateItem", res(stack)))?;
     Ok(())
 }

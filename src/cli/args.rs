@@ -31,6 +31,11 @@ pub struct ManifestArgs {
     /// AWS region; overrides the manifest's `region`.
     #[arg(long)]
     pub region: Option<String>,
+    /// The manifest's environment (`environments:`), or a preview's name (`previews:`) such as
+    /// `pr-123`: its own stack, laid over the rest of the manifest. Needed when the manifest
+    /// has environments.
+    #[arg(long, env = "BAKEN_ENV", value_name = "NAME")]
+    pub env: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +122,9 @@ pub enum Command {
     /// Build the Lambda package (the handler zip `deploy --artifact` takes) and its checksum
     /// file, without deploying. Needs no AWS account.
     Package(PackageArgs),
+    /// List the baken stacks in the account and region (found by their tables' tags), with
+    /// their mode, who holds their lock, and the last run: leftover previews show here.
+    Stacks(StacksArgs),
     /// Print the IAM policy a role needs to run plan, deploy, status, teardown, output and logs
     /// for this manifest, scoped to the stack's names and tags.
     IamPolicy(IamPolicyArgs),
@@ -140,6 +148,7 @@ impl Command {
             Command::Cost(a) => a.format.markdown(),
             Command::Package(a) => a.format.markdown(),
             Command::IamPolicy(a) => a.global.format.markdown(),
+            Command::Stacks(a) => a.global.format.markdown(),
             Command::Plan(_) | Command::Completions(_) | Command::Dev(_) => false,
         }
     }
@@ -158,6 +167,7 @@ impl Command {
             Command::Cost(a) => a.format.json(),
             Command::Package(a) => a.format.json(),
             Command::IamPolicy(a) => a.global.json(),
+            Command::Stacks(a) => a.global.json(),
             Command::Completions(_) | Command::Dev(_) => false,
         }
     }
@@ -181,6 +191,10 @@ pub struct PlanArgs {
     /// Do not build: leave the function code out of the comparison.
     #[arg(long, conflicts_with = "artifact")]
     pub no_build: bool,
+    /// Also write the plan to this file, with everything it was computed from, for `baken
+    /// deploy --plan FILE` to apply exactly it (or refuse if anything moved since).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_build")]
+    pub out: Option<PathBuf>,
     #[command(flatten)]
     pub global: Global,
 }
@@ -213,6 +227,11 @@ pub struct DeployArgs {
     /// `baken output --json` prints).
     #[arg(long, value_name = "PATH")]
     pub outputs_file: Option<PathBuf>,
+    /// Apply the plan saved by `baken plan --out FILE`, exactly, building nothing: refused
+    /// (`stale-plan`) if anything it was computed from moved since. The package is the one the
+    /// plan names (--artifact gives its new place, if it moved).
+    #[arg(long, value_name = "FILE", conflicts_with = "mode")]
+    pub plan: Option<PathBuf>,
     #[command(flatten)]
     pub artefact: Artefact,
     #[command(flatten)]
@@ -361,6 +380,12 @@ pub struct PackageArgs {
     pub source: ManifestArgs,
     #[command(flatten)]
     pub format: FormatArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StacksArgs {
+    #[command(flatten)]
+    pub global: Global,
 }
 
 #[derive(Debug, Args)]

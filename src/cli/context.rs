@@ -14,7 +14,7 @@ use super::args::{Artefact, Global, ManifestArgs, ModeArg};
 use super::error::CliError;
 
 pub fn load_stack(source: &ManifestArgs) -> Result<Stack, CliError> {
-    let mut stack = manifest::load(&source.manifest)?;
+    let mut stack = manifest::load_env(&source.manifest, source.env.as_deref())?;
     if let Some(region) = &source.region {
         stack.region = region.clone();
     }
@@ -62,19 +62,29 @@ pub fn mode(stack: &Stack, flag: Option<ModeArg>) -> Result<(Mode, bool), CliErr
 }
 
 /// The workspace holding `handlers/`: the current directory, else the one above the manifest's
-/// folder (`<repo>/manifests/baken.yaml`).
-fn workspace(manifest: &Path) -> PathBuf {
+/// folder (`<repo>/manifests/baken.yaml`). Err: the places looked in.
+fn workspace(manifest: &Path) -> Result<PathBuf, Vec<PathBuf>> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     if cwd.join("handlers/Cargo.toml").exists() {
-        return cwd;
+        return Ok(cwd);
     }
     let from_manifest = manifest
         .canonicalize()
         .ok()
         .and_then(|m| m.parent()?.parent().map(Path::to_path_buf));
-    from_manifest
-        .filter(|w| w.join("handlers/Cargo.toml").exists())
-        .unwrap_or(cwd)
+    match from_manifest {
+        Some(w) if w.join("handlers/Cargo.toml").exists() => Ok(w),
+        Some(w) if w != cwd => Err(vec![cwd, w]),
+        _ => Err(vec![cwd]),
+    }
+}
+
+fn places(looked: &[PathBuf]) -> String {
+    looked
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 /// The architecture the manifest's functions run on (they all share one).
@@ -111,11 +121,22 @@ pub fn build_package(
     let ws = workspace(manifest);
     let target_root = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| ws.join("target"));
+        .unwrap_or_else(|| {
+            ws.clone()
+                .unwrap_or_else(|_| PathBuf::from("."))
+                .join("target")
+        });
     let target_dir = target_root.join("lambda");
     if let Some(path) = prebuilt {
         return Ok(package::prebuilt(path, &target_dir, arch)?);
     }
+    // An installed baken run outside the repository: say where it looked, and the way round.
+    let ws = ws.map_err(|looked| {
+        CliError::Usage(format!(
+            "no handlers/ to build the Lambda package from: looked in {}\n  hint: run from the baken repository, pass --manifest <repository>/manifests/baken.yaml, or deploy a built package with --artifact (a release's baken-handlers-<architecture>.zip)",
+            places(&looked)
+        ))
+    })?;
     if !quiet {
         eprintln!(
             "building handlers/ for Lambda ({}, release)…",
@@ -156,11 +177,30 @@ pub fn gateway_software(
             .parent()
             .unwrap_or_else(|| Path::new("."))
             .join(source),
-        None => workspace(&global.source.manifest).join("windows-bootstrap"),
+        None => match workspace(&global.source.manifest) {
+            Ok(w) => w.join("windows-bootstrap"),
+            Err(looked) => {
+                return Err(CliError::Usage(format!(
+                    "no windows-bootstrap/ to render the gateway's software from: looked in {}\n  hint: run from the baken repository, pass --manifest <repository>/manifests/baken.yaml, or set jravan.gateway.source in the manifest to a copy of windows-bootstrap/",
+                    places(&looked)
+                )))
+            }
+        },
     };
     Ok(Some(baken::bootstrap::render(&dir, stack)?))
 }
 
 pub fn code_of(pkg: Option<&Package>) -> Code {
     pkg.map(Package::code).unwrap_or(Code::Unknown)
+}
+
+/// sha256 of the manifest file, as a saved plan records it.
+pub fn manifest_sha256(source: &ManifestArgs) -> Result<String, CliError> {
+    let bytes = std::fs::read(&source.manifest).map_err(|e| {
+        CliError::Manifest(baken::manifest::ManifestError::Read {
+            path: source.manifest.clone(),
+            source: e,
+        })
+    })?;
+    Ok(baken::resource::hash::sha256_hex(&bytes))
 }

@@ -10,13 +10,16 @@ use baken::engine::interrupt;
 use baken::engine::progress::{Progress, Silent};
 use baken::engine::run::{self, Allowed, Ending, Front, Locking, Outcome, Refusal, Work};
 use baken::engine::{Planned, Session};
+use baken::model::Mode;
 use baken::package::Package;
+use baken::plan::saved::{self, SavedPlan};
 use baken::plan::Plan;
 
 use super::approve::{confirm, confirm_destruction, precheck};
 use super::args::{DeployArgs, Global};
 use super::context::{
-    code_of, gateway_software, load_stack, mode, open_session_for_writing, package,
+    architecture, build_package, code_of, gateway_software, load_stack, manifest_sha256, mode,
+    open_session_for_writing, package,
 };
 use super::error::{CliError, EXIT_ERROR, EXIT_OK, EXIT_PARTIAL};
 use super::output::{envelope, outputs_text, plan_text, print_json, print_report, requests_line};
@@ -26,7 +29,10 @@ pub async fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
     interrupt::install();
     let global = &args.global;
     if let Some(path) = &args.outputs_file {
-        check_writable(path)?;
+        check_writable(path, "--outputs-file")?;
+    }
+    if let Some(path) = &args.plan {
+        return deploy_saved(args, path).await;
     }
     let stack = load_stack(&global.source)?;
     let (mode, explicit) = mode(&stack, args.mode)?;
@@ -64,16 +70,135 @@ pub async fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
     )
 }
 
-/// `--outputs-file` is checked before anything is changed: a deploy that applied and then could
-/// not write its outputs would leave a pipeline's next step without them.
-fn check_writable(path: &Path) -> Result<(), CliError> {
+/// `deploy --plan FILE`: the saved plan applied exactly, building nothing.
+async fn deploy_saved(args: &DeployArgs, path: &Path) -> Result<ExitCode, CliError> {
+    let global = &args.global;
+    let saved = read_saved(path)?;
+    let stale = |why: String| {
+        CliError::StalePlan(format!(
+            "the saved plan {} is stale: {why}; nothing was changed\n  hint: make the plan again (`baken plan --out FILE`), review it, and apply that one",
+            path.display()
+        ))
+    };
+    if saved.baken_version != env!("CARGO_PKG_VERSION") {
+        return Err(stale(format!(
+            "it was made by baken {}, this is baken {}",
+            saved.baken_version,
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+    if manifest_sha256(&global.source)? != saved.manifest_sha256 {
+        return Err(stale(format!(
+            "the manifest {} changed since",
+            global.source.manifest.display()
+        )));
+    }
+    let stack = load_stack(&global.source)?;
+    let env = stack.environment.as_ref().map(|e| e.name.clone());
+    if env != saved.environment {
+        return Err(stale(format!(
+            "it was made for environment {}, this run is for {}",
+            saved.environment.as_deref().unwrap_or("(none)"),
+            env.as_deref().unwrap_or("(none)")
+        )));
+    }
+    let mode = Mode::parse(&saved.mode).unwrap_or(stack.mode);
+    let software = gateway_software(global, &stack, mode)?;
+    // The package the plan names, checked by its hash: nothing is built.
+    let pkg = match &saved.artefact {
+        Some(a) => {
+            let at = args
+                .artefact
+                .artifact
+                .clone()
+                .unwrap_or_else(|| a.path.clone().into());
+            let pkg = build_package(
+                &global.source.manifest,
+                architecture(&stack),
+                Some(&at),
+                true,
+            )?;
+            if pkg.sha256_base64 != a.sha256_base64 {
+                return Err(stale(format!(
+                    "the package {} is not the one the plan deploys (sha256 {}, the plan's {})",
+                    at.display(),
+                    pkg.sha256_base64,
+                    a.sha256_base64
+                )));
+            }
+            Some(pkg)
+        }
+        None => None,
+    };
+    let (session, seen) = open_session_for_writing(global, stack).await?;
+    let code = code_of(pkg.as_ref());
+    let work = Work::Saved {
+        saved: &saved,
+        code: &code,
+        software,
+    };
+    let allowed = Allowed {
+        yes: args.yes,
+        allow_data_loss: args.allow_data_loss,
+        replace_instance: args.replace_instance,
+        replace_table: args.replace_table,
+        adopting: false,
+    };
+    let locking = Locking::Take {
+        command: "deploy",
+        timeout: args.lock_timeout,
+        seen,
+    };
+    let front = Terminal::new(global, "Apply this saved plan?");
+    let outcome = run::carry_out(&session, &work, &allowed, locking, &front)
+        .await
+        .map_err(|e| match e {
+            run::RunError::Stale(s) => stale(s.0.join("; ")),
+            e => e.into(),
+        })?;
+    render(
+        global,
+        &session,
+        &outcome,
+        pkg.as_ref(),
+        args.outputs_file.as_deref(),
+    )
+}
+
+/// The saved plan at `path`, of a format this baken reads.
+fn read_saved(path: &Path) -> Result<SavedPlan, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::Usage(format!("--plan {}: cannot read it: {e}", path.display())))?;
+    let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| {
+        CliError::Usage(format!(
+            "--plan {}: not a plan saved by `baken plan --out` ({e})",
+            path.display()
+        ))
+    })?;
+    if saved.format != saved::FORMAT || saved.version != saved::VERSION {
+        return Err(CliError::Usage(format!(
+            "--plan {}: a {} document version {}; this baken reads {} version {}",
+            path.display(),
+            saved.format,
+            saved.version,
+            saved::FORMAT,
+            saved::VERSION
+        )));
+    }
+    Ok(saved)
+}
+
+/// A file the run will write (`--outputs-file`, `--out`) is checked before anything is
+/// changed: a deploy that applied and then could not write its outputs would leave a
+/// pipeline's next step without them.
+pub fn check_writable(path: &Path, flag: &str) -> Result<(), CliError> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     if path.is_dir() || !dir.is_dir() {
         return Err(CliError::Usage(format!(
-            "--outputs-file {}: {}; nothing was changed",
+            "{flag} {}: {}; nothing was changed",
             path.display(),
             if path.is_dir() {
                 "is a directory"

@@ -44,6 +44,9 @@ pub enum CliError {
     },
     #[error("{0}")]
     Dev(String),
+    /// A saved plan that no longer matches the account, the manifest or the stack.
+    #[error("{0}")]
+    StalePlan(String),
     #[error(transparent)]
     Lock(#[from] baken::engine::lock::LockError),
     #[error(transparent)]
@@ -63,6 +66,7 @@ impl From<baken::engine::run::RunError> for CliError {
         use baken::engine::run::RunError;
         match e {
             RunError::Refused(r) => CliError::Refused(r.to_string()),
+            RunError::Stale(s) => CliError::StalePlan(s.to_string()),
             RunError::Engine(e) => CliError::Engine(e),
             RunError::Lock(e) => CliError::Lock(e),
             RunError::Aws(e) => CliError::Aws(e),
@@ -116,6 +120,7 @@ impl CliError {
             CliError::NotFound(_) => "not-found",
             CliError::Write { .. } => "write",
             CliError::Dev(_) => "dev",
+            CliError::StalePlan(_) => "stale-plan",
             CliError::Lock(baken::engine::lock::LockError::Held { .. }) => "locked",
             CliError::Lock(baken::engine::lock::LockError::Aws(_)) => "aws",
             CliError::Adopt(baken::adopt::steps::StepError::Aws(_)) => "aws",

@@ -16,6 +16,7 @@ mod outputs;
 mod package;
 mod plan;
 mod progress;
+mod stacks;
 mod status;
 mod teardown;
 mod unlock;
@@ -59,6 +60,7 @@ async fn dispatch(command: &Command) -> Result<ExitCode, CliError> {
         Command::Cost(a) => cost::run(a),
         Command::Package(a) => package::run(a),
         Command::IamPolicy(a) => iam_policy::run(a).await,
+        Command::Stacks(a) => stacks::run(a).await,
         Command::Completions(a) => Ok(completions::run(a)),
         Command::Dev(a) => dev::run(a).await,
     }

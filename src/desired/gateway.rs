@@ -109,6 +109,8 @@ pub struct InstanceSpec {
     pub disk_gb: i32,
     pub instance_profile: String,
     pub key_pair: Option<String>,
+    /// Termination protection on (the manifest's `protection`).
+    pub protected: bool,
     pub document: String,
     /// None when the command does not render the gateway (status, teardown).
     pub software: Option<GatewaySoftware>,
@@ -172,7 +174,10 @@ impl Wanted for InstanceSpec {
                 Self::root_volume(self.disk_gb),
             ),
             (InstanceAttr::MetadataTokens.key(), "required".into()),
-            (InstanceAttr::TerminationProtection.key(), "enabled".into()),
+            (
+                InstanceAttr::TerminationProtection.key(),
+                super::on_off(self.protected).into(),
+            ),
             (
                 InstanceAttr::InstanceProfile.key(),
                 self.instance_profile.clone(),
@@ -341,6 +346,7 @@ pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account, fact
             subnet: id_ref(Kind::Subnet, subnet),
             security_group: id_ref(Kind::SecurityGroup, &names.gateway_sg),
             disk_gb: j.disk_gb,
+            protected: stack.protection,
             instance_profile: name.clone(),
             key_pair: j.key_pair.clone(),
             document: document.clone(),

@@ -24,7 +24,7 @@ pub use network::{
     EndpointSpec, InternetGatewaySpec, RouteTableSpec, SecurityGroupRulesSpec, SecurityGroupSpec,
     SubnetSpec, VpcSpec,
 };
-pub use tables::{TableAttr, TableSpec};
+pub use tables::{on_off, TableAttr, TableSpec};
 
 use crate::model::names::{MANAGED_BY, TAG_MANAGED_BY, TAG_STACK};
 use crate::model::{Mode, Stack};

@@ -13,6 +13,8 @@ pub struct TableSpec {
     pub gsi_name: String,
     pub gsi_key: String,
     pub ttl_attribute: String,
+    /// Deletion protection on (the manifest's `protection`).
+    pub protected: bool,
     pub tags: std::collections::BTreeMap<String, String>,
 }
 
@@ -57,8 +59,20 @@ impl Wanted for TableSpec {
                 TableAttr::Ttl.key(),
                 format!("{} enabled", self.ttl_attribute),
             ),
-            (TableAttr::DeletionProtection.key(), "enabled".into()),
+            (
+                TableAttr::DeletionProtection.key(),
+                on_off(self.protected).into(),
+            ),
         ])
+    }
+}
+
+/// A protection's state as AWS's settings read back: `enabled` or `disabled`.
+pub fn on_off(on: bool) -> &'static str {
+    if on {
+        "enabled"
+    } else {
+        "disabled"
     }
 }
 
@@ -75,6 +89,7 @@ pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack) {
                 gsi_name: "user_id-index".into(),
                 gsi_key: "user_id".into(),
                 ttl_attribute: "ttl".into(),
+                protected: stack.protection,
                 tags: ownership_tags(&stack.name),
             }),
             depends_on: vec![],

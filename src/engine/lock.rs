@@ -143,6 +143,9 @@ pub struct Lease {
     clients: Clients,
     stack: String,
     token: String,
+    /// Who took it, for what: recorded as the last run when it is released.
+    holder: String,
+    command: String,
     lost: Arc<AtomicBool>,
     renewal: tokio::task::JoinHandle<()>,
     /// What the run leaves, once it knows: recorded at release for the next run.
@@ -163,9 +166,16 @@ impl Lease {
     pub fn releaser(&self) -> super::interrupt::Release {
         let (clients, stack, token) =
             (self.clients.clone(), self.stack.clone(), self.token.clone());
+        let (holder, command) = (self.holder.clone(), self.command.clone());
         Box::new(move || {
             Box::pin(async move {
-                let _ = lock::release(&clients, &stack, &token, &lock::Left::default()).await;
+                let last = lock::LastRun {
+                    holder,
+                    command,
+                    at: now(),
+                };
+                let left = lock::Left::default();
+                let _ = lock::release(&clients, &stack, &token, &left, &last).await;
             })
         })
     }
@@ -178,7 +188,12 @@ impl Lease {
     pub async fn release(self) -> Result<(), AwsError> {
         self.renewal.abort();
         let left = self.left.lock().expect("left lock").clone();
-        lock::release(&self.clients, &self.stack, &self.token, &left).await
+        let last = lock::LastRun {
+            holder: self.holder,
+            command: self.command,
+            at: now(),
+        };
+        lock::release(&self.clients, &self.stack, &self.token, &left, &last).await
     }
 
     /// Teardown's end: the stack is gone, and the lock table goes with it.
@@ -234,6 +249,8 @@ pub async fn acquire(
                     clients: clients.clone(),
                     stack: stack.to_string(),
                     token,
+                    holder: holder.clone(),
+                    command: command.to_string(),
                     lost,
                     renewal,
                     left: Default::default(),

@@ -10,6 +10,7 @@ pub mod outputs;
 pub mod progress;
 mod read;
 pub mod run;
+pub mod stacks;
 
 pub use apply::{apply, ApplyReport};
 pub use outputs::Outputs;

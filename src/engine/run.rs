@@ -16,6 +16,7 @@ use crate::bootstrap::GatewaySoftware;
 use crate::desired::{Code, Desired};
 use crate::live::{LiveState, Owner};
 use crate::model::Mode;
+use crate::plan::saved::{self, SavedPlan};
 use crate::plan::{Action, Plan};
 use crate::resource::ResourceId;
 
@@ -33,6 +34,13 @@ pub enum Work<'a> {
     },
     /// Everything the stack owns removed; the tables stay when `keep_data`.
     Teardown { keep_data: bool },
+    /// A saved plan (`baken plan --out`), applied only if nothing it was computed from moved;
+    /// `code` and `software` are the package and the gateway's software it names.
+    Saved {
+        saved: &'a SavedPlan,
+        code: &'a Code,
+        software: Option<GatewaySoftware>,
+    },
 }
 
 /// What the person allowed on the command line.
@@ -119,10 +127,17 @@ pub enum Refusal {
     Front(String),
 }
 
+/// Why a saved plan is not applied: what moved since it was made.
+#[derive(Debug, thiserror::Error)]
+#[error("the saved plan is stale: {}; nothing was changed\n  hint: make the plan again (`baken plan --out FILE`), review it, and apply that one", .0.join("; "))]
+pub struct Stale(pub Vec<String>);
+
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(transparent)]
     Refused(#[from] Refusal),
+    #[error(transparent)]
+    Stale(#[from] Stale),
     #[error(transparent)]
     Engine(#[from] EngineError),
     #[error(transparent)]
@@ -193,7 +208,22 @@ pub async fn carry_out(
     locking: Locking<'_>,
     front: &dyn Front,
 ) -> Result<Outcome, RunError> {
-    let planned = plan(session, work).await?;
+    // A saved plan whose lock version moved is refused after the read, which names what moved.
+    let lock_moved = match (work, &locking) {
+        (Work::Saved { saved, .. }, Locking::Take { seen, .. }) => {
+            same_lock_version(saved, seen.version).err()
+        }
+        _ => None,
+    };
+    let planned = match (plan(session, work).await, lock_moved) {
+        (Ok(planned), None) => planned,
+        (Ok(_), Some(moved)) => return Err(moved.into()),
+        (Err(RunError::Stale(Stale(why))), Some(Stale(mut moved))) => {
+            moved.extend(why);
+            return Err(Stale(moved).into());
+        }
+        (Err(e), _) => return Err(e),
+    };
     // Everything that refuses is checked before the lock is taken: a refused run writes nothing.
     check(session, &planned, allowed, front)?;
     match locking {
@@ -219,8 +249,8 @@ pub async fn carry_out(
     }
 }
 
-async fn plan(session: &Session, work: &Work<'_>) -> Result<Planned, EngineError> {
-    match work {
+async fn plan(session: &Session, work: &Work<'_>) -> Result<Planned, RunError> {
+    Ok(match work {
         Work::Deploy {
             mode,
             explicit,
@@ -234,9 +264,91 @@ async fn plan(session: &Session, work: &Work<'_>) -> Result<Planned, EngineError
                         adjust(d, live)
                     }
                 })
-                .await
+                .await?
         }
-        Work::Teardown { keep_data } => session.plan_teardown(*keep_data).await,
+        Work::Teardown { keep_data } => session.plan_teardown(*keep_data).await?,
+        Work::Saved {
+            saved,
+            code,
+            software,
+        } => {
+            let mode = Mode::parse(&saved.mode).unwrap_or(session.stack.mode);
+            let planned = session
+                .plan_deploy(mode, saved.explicit_mode, code, software.clone())
+                .await?;
+            still_valid(session, saved, &planned)?;
+            planned
+        }
+    })
+}
+
+/// What a saved plan needs of the lock: the version it was read at.
+fn same_lock_version(saved: &SavedPlan, version: i64) -> Result<(), Stale> {
+    match version == saved.lock_version {
+        true => Ok(()),
+        false => Err(Stale(vec![format!(
+            "the stack's deploy lock moved from version {} to {version}: a run wrote to the stack after the plan was made (or this plan was applied already)",
+            saved.lock_version
+        )])),
+    }
+}
+
+/// Refuses a saved plan when anything it was computed from differs now.
+fn still_valid(session: &Session, saved: &SavedPlan, planned: &Planned) -> Result<(), Stale> {
+    let mut why = Vec::new();
+    if saved.account != session.account.id || saved.region != session.account.region {
+        why.push(format!(
+            "it was made for account {}, {} (this is account {}, {})",
+            saved.account, saved.region, session.account.id, session.account.region
+        ));
+    }
+    if saved.stack != session.stack.name {
+        why.push(format!(
+            "it was made for stack {} (the manifest names {})",
+            saved.stack, session.stack.name
+        ));
+    }
+    if saved.desired_sha256 != saved::desired_hash(&planned.desired) {
+        why.push("what the stack wants differs (the manifest, the package, the gateway's software or the account's facts changed)".into());
+    }
+    why.extend(saved::moved(
+        &saved.live,
+        &saved::fingerprints(&planned.desired, &planned.live),
+    ));
+    if why.is_empty() && saved.plan != saved::plan_value(&planned.plan) {
+        why.push("the plan computed now differs from the saved one".into());
+    }
+    match why.is_empty() {
+        true => Ok(()),
+        false => Err(Stale(why)),
+    }
+}
+
+/// The saved plan of `planned`, read at lock version `lock_version`.
+pub fn save(
+    session: &Session,
+    planned: &Planned,
+    explicit_mode: bool,
+    lock_version: i64,
+    manifest_sha256: String,
+    artefact: Option<saved::Artefact>,
+) -> SavedPlan {
+    SavedPlan {
+        format: saved::FORMAT.into(),
+        version: saved::VERSION,
+        baken_version: env!("CARGO_PKG_VERSION").into(),
+        stack: session.stack.name.clone(),
+        environment: session.stack.environment.as_ref().map(|e| e.name.clone()),
+        account: session.account.id.clone(),
+        region: session.account.region.clone(),
+        mode: planned.plan.mode.as_str().into(),
+        explicit_mode,
+        manifest_sha256,
+        artefact,
+        desired_sha256: saved::desired_hash(&planned.desired),
+        lock_version,
+        live: saved::fingerprints(&planned.desired, &planned.live),
+        plan: saved::plan_value(&planned.plan),
     }
 }
 
@@ -287,6 +399,13 @@ async fn lock_if_writing(
     )
     .await?;
     hold(&lease);
+    if let Work::Saved { saved, .. } = work {
+        // A saved plan is applied as it was read, or not at all.
+        if let Err(stale) = same_lock_version(saved, lease.version) {
+            release(lease, false, front).await;
+            return Err(stale.into());
+        }
+    }
     if lease.version == seen.version {
         return Ok((planned, Some(lease)));
     }

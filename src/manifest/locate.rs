@@ -21,6 +21,9 @@ pub const MAX_EXPANDED_WEIGHT: usize = 1 << 20;
 pub struct Locator {
     places: HashMap<String, Location>,
     findings: Vec<Problem>,
+    /// The chosen environment's overlay (`environments.NAME`, `previews`): a key it sets is
+    /// placed there.
+    overlay: Option<String>,
 }
 
 impl Locator {
@@ -41,7 +44,13 @@ impl Locator {
         Locator {
             places: walker.places,
             findings,
+            overlay: None,
         }
+    }
+
+    /// Places the keys the overlay at `key` sets in the overlay.
+    pub fn overlaid_by(&mut self, key: &str) {
+        self.overlay = Some(key.to_string());
     }
 
     /// What is wrong with the text as YAML, found before it is read into types.
@@ -52,7 +61,11 @@ impl Locator {
     /// The place of `key`'s value; for a key that is not in the file, the place of its nearest
     /// ancestor's key (where the missing key would go). `a.b#key` asks for the key itself.
     pub fn find(&self, key: &str) -> Option<Location> {
-        if let Some(loc) = self.places.get(key) {
+        let overlaid = self
+            .overlay
+            .as_ref()
+            .and_then(|o| self.places.get(&format!("{o}.{key}")));
+        if let Some(loc) = overlaid.or_else(|| self.places.get(key)) {
             return Some(*loc);
         }
         let mut key = key.trim_end_matches("#key");

@@ -2,6 +2,7 @@
 //! everything before any AWS request.
 
 mod cidr;
+mod environments;
 mod error;
 mod locate;
 pub mod raw;
@@ -20,6 +21,11 @@ pub const MAX_BYTES: usize = 256 * 1024;
 
 /// Reads and validates the manifest at `path`.
 pub fn load(path: &Path) -> Result<Stack, ManifestError> {
+    load_env(path, None)
+}
+
+/// Reads and validates the manifest at `path` for the environment `env` (`--env`).
+pub fn load_env(path: &Path, env: Option<&str>) -> Result<Stack, ManifestError> {
     let bytes = std::fs::read(path).map_err(|source| ManifestError::Read {
         path: path.to_path_buf(),
         source,
@@ -28,7 +34,7 @@ pub fn load(path: &Path) -> Result<Stack, ManifestError> {
         path: path.to_path_buf(),
         problems: vec![problem],
     })?;
-    parse(path, text)
+    parse_env(path, text, env)
 }
 
 /// The manifest's bytes as text: at most `MAX_BYTES`, UTF-8, no NUL. Each refusal says where.
@@ -81,12 +87,17 @@ pub fn decode(bytes: &[u8]) -> Result<&str, Problem> {
 
 /// Validates manifest text; `path` is used only in messages.
 pub fn parse(path: &Path, text: &str) -> Result<Stack, ManifestError> {
+    parse_env(path, text, None)
+}
+
+/// Validates manifest text for the environment `env`.
+pub fn parse_env(path: &Path, text: &str, env: Option<&str>) -> Result<Stack, ManifestError> {
     let invalid = |problems| ManifestError::Invalid {
         path: path.to_path_buf(),
         problems,
     };
     // The screen runs first: serde_yaml would expand an alias bomb before any check.
-    let locator = locate::Locator::new(text);
+    let mut locator = locate::Locator::new(text);
     if !locator.findings().is_empty() {
         return Err(invalid(locator.findings().to_vec()));
     }
@@ -107,5 +118,27 @@ pub fn parse(path: &Path, text: &str) -> Result<Stack, ManifestError> {
             message,
         }])
     })?;
-    validate::resolve(raw, &locator).map_err(invalid)
+    // The environment laid over the rest: read into types again, as a whole manifest.
+    let mut doc: serde_yaml::Value = serde_yaml::from_str(text).unwrap_or_default();
+    let chosen =
+        environments::choose(&mut doc, env, |k| locator.find(k)).map_err(|p| invalid(vec![p]))?;
+    let raw = match &chosen {
+        None => raw,
+        Some(c) => serde_yaml::from_value(doc).map_err(|e| {
+            invalid(vec![Problem {
+                key: c.key.clone(),
+                location: locator.find(&c.key),
+                message: e.to_string(),
+            }])
+        })?,
+    };
+    if let Some(c) = &chosen {
+        locator.overlaid_by(&c.key);
+    }
+    let mut stack = validate::resolve(raw, &locator).map_err(invalid)?;
+    stack.environment = chosen.map(|c| crate::model::Environment {
+        name: c.name,
+        preview: c.preview,
+    });
+    Ok(stack)
 }

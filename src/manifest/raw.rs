@@ -27,6 +27,12 @@ pub struct RawManifest {
     pub handlers: RawHandlers,
     #[serde(default)]
     pub jravan: RawJravan,
+    /// Tables deletion-protected and the gateway termination-protected (default true).
+    pub protection: Option<bool>,
+    /// Named overlays (`super::environments`); laid over the rest before these types are read.
+    pub environments: Option<serde_yaml::Value>,
+    /// The template of preview stacks.
+    pub previews: Option<serde_yaml::Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -155,6 +155,8 @@ pub fn resolve(raw: RawManifest, locator: &Locator) -> Result<Stack, Vec<Problem
             api,
             handlers,
             jravan,
+            protection: raw.protection.unwrap_or(true),
+            environment: None,
         })
     } else {
         Err(c.problems)

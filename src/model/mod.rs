@@ -67,6 +67,19 @@ pub struct Stack {
     pub api: Api,
     pub handlers: HandlerSettings,
     pub jravan: Jravan,
+    /// The tables are deletion-protected and the gateway termination-protected (`protection:`,
+    /// default true; a preview's default is false).
+    pub protection: bool,
+    /// The environment chosen with `--env`, when the manifest has environments.
+    pub environment: Option<Environment>,
+}
+
+/// An environment of the manifest, as chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Environment {
+    pub name: String,
+    /// Made from the `previews:` template (a short-lived stack per pull request).
+    pub preview: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -8,6 +8,7 @@ mod policy_diff;
 pub mod render;
 #[cfg(test)]
 mod rendered;
+pub mod saved;
 pub mod status;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -90,6 +90,19 @@ async fn every_commands_json_matches_its_documented_shape() {
     doc.check("baken plan --json", &p);
     assert_eq!(p["plan"]["steps"][0]["action"], "update", "{p}");
 
+    let stacks = s.baken(&["stacks", "--json"]).await;
+    stacks.expect_code(0);
+    let listed = stacks.json();
+    doc.check("baken stacks --json", &listed);
+    assert!(
+        listed["stacks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["name"] == s.name.as_str() && e["last_run"]["command"] == "deploy"),
+        "{listed}"
+    );
+
     let output = s.baken(&["output", "--json"]).await;
     output.expect_code(0);
     doc.check("baken output --json", &output.json());

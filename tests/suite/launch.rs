@@ -36,6 +36,7 @@ fn spec() -> InstanceSpec {
         disk_gb: 50,
         instance_profile: "s-gateway".into(),
         key_pair: None,
+        protected: true,
         document: "s-gateway-install".into(),
         software: Some(software),
         tags: Default::default(),

@@ -7,6 +7,8 @@
 mod adopt;
 pub use adopt::{adopt, create_backup, wait_backup};
 
+use std::collections::BTreeMap;
+
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
     GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType, Projection, ProjectionType,
@@ -20,6 +22,7 @@ use super::read::{part, with, ReadContext, Reader};
 use super::read_ahead::listed_then_read;
 use super::seam::{Seam, StepContext};
 use super::{AwsError, Clients};
+use crate::desired::on_off;
 use crate::desired::{TableAttr, TableSpec};
 use crate::live::LiveState;
 use crate::live::{Health, LiveResource, Owner};
@@ -62,6 +65,46 @@ pub async fn read(
         read_one(clients, table_arn(&clients.region, &account, &n), stack, &n).await
     })
     .await
+}
+
+/// Every table of the account and region with its tags (`baken stacks` finds the stacks by
+/// them). A table deleted between the list and its tags' read is left out.
+pub async fn tables_with_tags(
+    clients: &Clients,
+    account: &str,
+) -> Result<Vec<(String, BTreeMap<String, String>)>, AwsError> {
+    let mut names = Vec::new();
+    let mut pages = clients.dynamodb.list_tables().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(on("ListTables", "tables"))?;
+        names.extend(page.table_names().iter().cloned());
+    }
+    let reads = names.into_iter().map(|name| async move {
+        let arn = table_arn(&clients.region, account, &name);
+        let tags = absent_if(
+            clients
+                .dynamodb
+                .list_tags_of_resource()
+                .resource_arn(&arn)
+                .send()
+                .await
+                .map_err(on("ListTagsOfResource", res(&name))),
+            &["ResourceNotFoundException"],
+        )?;
+        Ok::<_, AwsError>(tags.map(|t| {
+            let tags = t
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect();
+            (name, tags)
+        }))
+    });
+    Ok(futures::future::try_join_all(reads)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect())
 }
 
 pub fn table_arn(region: &str, account: &str, name: &str) -> String {
@@ -250,7 +293,7 @@ pub async fn create(clients: &Clients, spec: &TableSpec) -> Result<(), AwsError>
         )
         .billing_mode(BillingMode::PayPerRequest)
         .sse_specification(kms())
-        .deletion_protection_enabled(true)
+        .deletion_protection_enabled(spec.protected)
         .set_tags(Some(tags))
         .send()
         .await
@@ -363,7 +406,7 @@ pub async fn update(
         .iter()
         .any(|a| a == TableAttr::DeletionProtection.name())
     {
-        set_deletion_protection(clients, name, true).await?;
+        set_deletion_protection(clients, name, spec.protected).await?;
     }
     if changed.iter().any(|a| a == TableAttr::Ttl.name()) {
         enable_ttl(clients, spec).await?;
@@ -423,14 +466,6 @@ pub async fn wait_active(clients: &Clients, name: &str) -> Result<(), AwsError> 
         },
     )
     .await
-}
-
-fn on_off(on: bool) -> &'static str {
-    if on {
-        "enabled"
-    } else {
-        "disabled"
-    }
 }
 
 /// Tables are created with deletion protection, so that nothing but baken's own delete (which

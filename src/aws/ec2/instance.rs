@@ -218,7 +218,7 @@ pub async fn launch_instance(
                     .build(),
             )
             .set_key_name(spec.key_pair.clone())
-            .disable_api_termination(true)
+            .disable_api_termination(spec.protected)
             .user_data(&user_data)
             .client_token(launch.client_token)
             .tag_specifications(instance_tags.clone())
@@ -248,7 +248,7 @@ pub async fn launch_instance(
     // AWS protects the instance from its launch (DisableApiTermination above); moto ignores the
     // launch parameter and keeps only what ModifyInstanceAttribute sets. One read confirms it,
     // and sets it where it did not take.
-    if !termination_protected(clients, &id, &res).await? {
+    if spec.protected && !termination_protected(clients, &id, &res).await? {
         set_termination_protection(clients, &id, &res, true).await?;
     }
     Ok((id, ip.unwrap_or_default()))
@@ -383,7 +383,7 @@ pub async fn update_instance_in_place(
         .iter()
         .any(|c| c == InstanceAttr::TerminationProtection.name())
     {
-        set_termination_protection(clients, id, &res, true).await?;
+        set_termination_protection(clients, id, &res, spec.protected).await?;
     }
     if changed
         .iter()
