@@ -232,10 +232,20 @@ pub struct DeployArgs {
     /// plan names (--artifact gives its new place, if it moved).
     #[arg(long, value_name = "FILE", conflicts_with = "mode")]
     pub plan: Option<PathBuf>,
+    /// The same as --plan FILE (`baken deploy plan.json`, as `terraform apply FILE`).
+    #[arg(value_name = "PLAN_FILE", conflicts_with_all = ["mode", "plan"])]
+    pub plan_file: Option<PathBuf>,
     #[command(flatten)]
     pub artefact: Artefact,
     #[command(flatten)]
     pub global: Global,
+}
+
+impl DeployArgs {
+    /// The saved plan to apply, given either way.
+    pub fn saved_plan(&self) -> Option<&PathBuf> {
+        self.plan.as_ref().or(self.plan_file.as_ref())
+    }
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use baken::engine::interrupt;
+use baken::engine::lock::Seen;
 use baken::engine::progress::{Progress, Silent};
 use baken::engine::run::{self, Allowed, Ending, Front, Locking, Outcome, Refusal, Work};
 use baken::engine::{Planned, Session};
@@ -31,7 +32,7 @@ pub async fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
     if let Some(path) = &args.outputs_file {
         check_writable(path, "--outputs-file")?;
     }
-    if let Some(path) = &args.plan {
+    if let Some(path) = args.saved_plan() {
         return deploy_saved(args, path).await;
     }
     let stack = load_stack(&global.source)?;
@@ -47,20 +48,7 @@ pub async fn run(args: &DeployArgs) -> Result<ExitCode, CliError> {
         software,
         adjust: None,
     };
-    let allowed = Allowed {
-        yes: args.yes,
-        allow_data_loss: args.allow_data_loss,
-        replace_instance: args.replace_instance,
-        replace_table: args.replace_table,
-        adopting: false,
-    };
-    let locking = Locking::Take {
-        command: "deploy",
-        timeout: args.lock_timeout,
-        seen,
-    };
-    let front = Terminal::new(global, "Apply these changes?");
-    let outcome = run::carry_out(&session, &work, &allowed, locking, &front).await?;
+    let outcome = carry_out(args, &session, &work, seen, "Apply these changes?").await?;
     render(
         global,
         &session,
@@ -137,20 +125,7 @@ async fn deploy_saved(args: &DeployArgs, path: &Path) -> Result<ExitCode, CliErr
         code: &code,
         software,
     };
-    let allowed = Allowed {
-        yes: args.yes,
-        allow_data_loss: args.allow_data_loss,
-        replace_instance: args.replace_instance,
-        replace_table: args.replace_table,
-        adopting: false,
-    };
-    let locking = Locking::Take {
-        command: "deploy",
-        timeout: args.lock_timeout,
-        seen,
-    };
-    let front = Terminal::new(global, "Apply this saved plan?");
-    let outcome = run::carry_out(&session, &work, &allowed, locking, &front)
+    let outcome = carry_out(args, &session, &work, seen, "Apply this saved plan?")
         .await
         .map_err(|e| match e {
             run::RunError::Stale(s) => stale(s.0.join("; ")),
@@ -163,6 +138,30 @@ async fn deploy_saved(args: &DeployArgs, path: &Path) -> Result<ExitCode, CliErr
         pkg.as_ref(),
         args.outputs_file.as_deref(),
     )
+}
+
+/// The run, with what the flags allow, under the stack's lock.
+async fn carry_out(
+    args: &DeployArgs,
+    session: &Session,
+    work: &Work<'_>,
+    seen: Seen,
+    question: &'static str,
+) -> Result<Outcome, run::RunError> {
+    let allowed = Allowed {
+        yes: args.yes,
+        allow_data_loss: args.allow_data_loss,
+        replace_instance: args.replace_instance,
+        replace_table: args.replace_table,
+        adopting: false,
+    };
+    let locking = Locking::Take {
+        command: "deploy",
+        timeout: args.lock_timeout,
+        seen,
+    };
+    let front = Terminal::new(&args.global, question);
+    run::carry_out(session, work, &allowed, locking, &front).await
 }
 
 /// The saved plan at `path`, of a format this baken reads.

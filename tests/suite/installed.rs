@@ -62,39 +62,27 @@ async fn run_elsewhere_it_finds_the_repository_beside_the_manifest_or_says_what_
     // A manifest alone, far from any repository: the build says where it looked and the way
     // round (a built package), before any request.
     let lonely = elsewhere.path().join("baken.yaml");
-    std::fs::write(&lonely, format!("stack: {stack}\n")).unwrap();
-    let (code, stderr) = run_in(
-        elsewhere.path(),
-        &[
-            "plan",
+    // (mode, flags, what the error names): the build's handlers/, the gateway's software.
+    let cases: [(&str, &[&str], [&str; 2]); 2] = [
+        ("", &[], ["no handlers/", "--artifact"]),
+        (
+            "mode: jravan\n",
+            &["--no-build"],
+            ["no windows-bootstrap/", "jravan.gateway.source"],
+        ),
+    ];
+    for (mode, flags, names) in cases {
+        std::fs::write(&lonely, format!("stack: {stack}\n{mode}")).unwrap();
+        let mut args = vec!["plan"];
+        args.extend_from_slice(flags);
+        args.extend([
             "--manifest",
             lonely.to_str().unwrap(),
             "--endpoint-url",
             &endpoint,
-        ],
-    )
-    .await;
-    assert_eq!(code, 1, "{stderr}");
-    assert!(
-        stderr.contains("no handlers/") && stderr.contains("--artifact"),
-        "{stderr}"
-    );
-    std::fs::write(&lonely, format!("stack: {stack}\nmode: jravan\n")).unwrap();
-    let (code, stderr) = run_in(
-        elsewhere.path(),
-        &[
-            "plan",
-            "--no-build",
-            "--manifest",
-            lonely.to_str().unwrap(),
-            "--endpoint-url",
-            &endpoint,
-        ],
-    )
-    .await;
-    assert_eq!(code, 1, "{stderr}");
-    assert!(
-        stderr.contains("no windows-bootstrap/") && stderr.contains("jravan.gateway.source"),
-        "{stderr}"
-    );
+        ]);
+        let (code, stderr) = run_in(elsewhere.path(), &args).await;
+        assert_eq!(code, 1, "{stderr}");
+        assert!(names.iter().all(|n| stderr.contains(n)), "{stderr}");
+    }
 }

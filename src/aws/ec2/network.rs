@@ -644,12 +644,11 @@ impl Seam for RouteTableSpec {
     }
 }
 
+/// Routes (destination, target id) and subnet ids, with the references filled in.
+type FilledRoutes = (Vec<(String, String)>, Vec<String>);
+
 impl RouteTableSpec {
-    /// Routes (destination, target id) and subnet ids with the references filled in.
-    fn filled(
-        &self,
-        cx: &StepContext<'_>,
-    ) -> Result<(Vec<(String, String)>, Vec<String>), AwsError> {
+    fn filled(&self, cx: &StepContext<'_>) -> Result<FilledRoutes, AwsError> {
         let routes = self
             .routes
             .iter()
