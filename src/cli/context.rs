@@ -51,13 +51,6 @@ pub fn mode(stack: &Stack, flag: Option<ModeArg>) -> Result<(Mode, bool), CliErr
         Some(ModeArg::Jravan) => (Mode::Jravan, true),
         None => (stack.mode, false),
     };
-    // The manifest's own mode was checked with the manifest; --mode is checked here.
-    if let Some(why) = stack.handlers.unsupported_in(mode) {
-        return Err(CliError::Usage(format!(
-            "--mode {} with the manifest's handlers.advisor: {why}",
-            mode.as_str()
-        )));
-    }
     Ok((mode, explicit))
 }
 

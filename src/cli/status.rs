@@ -35,6 +35,7 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
             "protection": protection,
             "gateway_bootstrap": bootstrap,
             "gateway_health": health,
+            "gateway_first_report_awaited": planned.live.first_report_awaited,
             "outputs": outputs,
             }),
         ));
@@ -67,6 +68,9 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
         }
         if let Some(h) = health {
             println!("{}", health_line(h));
+        }
+        if let Some(a) = &planned.live.first_report_awaited {
+            println!("{}", a.line());
         }
         let outputs = outputs_text(&outputs);
         if !outputs.is_empty() {

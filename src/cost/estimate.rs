@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::prices::{Assumptions, PriceList, RegionPrices};
 use super::CostError;
-use crate::model::{Mode, Stack};
+use crate::model::{EndpointSubnets, Mode, Stack};
 
 /// 2^30 bytes: CloudWatch bills log data by the GB.
 const GB: f64 = 1_073_741_824.0;
@@ -95,7 +95,8 @@ fn line(item: String, quantity: f64, unit: &str, unit_usd: f64) -> Line {
     }
 }
 
-/// What jravan mode adds: the Windows instance, its disk, its Elastic IP, the DynamoDB endpoint.
+/// What jravan mode adds: the Windows instance, its disk, its Elastic IP, the DynamoDB endpoint,
+/// and for the bedrock advisor the bedrock-runtime endpoint in one zone or each.
 fn gateway_lines(stack: &Stack, p: &RegionPrices, a: &Assumptions) -> Result<Vec<Line>, CostError> {
     let j = &stack.jravan;
     let hourly =
@@ -109,7 +110,20 @@ fn gateway_lines(stack: &Stack, p: &RegionPrices, a: &Assumptions) -> Result<Vec
         hourly,
     );
     instance.instance_hours = true;
-    Ok(vec![
+    let mut bedrock = Vec::new();
+    if stack.handlers.calls_bedrock() {
+        let zones = match j.bedrock_endpoint {
+            EndpointSubnets::Every => j.az_count,
+            EndpointSubnets::One => 1,
+        };
+        bedrock.push(line(
+            format!("Bedrock runtime interface endpoint, {zones} zone(s)"),
+            a.hours_per_month * zones as f64,
+            "zone-hour",
+            p.interface_endpoint_zone_hour.usd,
+        ));
+    }
+    let lines = vec![
         instance,
         line(
             format!("EBS gp3 root volume, {} GB", j.disk_gb),
@@ -129,7 +143,8 @@ fn gateway_lines(stack: &Stack, p: &RegionPrices, a: &Assumptions) -> Result<Vec
             "hour",
             p.gateway_endpoint_hour.usd,
         ),
-    ])
+    ];
+    Ok(lines.into_iter().chain(bedrock).collect())
 }
 
 /// Per-request prices, the requests spread evenly over the functions.
@@ -238,6 +253,34 @@ mod tests {
         let instance = &e.lines[0];
         assert!(close(instance.monthly_usd, 33.288));
         assert!(instance.instance_hours);
+    }
+
+    /// The bedrock-runtime endpoint: 730 h × 2 zones × 0.014 = 20.44 a month, 10.22 in one zone;
+    /// not an instance-hour cost, so race days keep it.
+    #[test]
+    fn the_bedrock_endpoint_is_priced_per_zone_and_runs_all_month() {
+        let bedrock = "handlers:\n  advisor: bedrock\n  bedrock_model_id: m\n";
+        let plain = estimate(&stack(""), Mode::Jravan, 0, &PriceList::builtin()).unwrap();
+        for (extra, added) in [
+            (String::new(), 20.44),
+            (
+                "jravan:\n  network:\n    bedrock_endpoint: one-subnet\n".to_string(),
+                10.22,
+            ),
+        ] {
+            let e = estimate(
+                &stack(&format!("{bedrock}{extra}")),
+                Mode::Jravan,
+                0,
+                &PriceList::builtin(),
+            )
+            .unwrap();
+            assert!(close(e.total_usd - plain.total_usd, added), "{e:?}");
+            let race = e.race_days.unwrap().total_usd - plain.race_days.as_ref().unwrap().total_usd;
+            assert!(close(race, added), "{race}");
+        }
+        let mock = estimate(&stack(bedrock), Mode::Mock, 0, &PriceList::builtin()).unwrap();
+        assert!(mock.lines.iter().all(|l| !l.item.contains("endpoint")));
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub struct RegionPrices {
     pub ebs_gb_month: Table,
     pub public_ipv4_hour: Figure,
     pub gateway_endpoint_hour: Figure,
+    pub interface_endpoint_zone_hour: Figure,
     pub lambda_million_requests: Figure,
     pub lambda_gb_second: Table,
     pub rest_api_million_requests: Figure,

@@ -2,6 +2,7 @@
 //! attributes that are compared against the live state and the resources it depends on.
 
 pub mod api;
+pub mod bedrock;
 mod functions;
 pub mod gateway;
 pub mod network;
@@ -13,6 +14,7 @@ pub use api::{
     ApiResourceSpec, GatewayResponseSpec, MethodSpec, PermissionSpec, RestApiSpec, StageSpec,
     PERMISSION_STATEMENT_ID,
 };
+pub use bedrock::InterfaceEndpointSpec;
 pub use functions::{
     Code, FunctionAttr, FunctionSpec, FunctionVpc, LogGroupAttr, LogGroupSpec, RoleAttr, RoleSpec,
     ROLE_POLICY_NAME,
@@ -49,6 +51,10 @@ pub trait Wanted {
     /// it, and what AWS needs it for while it goes. Everything else is deleted side by side, so a
     /// teardown's length is its longest chain, not the sum of all kinds.
     const DELETED_AFTER: &'static [Kind] = &[];
+    /// The kinds whose deletions wait for this kind's: the other side of `DELETED_AFTER`, so a
+    /// new kind states where it goes in a teardown in its own file (an endpoint before its
+    /// subnets and security groups) without an edit to theirs.
+    const DELETED_BEFORE: &'static [Kind] = &[];
     /// Live-only attributes that mean nothing when the desired side does not state them (a hash
     /// of what only deploy renders or builds): the plan ignores them then.
     const IGNORED_WHEN_UNWANTED: &'static [&'static str] = &[];
@@ -135,11 +141,16 @@ macro_rules! spec_enum {
                 }
             }
 
-            /// See `Wanted::DELETED_AFTER`.
-            pub fn deleted_after(self) -> &'static [Kind] {
-                match self {
+            /// Whether a deletion of this kind waits for one of `other`: this kind's
+            /// `Wanted::DELETED_AFTER` names it, or its `Wanted::DELETED_BEFORE` names this.
+            pub fn deleted_after(self, other: Kind) -> bool {
+                let after: &[Kind] = match self {
                     $(Kind::$kind => <$spec as Wanted>::DELETED_AFTER,)*
-                }
+                };
+                let before: &[Kind] = match other {
+                    $(Kind::$kind => <$spec as Wanted>::DELETED_BEFORE,)*
+                };
+                after.contains(&other) || before.contains(&self)
             }
 
             /// See `Wanted::IGNORED_WHEN_UNWANTED`.
@@ -251,6 +262,8 @@ pub fn desired_state(
     if let Target::Jravan(facts) = target {
         gateway::add(&mut out, stack, account, facts);
         network::add(&mut out, stack, account, facts);
+        let names = network::NetworkNames::of(stack, facts.availability_zones.len());
+        bedrock::add(&mut out, stack, account, &names);
     }
     functions::add(&mut out, stack, target, account, code);
     api::add(&mut out, stack, account);

@@ -356,6 +356,8 @@ pub struct NetworkNames {
     pub public_subnets: Vec<String>,
     pub lambda_sg: String,
     pub gateway_sg: String,
+    pub bedrock_sg: String,
+    pub bedrock_endpoint: String,
 }
 
 impl NetworkNames {
@@ -367,6 +369,8 @@ impl NetworkNames {
             public_subnets: (1..=az_count).map(|i| n(&format!("public-{i}"))).collect(),
             lambda_sg: n("lambda-sg"),
             gateway_sg: n("gateway-sg"),
+            bedrock_sg: n("bedrock-sg"),
+            bedrock_endpoint: n("bedrock-endpoint"),
         }
     }
 }
@@ -534,19 +538,25 @@ pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account, fact
     let lambda_sg = id_ref(Kind::SecurityGroup, &names.lambda_sg);
     let gateway_sg = id_ref(Kind::SecurityGroup, &names.gateway_sg);
     let port = i32::from(j.gateway_port);
-    let both = vec![
+    let mut lambda_rules = vec![
+        Rule::tcp(Direction::Egress, port, gateway_sg.clone()),
+        Rule::tcp(Direction::Egress, 443, facts.dynamodb_prefix_list.clone()),
+    ];
+    let mut groups = vec![
         ResourceId::new(Kind::SecurityGroup, &names.lambda_sg),
         ResourceId::new(Kind::SecurityGroup, &names.gateway_sg),
     ];
+    if stack.handlers.calls_bedrock() {
+        // To the bedrock-runtime endpoint (desired/bedrock.rs), whose group admits only this one.
+        lambda_rules.push(Rule::tcp(
+            Direction::Egress,
+            443,
+            id_ref(Kind::SecurityGroup, &names.bedrock_sg),
+        ));
+        groups.push(ResourceId::new(Kind::SecurityGroup, &names.bedrock_sg));
+    }
     for (name, group, rules) in [
-        (
-            &names.lambda_sg,
-            lambda_sg.clone(),
-            vec![
-                Rule::tcp(Direction::Egress, port, gateway_sg.clone()),
-                Rule::tcp(Direction::Egress, 443, facts.dynamodb_prefix_list.clone()),
-            ],
-        ),
+        (&names.lambda_sg, lambda_sg.clone(), lambda_rules),
         (
             &names.gateway_sg,
             gateway_sg.clone(),
@@ -565,7 +575,7 @@ pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account, fact
                 group,
                 rules,
             }),
-            both.clone(),
+            groups.clone(),
         );
     }
 }

@@ -8,6 +8,7 @@ use crate::aws::seam;
 use crate::aws::sts::AccountId;
 use crate::aws::{ssm, AwsError, Clients};
 use crate::desired::Desired;
+use crate::live::gateway::Awaited;
 use crate::live::{BootstrapReport, GatewayHealth, Health, LiveState};
 use crate::model::names::{bootstrap_status_parameter, gateway_health_parameter};
 use crate::model::Stack;
@@ -80,14 +81,24 @@ pub async fn read_live(
         });
         let report = BootstrapReport::parse(live.bootstrap_report.as_deref());
         let problem = crate::live::gateway::problem(report.as_ref(), live.gateway_health.as_ref());
+        let instances = live
+            .resources
+            .values_mut()
+            .filter(|r| r.id.kind == Kind::Instance);
         if let Some(reason) = problem {
-            for instance in live
-                .resources
-                .values_mut()
-                .filter(|r| r.id.kind == Kind::Instance)
-            {
+            for instance in instances {
                 instance.health = Health::Unhealthy(reason.clone());
             }
+        } else if live.bootstrap_report.is_none() && live.gateway_health.is_none() {
+            // Silence is judged only on an instance that is otherwise well: a stopped one says so.
+            let launched = live.gateway.as_ref().and_then(|g| g.launched_millis);
+            let awaited = Awaited::of(launched, now_millis());
+            if let Some(reason) = awaited.as_ref().and_then(Awaited::problem) {
+                for instance in instances.filter(|r| r.health == Health::Ok) {
+                    instance.health = Health::Unhealthy(reason.clone());
+                }
+            }
+            live.first_report_awaited = awaited;
         }
     }
     Ok(live)

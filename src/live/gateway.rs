@@ -7,6 +7,55 @@ use serde::{Deserialize, Serialize};
 /// The gateway reports every 5 minutes (BAKEN_HEALTH_MINUTES); three missed reports are stale.
 pub const HEALTH_STALE_AFTER_SECONDS: i64 = 15 * 60;
 
+/// How long after its launch an instance may stay silent: a Windows instance runs its user data
+/// a few minutes after boot, and the bootstrap reports before its first step, so 30 minutes
+/// without either report means the bootstrap never started or cannot reach Systems Manager.
+pub const FIRST_REPORT_WITHIN_SECONDS: i64 = 30 * 60;
+
+/// No report of either kind yet: the first one is awaited since the instance launched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Awaited {
+    /// When the instance launched (ISO 8601, as EC2 says).
+    pub since: String,
+    pub minutes: i64,
+    /// Past FIRST_REPORT_WITHIN_SECONDS: the instance is unhealthy.
+    pub overdue: bool,
+}
+
+impl Awaited {
+    /// Neither report exists: awaited since the launch (None when the launch time is unknown).
+    pub fn of(launched_millis: Option<i64>, now_millis: i64) -> Option<Awaited> {
+        let launched = launched_millis?;
+        let since = aws_smithy_types::DateTime::from_millis(launched)
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .ok()?;
+        let seconds = (now_millis - launched).max(0) / 1000;
+        Some(Awaited {
+            since,
+            minutes: seconds / 60,
+            overdue: seconds >= FIRST_REPORT_WITHIN_SECONDS,
+        })
+    }
+
+    /// Why an overdue silence makes the instance unhealthy.
+    pub fn problem(&self) -> Option<String> {
+        self.overdue.then(|| {
+            format!(
+                "the gateway has not reported in the {} min since the instance launched ({}): the bootstrap did not start or cannot reach Systems Manager; its console output (`aws ec2 get-console-output`) shows how far it got",
+                self.minutes, self.since
+            )
+        })
+    }
+
+    /// The status line.
+    pub fn line(&self) -> String {
+        format!(
+            "Gateway: first report awaited since the instance launched at {} ({} min ago)",
+            self.since, self.minutes
+        )
+    }
+}
+
 /// What the instance bootstrap (windows-bootstrap/user-data.ps1) reports in its parameter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BootstrapReport {
@@ -29,6 +78,9 @@ pub struct GatewayAddresses {
     pub instance_id: String,
     pub public_ip: Option<String>,
     pub private_ip: Option<String>,
+    /// When it launched (ms since the epoch), as EC2 says: its first report is awaited since.
+    #[serde(skip)]
+    pub launched_millis: Option<i64>,
 }
 
 /// Records the gateway holds, per type.
@@ -191,6 +243,18 @@ mod tests {
         assert!(v.problem.unwrap().contains("-301"));
         let v = report(NOW, "error", false, None).view(None, NOW);
         assert!(v.problem.unwrap().contains("not installed"));
+    }
+
+    #[test]
+    fn a_silent_instance_is_awaited_for_thirty_minutes_then_unhealthy() {
+        let launched = NOW - 29 * 60_000;
+        let a = Awaited::of(Some(launched), NOW).unwrap();
+        assert_eq!((a.minutes, a.overdue, a.problem()), (29, false, None));
+        assert!(a.line().contains("awaited since"), "{}", a.line());
+        let a = Awaited::of(Some(NOW - 30 * 60_000), NOW).unwrap();
+        assert!(a.overdue);
+        assert!(a.problem().unwrap().contains("30 min"));
+        assert_eq!(Awaited::of(None, NOW), None);
     }
 
     #[test]

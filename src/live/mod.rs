@@ -148,6 +148,8 @@ pub struct LiveState {
     pub bootstrap_report: Option<String>,
     /// The running gateway's last health report, judged when it was read; None before any.
     pub gateway_health: Option<HealthView>,
+    /// Neither report exists yet: since when the first is awaited.
+    pub first_report_awaited: Option<gateway::Awaited>,
     /// Resources found more than once, after `settle_duplicates`.
     pub duplicates: Vec<Duplicate>,
     /// Second and later finds of one id, until `settle_duplicates` decides which one is kept.

@@ -153,6 +153,14 @@ pub struct RawNetwork {
     pub public_subnets: Option<Vec<String>>,
     #[serde(default, deserialize_with = "text_list")]
     pub private_subnets: Option<Vec<String>>,
+    pub bedrock_endpoint: Option<RawEndpointSubnets>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RawEndpointSubnets {
+    EverySubnet,
+    OneSubnet,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -10,7 +10,8 @@ use super::locate::Locator;
 use super::raw::*;
 use crate::model::names::{self, FUNCTION_NAME_MAX, IAM_ROLE_NAME_MAX};
 use crate::model::{
-    catalog, Api, Architecture, Cors, Function, HandlerSettings, Jravan, Mode, Stack, FUNCTIONS,
+    catalog, Api, Architecture, Cors, EndpointSubnets, Function, HandlerSettings, Jravan, Mode,
+    Stack, FUNCTIONS,
 };
 
 /// Retention periods CloudWatch Logs accepts (PutRetentionPolicy).
@@ -137,9 +138,6 @@ pub fn resolve(raw: RawManifest, locator: &Locator) -> Result<Stack, Vec<Problem
     });
     let api = resolve_api(&mut c, raw.api, &stack);
     let handlers = resolve_handlers(&mut c, raw.handlers);
-    if let Some(why) = handlers.unsupported_in(mode) {
-        c.problem("handlers.advisor", why);
-    }
     let jravan = resolve_jravan(&mut c, raw.jravan, &stack);
 
     if c.problems.is_empty() {
@@ -462,6 +460,10 @@ fn resolve_jravan(c: &mut Checker, raw: RawJravan, stack: &str) -> Jravan {
     };
     let public_subnets = n.public_subnets.unwrap_or_else(|| default_subnets(0));
     let private_subnets = n.private_subnets.unwrap_or_else(|| default_subnets(10));
+    let bedrock_endpoint = match n.bedrock_endpoint {
+        Some(RawEndpointSubnets::OneSubnet) => EndpointSubnets::One,
+        Some(RawEndpointSubnets::EverySubnet) | None => EndpointSubnets::Every,
+    };
     let mut seen: Vec<(String, Cidr)> = Vec::new();
     for (kind, list) in [
         ("public_subnets", &public_subnets),
@@ -584,6 +586,7 @@ fn resolve_jravan(c: &mut Checker, raw: RawJravan, stack: &str) -> Jravan {
         python_version,
         python_sha256,
         gateway_source: raw.gateway.source,
+        bedrock_endpoint,
     }
 }
 

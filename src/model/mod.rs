@@ -123,14 +123,22 @@ pub struct HandlerSettings {
 }
 
 impl HandlerSettings {
-    /// Why these settings cannot work in `mode`, or None. The bedrock advisor cannot reach
-    /// Bedrock from jravan mode's private subnets (no NAT gateway, no bedrock-runtime endpoint):
-    /// every consultation would wait out a timeout and fall back, so the pair is refused.
-    pub fn unsupported_in(&self, mode: Mode) -> Option<String> {
-        (mode == Mode::Jravan && self.advisor == "bedrock").then(|| {
-            "the bedrock advisor does not work in jravan mode: the functions run in private subnets without a NAT gateway or a Bedrock endpoint, so Bedrock is unreachable; use `advisor: rule-based` with jravan mode, or bedrock in mock mode".to_string()
-        })
+    /// Whether the functions call Bedrock (in jravan mode, through the bedrock-runtime
+    /// endpoint: the private subnets have no other way out).
+    pub fn calls_bedrock(&self) -> bool {
+        self.advisor == "bedrock"
     }
+}
+
+/// Where the bedrock-runtime interface endpoint has its network interfaces: each one is billed
+/// by the hour, and one serves every zone (the other zone's calls cross zones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EndpointSubnets {
+    /// One per private subnet (per zone): a zone's outage leaves the others their own.
+    Every,
+    /// The first private subnet's only: half the hourly price with two zones.
+    One,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -153,6 +161,8 @@ pub struct Jravan {
     /// The folder holding the bootstrap templates and the gateway code, relative to the
     /// manifest; None: the repository's `windows-bootstrap/`.
     pub gateway_source: Option<String>,
+    /// The bedrock-runtime endpoint's subnets (made only for the bedrock advisor).
+    pub bedrock_endpoint: EndpointSubnets,
 }
 
 impl Stack {

@@ -370,7 +370,7 @@ fn deletions(desired: &[Desired], live: &LiveState) -> Vec<Step> {
             },
             after: doomed
                 .iter()
-                .filter(|o| id.kind.deleted_after().contains(&o.kind))
+                .filter(|o| id.kind.deleted_after(o.kind))
                 .map(|o| (*o).clone())
                 .collect(),
         })

@@ -117,7 +117,11 @@ fn foreign_resources_are_conflicts_and_never_deleted() {
 }
 
 pub(crate) fn jravan_desired() -> Vec<Desired> {
-    let stack = manifest::parse(std::path::Path::new("t.yaml"), "stack: t\n").unwrap();
+    jravan_desired_of("stack: t\n")
+}
+
+fn jravan_desired_of(manifest: &str) -> Vec<Desired> {
+    let stack = manifest::parse(std::path::Path::new("t.yaml"), manifest).unwrap();
     let account = Account {
         id: "123456789012".into(),
         region: stack.region.clone(),
@@ -137,10 +141,17 @@ pub(crate) fn jravan_desired() -> Vec<Desired> {
 }
 
 /// `jravan::jravan_deploy_…_a_second_deploy_writes_nothing` proves each kind is read back
-/// (a kind nobody reads is created again by every deploy) only if jravan mode has every kind.
+/// (a kind nobody reads is created again by every deploy) only if jravan mode has every kind;
+/// the bedrock advisor's endpoint is read back by `bedrock_endpoint.rs` (status in sync after
+/// its deploy). A new kind in neither fails here.
 #[test]
 fn the_jravan_desired_state_has_every_kind_so_the_no_op_test_covers_every_reader() {
-    let kinds: BTreeSet<Kind> = jravan_desired().iter().map(|d| d.id.kind).collect();
+    let bedrock = "stack: t\nhandlers:\n  advisor: bedrock\n  bedrock_model_id: m\n";
+    let kinds: BTreeSet<Kind> = jravan_desired()
+        .iter()
+        .chain(&jravan_desired_of(bedrock))
+        .map(|d| d.id.kind)
+        .collect();
     assert_eq!(kinds.into_iter().collect::<Vec<_>>(), Kind::ALL.to_vec());
 }
 
@@ -201,6 +212,32 @@ fn a_jravan_teardown_removes_users_before_what_they_use_and_roles_last() {
             waits_for(&plan, step, other),
             "{step:?} waits for {other:?}"
         );
+    }
+}
+
+/// Its interfaces hold the subnets and its group (EC2 refuses those deletes while they exist):
+/// the endpoint states that in its own file (`DELETED_BEFORE`), and the teardown honours it.
+#[test]
+fn the_bedrock_endpoint_goes_before_its_subnets_groups_and_vpc_after_the_functions() {
+    let d = jravan_desired_of("stack: t\nhandlers:\n  advisor: bedrock\n  bedrock_model_id: m\n");
+    let plan = compute("t", Mode::Jravan, &[], &deployed(&d));
+    let endpoint = (Kind::InterfaceEndpoint, "t-bedrock-endpoint");
+    for user in [
+        (Kind::Subnet, "t-private-1"),
+        (Kind::Subnet, "t-private-2"),
+        (Kind::SecurityGroup, "t-bedrock-sg"),
+        (Kind::Vpc, "t-vpc"),
+    ] {
+        assert!(waits_for(&plan, user, endpoint), "{user:?} waits for it");
+    }
+    assert!(waits_for(&plan, endpoint, (Kind::Function, "t-get-races")));
+    // And on a deploy, it is made after them.
+    let fresh = compute("t", Mode::Jravan, &d, &LiveState::default());
+    for needed in [
+        (Kind::Subnet, "t-private-2"),
+        (Kind::SecurityGroup, "t-bedrock-sg"),
+    ] {
+        assert!(waits_for(&fresh, endpoint, needed), "after {needed:?}");
     }
 }
 

@@ -21,6 +21,7 @@ macro_rules! with_kinds {
             VpcEndpoint => "vpc-endpoint", EndpointSpec;
             SecurityGroup => "security-group", SecurityGroupSpec;
             SecurityGroupRules => "security-group-rules", SecurityGroupRulesSpec;
+            InterfaceEndpoint => "interface-endpoint", InterfaceEndpointSpec;
             GatewayDocument => "gateway-document", DocumentSpec;
             Instance => "instance", InstanceSpec;
             ElasticIp => "elastic-ip", ElasticIpSpec;

@@ -93,6 +93,41 @@ async fn status_shows_the_gateways_reports_and_an_instance_that_cannot_serve_is_
     let s = TestStack::with_manifest("jhealth", JRAVAN).await;
     deploy_jravan(&s, &[]).await.expect_code(0);
 
+    // Launched, silent: the first report is awaited since the launch EC2 records, and within
+    // 30 minutes that is no fault (past them the instance is unhealthy: gateway.rs's unit test).
+    let status = s.baken(&["status"]).await;
+    status.expect_code(0);
+    assert!(
+        status
+            .stdout
+            .contains("Gateway: first report awaited since the instance launched at"),
+        "{}",
+        status.stdout
+    );
+    let out = s.baken(&["status", "--json"]).await.json();
+    crate::json_shape::Documented::load().check("baken status --json", &out);
+    let awaited = &out["gateway_first_report_awaited"];
+    assert_eq!(awaited["overdue"], false, "{out}");
+    let ec2 = aws_sdk_ec2::Client::new(&sdk().await);
+    let launched = ec2
+        .describe_instances()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("instance-id")
+                .values(out["outputs"]["gateway_instance_id"].as_str().unwrap())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .reservations()[0]
+        .instances()[0]
+        .launch_time()
+        .unwrap()
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap();
+    assert_eq!(awaited["since"], launched.as_str(), "{out}");
+
     // Booted, JV-Link not yet installed: the manual step stays in view and the gateway, which
     // reports JV-Link missing, cannot serve.
     let manual = "bootstrap finished; JV-Link is not installed. Connect with Systems Manager Session Manager";

@@ -12,6 +12,7 @@ mod adopt;
 mod adopt_refusals;
 mod advisor;
 mod api;
+mod bedrock_endpoint;
 mod bootstrap;
 mod cdk_app;
 mod completions;

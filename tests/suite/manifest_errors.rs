@@ -45,7 +45,7 @@ const CASES: &[(&str, &str, &str)] = &[
     ("stack: ok\naccount_id: \"12345\"\n", "`12345` is not an AWS account id", ":2:13"),
     ("stack: ok\naccount_id: 12345\n", "`12345` is not an AWS account id", ":2:13"),
     ("stack: ok\naccount_id: true\n", "invalid type: boolean `true`, expected digits", ":2:13"),
-    ("stack: ok\nmode: jravan\nhandlers:\n  advisor: bedrock\n  bedrock_model_id: m\n", "the bedrock advisor does not work in jravan mode", ":4:12"),
+    ("stack: ok\njravan:\n  network:\n    bedrock_endpoint: two\n", "one-subnet", ":4:23"),
 ];
 
 #[tokio::test(flavor = "multi_thread")]
@@ -177,37 +177,4 @@ async fn bytes_that_are_not_a_manifest_are_refused_at_their_place_within_bounds(
         );
     }
     assert_eq!(log.count(), 0, "a request reached the emulator");
-}
-
-/// `--mode jravan` with a manifest whose advisor is bedrock: refused before any request, with why.
-#[tokio::test(flavor = "multi_thread")]
-async fn the_bedrock_advisor_with_mode_jravan_is_refused_with_the_reason() {
-    let (endpoint, log) = proxy::start(moto::url()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("baken.yaml");
-    std::fs::write(
-        &path,
-        format!(
-            "stack: {}\nhandlers:\n  advisor: bedrock\n  bedrock_model_id: m\n",
-            unique("brock")
-        ),
-    )
-    .unwrap();
-    let artifact = crate::harness::write_artifact(dir.path(), "exit 0");
-    let artifact = artifact.to_str().unwrap();
-    for command in [
-        &["plan", "--no-build"][..],
-        &["deploy", "--yes", "--artifact", artifact],
-    ] {
-        let mut args = command.to_vec();
-        args.extend(["--mode", "jravan"]);
-        let run = crate::harness::run_baken(&args, &path, &endpoint).await;
-        run.expect_code(1);
-        assert!(
-            run.stderr.contains("--mode jravan") && run.stderr.contains("Bedrock is unreachable"),
-            "{}",
-            run.stderr
-        );
-    }
-    assert!(log.take().is_empty(), "no request was sent");
 }

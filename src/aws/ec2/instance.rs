@@ -103,11 +103,17 @@ pub async fn gateway_addresses(
         .iter()
         .flat_map(|r| r.instances())
         .next()
-        .map(|i| GatewayAddresses {
-            instance_id: i.instance_id().unwrap_or_default().to_string(),
-            public_ip: i.public_ip_address().map(str::to_string),
-            private_ip: i.private_ip_address().map(str::to_string),
-        }))
+        .map(addresses))
+}
+
+/// The instance as its outputs and status name it.
+pub(super) fn addresses(i: &aws_sdk_ec2::types::Instance) -> GatewayAddresses {
+    GatewayAddresses {
+        instance_id: i.instance_id().unwrap_or_default().to_string(),
+        public_ip: i.public_ip_address().map(str::to_string),
+        private_ip: i.private_ip_address().map(str::to_string),
+        launched_millis: i.launch_time().and_then(|t| t.to_millis().ok()),
+    }
 }
 
 /// What the launch needs beyond the spec: the AWS ids it refers to and a client token.

@@ -9,6 +9,7 @@
 mod address;
 mod dependents;
 mod instance;
+mod interface_endpoint;
 mod live;
 mod network;
 mod permissions;

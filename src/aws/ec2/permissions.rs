@@ -97,5 +97,6 @@ pub fn permissions(scope: &Scope) -> Vec<Statement> {
         ],
         vec!["*".into()],
     ));
+    out.extend(super::interface_endpoint::permissions(scope));
     out
 }

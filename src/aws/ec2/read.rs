@@ -15,6 +15,7 @@ use aws_sdk_ec2::operation::{
 use aws_sdk_ec2::types::VpcAttributeName;
 
 use super::address::address_attrs;
+use super::interface_endpoint::{interface_endpoint_attrs, is_interface};
 use super::live::Ec2Live;
 use super::network::{
     endpoint_attrs, internet_gateway_attrs, route_table_attrs, subnet_attrs, vpc_attrs,
@@ -205,9 +206,14 @@ pub async fn read(
         );
     }
     for e in endpoints.vpc_endpoints() {
-        if let Some(attrs) = endpoint_attrs(e) {
+        let (kind, attrs) = if is_interface(e) {
+            (Kind::InterfaceEndpoint, interface_endpoint_attrs(e))
+        } else {
+            (Kind::VpcEndpoint, endpoint_attrs(e))
+        };
+        if let Some(attrs) = attrs {
             let id = e.vpc_endpoint_id().unwrap_or_default();
-            live.add(Kind::VpcEndpoint, name_tag(e.tags()), id, attrs);
+            live.add(kind, name_tag(e.tags()), id, attrs);
         }
     }
     for g in groups.security_groups() {

@@ -10,7 +10,7 @@ use super::{filter, name_tag, tag_value};
 use crate::aws::client::error::on;
 use crate::aws::{AwsError, Clients};
 use crate::desired::gateway::{InstanceAttr, InstanceSpec, TAG_GATEWAY_CODE, TAG_USER_DATA};
-use crate::live::{GatewayAddresses, Health};
+use crate::live::Health;
 use crate::resource::refs::private_ip_key;
 use crate::resource::{Attrs, Kind};
 
@@ -247,11 +247,7 @@ pub(super) async fn read_instance(
     }
     let status = reads.status.as_ref().filter(|_| running);
     live.instance_ami = i.image_id().map(str::to_string);
-    live.gateway = Some(GatewayAddresses {
-        instance_id: id.to_string(),
-        public_ip: i.public_ip_address().map(str::to_string),
-        private_ip: i.private_ip_address().map(str::to_string),
-    });
+    live.gateway = Some(super::instance::addresses(i));
     if let Some(ip) = i.private_ip_address() {
         live.refs.insert(private_ip_key(&name), ip.to_string());
     }
