@@ -42,6 +42,7 @@ $serviceEnv = @(
     'BAKEN_PORT={{PORT}}',
     'BAKEN_SERVICE_KEY_PARAMETER={{SERVICE_KEY_PARAMETER}}',
     'BAKEN_HEALTH_PARAMETER={{HEALTH_PARAMETER}}',
+    'BAKEN_HEARTBEAT_NAMESPACE={{HEARTBEAT_NAMESPACE}}',
     "BAKEN_DB=$(Join-Path $Root 'jvdata.sqlite')"
 )
 Set-ItemProperty -Path "HKLM:\SYSTEM\CurrentControlSet\Services\$Service" -Name Environment -Type MultiString -Value $serviceEnv

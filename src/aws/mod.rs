@@ -4,6 +4,7 @@
 pub mod apigateway;
 pub mod client;
 pub mod cloudformation;
+pub mod cloudwatch;
 pub mod dynamodb;
 pub mod ec2;
 pub mod iam;
@@ -16,6 +17,7 @@ pub mod read;
 pub mod read_ahead;
 pub mod s3;
 pub mod seam;
+pub mod sns;
 pub mod ssm;
 pub mod sts;
 

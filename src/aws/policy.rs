@@ -1,7 +1,9 @@
 //! The deploying role's policy: every service module's statements, joined.
 
 use super::permissions::{Scope, Statement};
-use super::{apigateway, cloudformation, dynamodb, ec2, iam, lambda, lock, logs, ssm, sts};
+use super::{
+    apigateway, cloudformation, cloudwatch, dynamodb, ec2, iam, lambda, lock, logs, sns, ssm, sts,
+};
 
 /// The policy for plan, deploy, status, teardown, output and logs of `scope.stack` in
 /// `scope.mode`. Leaving jravan mode removes its resources, which needs the jravan policy.
@@ -17,6 +19,8 @@ pub fn policy(scope: &Scope) -> serde_json::Value {
         ec2::permissions(scope),
         ssm::permissions(scope),
         cloudformation::permissions(scope),
+        sns::permissions(scope),
+        cloudwatch::permissions(scope),
     ]
     .into_iter()
     .flatten()

@@ -251,14 +251,29 @@ with_kinds!(registry);
 mod tests {
     use super::*;
 
+    /// Every service's `READER` (grep `pub const READER`): one no kind names is never run.
     #[test]
     fn every_service_read_finds_some_kind() {
-        let used: std::collections::BTreeSet<Reader> =
-            Kind::ALL.iter().map(|k| reader(*k)).collect();
+        let used: Vec<&str> = Kind::ALL
+            .iter()
+            .map(|k| reader(*k).name)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         assert_eq!(
-            used.len(),
-            8,
-            "a reader no kind names is never run: {used:?}"
+            used,
+            [
+                "api",
+                "cloudwatch",
+                "functions",
+                "gateway-document",
+                "instance-profiles",
+                "log-groups",
+                "network",
+                "roles",
+                "sns",
+                "tables"
+            ]
         );
     }
 }

@@ -101,6 +101,14 @@ fn render_document(
         ("PORT", j.gateway_port.to_string()),
         ("SERVICE_KEY_PARAMETER", j.service_key_parameter.clone()),
         ("HEALTH_PARAMETER", gateway_health_parameter(&stack.name)),
+        // Empty without alerts: the gateway then puts no metric (nothing would watch it).
+        (
+            "HEARTBEAT_NAMESPACE",
+            match stack.alerts {
+                Some(_) => crate::model::names::heartbeat_namespace(&stack.name),
+                None => String::new(),
+            },
+        ),
         ("BUNDLE_SHA256", bundle_sha256.to_string()),
         (
             "BUNDLE_BASE64",

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::prices::{Assumptions, PriceList, RegionPrices};
 use super::CostError;
+use crate::desired::alerts::alarm_count;
 use crate::model::{EndpointSubnets, Mode, Stack};
 
 /// 2^30 bytes: CloudWatch bills log data by the GB.
@@ -54,6 +55,7 @@ pub fn estimate(
         lines.extend(gateway_lines(stack, p, a)?);
     }
     lines.extend(usage_lines(stack, p, a, requests_per_month as f64)?);
+    lines.extend(alert_lines(stack, mode, p));
     let total_usd = lines.iter().map(|l| l.monthly_usd).sum();
     let race_days = (mode == Mode::Jravan).then(|| {
         let hours = a.hours_per_month * a.race_days_per_week / 7.0;
@@ -145,6 +147,30 @@ fn gateway_lines(stack: &Stack, p: &RegionPrices, a: &Assumptions) -> Result<Vec
         ),
     ];
     Ok(lines.into_iter().chain(bedrock).collect())
+}
+
+/// With `alerts`: the alarms, and in jravan mode the heartbeat metric. SNS email deliveries of
+/// alarms stay within SNS's free 1,000 a month and are left out.
+fn alert_lines(stack: &Stack, mode: Mode, p: &RegionPrices) -> Vec<Line> {
+    let (alarms, heartbeat) = alarm_count(stack, mode);
+    let mut out = Vec::new();
+    if alarms > 0 {
+        out.push(line(
+            "CloudWatch alarms".into(),
+            alarms as f64,
+            "alarm-month",
+            p.alarm_month.usd,
+        ));
+    }
+    if heartbeat {
+        out.push(line(
+            "CloudWatch custom metric (gateway heartbeat)".into(),
+            1.0,
+            "metric-month",
+            p.custom_metric_month.usd,
+        ));
+    }
+    out
 }
 
 /// Per-request prices, the requests spread evenly over the functions.
@@ -281,6 +307,21 @@ mod tests {
         }
         let mock = estimate(&stack(bedrock), Mode::Mock, 0, &PriceList::builtin()).unwrap();
         assert!(mock.lines.iter().all(|l| !l.item.contains("endpoint")));
+    }
+
+    /// 23 alarms in mock mode (1 API, 9 functions × 2, 2 tables × 2) = 2.30; jravan adds the
+    /// heartbeat alarm and its metric: 24 × 0.10 + 0.30 = 2.70.
+    #[test]
+    fn alerts_are_priced_per_alarm_and_the_heartbeat_metric() {
+        let alerts = "alerts:\n  email: ops@example.com\n";
+        for (mode, added) in [(Mode::Mock, 2.30), (Mode::Jravan, 2.70)] {
+            let plain = estimate(&stack(""), mode, 0, &PriceList::builtin()).unwrap();
+            let e = estimate(&stack(alerts), mode, 0, &PriceList::builtin()).unwrap();
+            assert!(
+                close(e.total_usd - plain.total_usd, added),
+                "{mode:?} {e:?}"
+            );
+        }
     }
 
     #[test]

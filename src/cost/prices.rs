@@ -47,6 +47,8 @@ pub struct RegionPrices {
     pub public_ipv4_hour: Figure,
     pub gateway_endpoint_hour: Figure,
     pub interface_endpoint_zone_hour: Figure,
+    pub alarm_month: Figure,
+    pub custom_metric_month: Figure,
     pub lambda_million_requests: Figure,
     pub lambda_gb_second: Table,
     pub rest_api_million_requests: Figure,

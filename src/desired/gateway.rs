@@ -258,7 +258,7 @@ fn gateway_policy(stack: &Stack, account: &Account, document: &str) -> serde_jso
             account.region, account.id
         )
     };
-    json!({
+    let mut policy = json!({
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -286,7 +286,23 @@ fn gateway_policy(stack: &Stack, account: &Account, document: &str) -> serde_jso
                 "Resource": [format!("arn:aws:ssm:{}:{}:document/{document}", account.region, account.id)]
             }
         ]
-    })
+    });
+    // With alerts, the heartbeat: PutMetricData has no resource type, so the namespace
+    // condition is what holds the gateway to its own metric.
+    if stack.alerts.is_some() {
+        if let Some(s) = policy["Statement"].as_array_mut() {
+            s.push(json!({
+                "Sid": "Heartbeat",
+                "Effect": "Allow",
+                "Action": ["cloudwatch:PutMetricData"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {
+                    "cloudwatch:namespace": crate::model::names::heartbeat_namespace(&stack.name)
+                }}
+            }))
+        }
+    }
+    policy
 }
 
 pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account, facts: &JravanFacts) {

@@ -1,6 +1,7 @@
 //! The desired state: the resolved model turned into one spec per AWS resource, each with the
 //! attributes that are compared against the live state and the resources it depends on.
 
+pub mod alerts;
 pub mod api;
 pub mod bedrock;
 mod functions;
@@ -10,6 +11,7 @@ mod tables;
 
 use std::collections::BTreeMap;
 
+pub use alerts::{AlarmSpec, SubscriptionSpec, TopicSpec};
 pub use api::{
     ApiResourceSpec, GatewayResponseSpec, MethodSpec, PermissionSpec, RestApiSpec, StageSpec,
     PERMISSION_STATEMENT_ID,
@@ -197,6 +199,17 @@ impl Account {
         )
     }
 
+    pub fn topic_arn(&self, topic: &str) -> String {
+        format!("arn:aws:sns:{}:{}:{topic}", self.region, self.id)
+    }
+
+    pub fn alarm_arn(&self, alarm: &str) -> String {
+        format!(
+            "arn:aws:cloudwatch:{}:{}:alarm:{alarm}",
+            self.region, self.id
+        )
+    }
+
     pub fn log_group_arn(&self, log_group: &str) -> String {
         format!(
             "arn:aws:logs:{}:{}:log-group:{log_group}",
@@ -267,6 +280,7 @@ pub fn desired_state(
     }
     functions::add(&mut out, stack, target, account, code);
     api::add(&mut out, stack, account);
+    alerts::add(&mut out, stack, account, target.mode());
     // Creation order is kind order; within a kind, the order the modules added them.
     out.sort_by_key(|d| d.id.kind);
     out

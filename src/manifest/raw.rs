@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::text::{digits, text, text_list};
+use super::text::{digits, text, text_list, text_or_list};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,12 +27,22 @@ pub struct RawManifest {
     pub handlers: RawHandlers,
     #[serde(default)]
     pub jravan: RawJravan,
+    #[serde(default)]
+    pub alerts: RawAlerts,
     /// Tables deletion-protected and the gateway termination-protected (default true).
     pub protection: Option<bool>,
     /// Named overlays (`super::environments`); laid over the rest before these types are read.
     pub environments: Option<serde_yaml::Value>,
     /// The template of preview stacks.
     pub previews: Option<serde_yaml::Value>,
+}
+
+/// Who is told when an alarm goes off.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlerts {
+    #[serde(default, deserialize_with = "text_or_list")]
+    pub email: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -61,6 +61,29 @@ pub fn text_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>,
     d.deserialize_seq(ListVisitor).map(Some)
 }
 
+struct OneOrMoreVisitor;
+
+impl<'de> Visitor<'de> for OneOrMoreVisitor {
+    type Value = Vec<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("text or a list of text values")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<String>, E> {
+        Ok(vec![v.to_string()])
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Vec<String>, A::Error> {
+        ListVisitor.visit_seq(seq)
+    }
+}
+
+/// One text value or a list of them (`email: a@example.com` or `email: [a@…, b@…]`).
+pub fn text_or_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    d.deserialize_any(OneOrMoreVisitor).map(Some)
+}
+
 struct DigitsVisitor;
 
 impl<'de> Visitor<'de> for DigitsVisitor {

@@ -10,8 +10,8 @@ use super::locate::Locator;
 use super::raw::*;
 use crate::model::names::{self, FUNCTION_NAME_MAX, IAM_ROLE_NAME_MAX};
 use crate::model::{
-    catalog, Api, Architecture, Cors, EndpointSubnets, Function, HandlerSettings, Jravan, Mode,
-    Stack, FUNCTIONS,
+    catalog, Alerts, Api, Architecture, Cors, EndpointSubnets, Function, HandlerSettings, Jravan,
+    Mode, Stack, FUNCTIONS,
 };
 
 /// Retention periods CloudWatch Logs accepts (PutRetentionPolicy).
@@ -139,6 +139,7 @@ pub fn resolve(raw: RawManifest, locator: &Locator) -> Result<Stack, Vec<Problem
     let api = resolve_api(&mut c, raw.api, &stack);
     let handlers = resolve_handlers(&mut c, raw.handlers);
     let jravan = resolve_jravan(&mut c, raw.jravan, &stack);
+    let alerts = resolve_alerts(&mut c, raw.alerts);
 
     if c.problems.is_empty() {
         Ok(Stack {
@@ -155,10 +156,47 @@ pub fn resolve(raw: RawManifest, locator: &Locator) -> Result<Stack, Vec<Problem
             jravan,
             protection: raw.protection.unwrap_or(true),
             environment: None,
+            alerts,
         })
     } else {
         Err(c.problems)
     }
+}
+
+/// The addresses alarms are mailed to: each once, each an address SNS takes (one `@`, a
+/// dotted domain, no spaces; at most 254 characters, RFC 5321's limit).
+fn resolve_alerts(c: &mut Checker, raw: RawAlerts) -> Option<Alerts> {
+    let emails = raw.email?;
+    if emails.is_empty() {
+        c.problem(
+            "alerts.email",
+            "give at least one address, or leave `alerts` out",
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for e in &emails {
+        let valid = match e.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains('@')
+                    && !e.contains(char::is_whitespace)
+                    && e.len() <= 254
+            }
+            None => false,
+        };
+        if !valid {
+            c.problem(
+                "alerts.email",
+                format!("`{e}` is not an email address like ops@example.com"),
+            );
+        } else if !seen.insert(e.to_ascii_lowercase()) {
+            c.problem("alerts.email", format!("`{e}` is listed twice"));
+        }
+    }
+    Some(Alerts { emails })
 }
 
 fn check_stack_name(c: &mut Checker, stack: &str) {

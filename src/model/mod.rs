@@ -72,6 +72,14 @@ pub struct Stack {
     pub protection: bool,
     /// The environment chosen with `--env`, when the manifest has environments.
     pub environment: Option<Environment>,
+    /// Alarms, and who they mail (`alerts:`); None: no alarms.
+    pub alerts: Option<Alerts>,
+}
+
+/// Who is told when an alarm goes off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alerts {
+    pub emails: Vec<String>,
 }
 
 /// An environment of the manifest, as chosen.

@@ -67,3 +67,11 @@ pub fn lock_table_name(stack: &str) -> String {
 pub fn gateway_instance_name(stack: &str) -> String {
     ec2_name(stack, "gateway")
 }
+
+/// The gateway's heartbeat (with `alerts`): a namespace of the stack's own, so the gateway
+/// role's PutMetricData can be held to it (`cloudwatch:namespace`), and the metric the gateway
+/// puts there after each successful JV-Link sync.
+pub fn heartbeat_namespace(stack: &str) -> String {
+    format!("Baken/{stack}")
+}
+pub const HEARTBEAT_METRIC: &str = "GatewaySynced";

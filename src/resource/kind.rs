@@ -32,6 +32,9 @@ macro_rules! with_kinds {
             GatewayResponse => "gateway-response", GatewayResponseSpec;
             Stage => "stage", StageSpec;
             Permission => "permission", PermissionSpec;
+            AlertTopic => "alert-topic", TopicSpec;
+            AlertSubscription => "alert-subscription", SubscriptionSpec;
+            Alarm => "alarm", AlarmSpec;
         }
     };
 }

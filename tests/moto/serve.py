@@ -23,9 +23,11 @@ from moto.ssm import models as ssm  # noqa: E402
 import patch_apigateway  # noqa: E402,F401
 import patch_cfn_types  # noqa: E402,F401
 import patch_cloudformation  # noqa: E402,F401
+import patch_cloudwatch  # noqa: E402,F401
 import patch_dynamodb  # noqa: E402,F401
 import patch_ec2  # noqa: E402,F401
 import patch_lambda  # noqa: E402,F401
+import patch_sns  # noqa: E402,F401
 
 WINDOWS_PARAMETER = "/aws/service/ami-windows-latest/Windows_Server-2022-Japanese-Full-Base"
 WINDOWS_AMI = json.loads((HERE / "amis.json").read_text())[0]["ami_id"]

@@ -22,6 +22,8 @@ fn action(seen: &Seen) -> Option<String> {
         "apigateway" => Some(format!("apigateway:{}", seen.method)),
         "lambda" => Some(format!("lambda:{}", lambda_operation(&seen.operation))),
         "s3" => Some(format!("s3:{}", s3_operation(&seen.operation))),
+        // CloudWatch signs as `monitoring`; its IAM prefix is `cloudwatch`.
+        "monitoring" => Some(format!("cloudwatch:{}", seen.operation)),
         "" => panic!("an unsigned request: {seen:?}"),
         service => Some(format!("{service}:{}", seen.operation)),
     }

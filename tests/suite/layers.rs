@@ -24,7 +24,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("package", &["desired", "model", "resource"]),
     ("bootstrap", &["desired", "model", "package", "resource"]),
-    ("cost", &["manifest", "model"]),
+    ("cost", &["desired", "manifest", "model"]),
     ("aws", &["desired", "live", "model", "plan", "resource"]),
     (
         "engine",

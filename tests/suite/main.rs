@@ -11,6 +11,7 @@ mod account;
 mod adopt;
 mod adopt_refusals;
 mod advisor;
+mod alerts;
 mod api;
 mod bedrock_endpoint;
 mod bootstrap;

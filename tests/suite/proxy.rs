@@ -127,8 +127,20 @@ fn signing_service(authorization: &str) -> Option<String> {
 }
 
 /// The operation a request is, in each of the protocols the SDK speaks: JSON (X-Amz-Target),
-/// query (Action= in the form body) and REST (method and path).
+/// query (Action= in the form body), RPC v2 CBOR (`/service/NAME/operation/OP`, CloudWatch) and
+/// REST (method and path).
 fn classify(method: &str, path: &str, target: Option<&str>, body: &[u8]) -> Seen {
+    if let Some(op) = path
+        .strip_prefix("/service/")
+        .and_then(|rest| rest.split_once("/operation/"))
+        .map(|(_, op)| op)
+    {
+        return Seen {
+            write: !is_read(op),
+            operation: op.to_string(),
+            ..Seen::default()
+        };
+    }
     if let Some(t) = target {
         let op = t.rsplit('.').next().unwrap_or(t).to_string();
         return Seen {

@@ -227,6 +227,19 @@ impl ServiceLimits {
         )
     }
 
+    /// CloudWatch's quotas: PutMetricAlarm and DeleteAlarms 3 a second, DescribeAlarms 9
+    /// ("CloudWatch service quotas" in the CloudWatch User Guide).
+    pub fn cloudwatch() -> ServiceLimits {
+        use Operation::Named;
+        ServiceLimits::new(
+            Rate::new(9.0, 9.0),
+            &[
+                (Named("PutMetricAlarm"), Rate::new(3.0, 3.0)),
+                (Named("DeleteAlarms"), Rate::new(3.0, 3.0)),
+            ],
+        )
+    }
+
     pub fn plain(per_second: f64, burst: f64) -> ServiceLimits {
         ServiceLimits::new(Rate::new(per_second, burst), &[])
     }

@@ -43,6 +43,8 @@ pub struct Clients {
     pub ssm: aws_sdk_ssm::Client,
     pub cloudformation: aws_sdk_cloudformation::Client,
     pub s3: aws_sdk_s3::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
 }
 
 /// Explicit retry policy: standard mode (exponential back-off with jitter, retry quota), more
@@ -113,6 +115,8 @@ impl Clients {
             ssm: client!(aws_sdk_ssm, ServiceLimits::plain(40.0, 40.0)),
             // CloudFormation throttles its API per account at a few requests a second.
             cloudformation: client!(aws_sdk_cloudformation, ServiceLimits::plain(5.0, 10.0)),
+            sns: client!(aws_sdk_sns, ServiceLimits::plain(9.0, 9.0)),
+            cloudwatch: client!(aws_sdk_cloudwatch, ServiceLimits::cloudwatch()),
             s3: {
                 // An emulator's endpoint has no bucket subdomains: path-style addressing there.
                 // Checksums only where S3 requires them (it does not for PutObject): the

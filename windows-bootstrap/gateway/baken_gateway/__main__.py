@@ -3,7 +3,9 @@
 Environment: BAKEN_SOFTWARE_ID (JVInit's software id), BAKEN_SERVICE_KEY_PARAMETER (a Systems
 Manager SecureString holding the JRA-VAN service key; never logged), BAKEN_HEALTH_PARAMETER (the
 Systems Manager parameter the health report goes to), BAKEN_DB (SQLite path), BAKEN_SYNC_MINUTES
-(stored-data sync interval), BAKEN_HEALTH_MINUTES (report interval), BAKEN_PORT (default 8000).
+(stored-data sync interval), BAKEN_HEALTH_MINUTES (report interval), BAKEN_PORT (default 8000),
+BAKEN_HEARTBEAT_NAMESPACE (the CloudWatch namespace a successful sync puts its heartbeat in; empty:
+none).
 """
 import logging
 import os
@@ -24,10 +26,12 @@ def service_key(ssm, parameter: str):
     return answer["Parameter"]["Value"]
 
 
-def schedule_syncs(worker: Worker, minutes: float) -> None:
+def schedule_syncs(worker: Worker, minutes: float, on_sync=None) -> None:
     def tick():
         if not worker.syncing:
-            worker.submit(worker.sync)
+            future = worker.submit(worker.sync)
+            if on_sync is not None:
+                future.add_done_callback(on_sync)
         timer = threading.Timer(minutes * 60, tick)
         timer.daemon = True
         timer.start()
@@ -69,7 +73,9 @@ def build_gateway() -> Gateway:
         service_key=service_key(ssm, os.environ.get("BAKEN_SERVICE_KEY_PARAMETER", "")),
     )
     worker.start()
-    schedule_syncs(worker, float(os.environ.get("BAKEN_SYNC_MINUTES", "30")))
+    namespace = os.environ.get("BAKEN_HEARTBEAT_NAMESPACE", "")
+    on_sync = health.heartbeat(boto3.client("cloudwatch").put_metric_data, namespace) if namespace else None
+    schedule_syncs(worker, float(os.environ.get("BAKEN_SYNC_MINUTES", "30")), on_sync)
     parameter = os.environ.get("BAKEN_HEALTH_PARAMETER", "")
     if parameter:
         health.schedule_reports(worker, ssm.put_parameter, parameter,

@@ -52,6 +52,26 @@ def publish(put_parameter: Callable, name: str, body: dict) -> None:
     put_parameter(Name=name, Value=encode(body), Type="String", Overwrite=True)
 
 
+HEARTBEAT_METRIC = "GatewaySynced"
+
+
+def heartbeat(put_metric_data: Callable, namespace: str) -> Callable:
+    """What a finished sync calls: one data point of the heartbeat metric the stack's alarm
+    watches (missing data is breaching there, so a dead instance or a stuck sync alarms). A sync
+    that failed puts nothing; a failed put is logged, never raised into the sync."""
+
+    def on_sync(future) -> None:
+        if future.exception() is not None:
+            return
+        try:
+            put_metric_data(Namespace=namespace,
+                            MetricData=[{"MetricName": HEARTBEAT_METRIC, "Value": 1.0, "Unit": "Count"}])
+        except Exception as e:
+            log.warning("heartbeat to %s failed: %s", namespace, e)
+
+    return on_sync
+
+
 def schedule_reports(worker: Worker, put_parameter: Callable, name: str, minutes: float,
                      jvlink_installed: Callable[[], bool]) -> threading.Event:
     """Publishes now and every `minutes`; a failed publish is logged and retried at the next tick.

@@ -1,4 +1,5 @@
 """The worker's bounded waits and batched commits, and the health report baken status reads."""
+import concurrent.futures
 import json
 import threading
 import time
@@ -80,3 +81,34 @@ def test_reports_go_to_the_parameter_on_a_schedule_and_survive_a_failed_put(tmp_
 def test_a_long_error_is_cut_so_the_report_fits_a_parameter():
     value = health.encode({"last_error": "x" * 10_000, "sync_error": None})
     assert len(value.encode()) < 4096
+
+
+def test_a_successful_sync_puts_one_heartbeat_and_a_failed_one_none(tmp_path):
+    from baken_gateway.__main__ import schedule_syncs
+
+    puts = []
+    beat = health.heartbeat(lambda **kw: puts.append(kw), "Baken/s")
+    w = worker_with(FakeJVLink(), tmp_path)
+    schedule_syncs(w, 60, beat)  # the first sync now, the next an hour later
+    wait_for(lambda: puts)
+    assert puts == [{"Namespace": "Baken/s",
+                     "MetricData": [{"MetricName": "GatewaySynced", "Value": 1.0, "Unit": "Count"}]}]
+    w.stop()
+
+    # JV-Link does not initialise: the sync raises, no heartbeat, so the alarm's missing data
+    # breaches.
+    (tmp_path / "x").mkdir()
+    failing = worker_with(FakeJVLink(init_rc=-101), tmp_path / "x")
+    future = failing.submit(failing.sync)
+    future.add_done_callback(beat)
+    with pytest.raises(JVLinkError):
+        future.result(timeout=10)
+    assert len(puts) == 1
+    failing.stop()
+
+    # A put that fails is logged, not raised into the worker.
+    def refuse(**kw):
+        raise RuntimeError("AccessDenied")
+    done = concurrent.futures.Future()
+    done.set_result({"stored": 0})
+    health.heartbeat(refuse, "Baken/s")(done)
