@@ -82,8 +82,8 @@ async fn alerts_mail_a_topic_from_alarms_on_what_breaks_and_status_says_what_is_
         all.iter().map(|a| a.alarm_name()).collect::<Vec<_>>()
     );
     for a in &all {
-        assert_eq!(a.alarm_actions(), [topic.clone()], "{a:?}");
-        assert_eq!(a.ok_actions(), [topic.clone()], "{a:?}");
+        assert_eq!(a.alarm_actions(), std::slice::from_ref(&topic), "{a:?}");
+        assert_eq!(a.ok_actions(), std::slice::from_ref(&topic), "{a:?}");
     }
     let api = all
         .iter()
