@@ -29,6 +29,8 @@ pub const DEFAULT_MAX_BET_AMOUNT: i64 = 1_000_000;
 pub struct Config {
     pub race_data_provider: String,
     pub jravan_api_url: Option<String>,
+    /// When the gateway runs (`GATEWAY_SCHEDULE`: start|stop|time zone); None: always.
+    pub gateway_schedule: Option<crate::schedule::Schedule>,
     pub cart_table: Option<String>,
     pub session_table: Option<String>,
     /// A DynamoDB endpoint other than AWS's (local emulators).
@@ -60,6 +62,8 @@ pub enum ConfigError {
     UnknownAdvisor(String),
     #[error("ADVISOR=bedrock needs BEDROCK_MODEL_ID")]
     MissingModel,
+    #[error("GATEWAY_SCHEDULE: {0}")]
+    BadSchedule(String),
     #[error("ADVISOR_TIMEOUT_MS must be a whole number of milliseconds, got `{0}`")]
     BadTimeout(String),
     #[error(
@@ -83,6 +87,13 @@ impl Config {
         Ok(Config {
             race_data_provider: var("RACE_DATA_PROVIDER").unwrap_or_else(|| "mock".into()),
             jravan_api_url: var("JRAVAN_API_URL"),
+            gateway_schedule: match var("GATEWAY_SCHEDULE") {
+                None => None,
+                Some(v) => Some(
+                    crate::schedule::decode(&v)
+                        .map_err(|e| ConfigError::BadSchedule(e.to_string()))?,
+                ),
+            },
             cart_table: var("CART_TABLE_NAME"),
             session_table: var("SESSION_TABLE_NAME"),
             dynamodb_endpoint: var("DYNAMODB_ENDPOINT"),
@@ -106,7 +117,7 @@ impl App {
         let races: Arc<dyn RaceProvider> = match config.race_data_provider.as_str() {
             "mock" => Arc::new(MockRaces),
             "jravan" => match &config.jravan_api_url {
-                Some(url) => Arc::new(JravanRaces::new(url)),
+                Some(url) => Arc::new(JravanRaces::new(url, config.gateway_schedule.clone())),
                 None => return Err(ConfigError::MissingGatewayUrl),
             },
             other => return Err(ConfigError::UnknownProvider(other.into())),

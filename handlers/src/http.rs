@@ -31,6 +31,22 @@ pub struct ApiRequest {
 pub struct ApiResponse {
     pub status: u16,
     pub body: Value,
+    /// Seconds, for `Retry-After` (a 503 that knows when the data is back).
+    pub retry_after: Option<u64>,
+}
+
+impl ApiResponse {
+    /// Every header of the answer: the fixed ones, and `Retry-After` when known.
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        let mut out: Vec<(&'static str, String)> = RESPONSE_HEADERS
+            .iter()
+            .map(|(k, v)| (*k, v.to_string()))
+            .collect();
+        if let Some(s) = self.retry_after {
+            out.push(("Retry-After", s.to_string()));
+        }
+        out
+    }
 }
 
 impl ApiResponse {
@@ -38,6 +54,7 @@ impl ApiResponse {
         ApiResponse {
             status: 200,
             body: serde_json::to_value(body).unwrap_or(Value::Null),
+            retry_after: None,
         }
     }
 
@@ -45,6 +62,7 @@ impl ApiResponse {
         ApiResponse {
             status: 201,
             body: serde_json::to_value(body).unwrap_or(Value::Null),
+            retry_after: None,
         }
     }
 
@@ -88,6 +106,16 @@ impl ErrorCode {
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// When the answer is worth asking for again, and when (`Retry-After`, `available_at`).
+    pub retry: Option<Retry>,
+}
+
+/// When a 503's data is back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retry {
+    pub after_seconds: u64,
+    /// ISO 8601, in the schedule's time zone.
+    pub at: String,
 }
 
 impl ApiError {
@@ -95,6 +123,7 @@ impl ApiError {
         ApiError {
             code: ErrorCode::BadRequest,
             message: message.into(),
+            retry: None,
         }
     }
 
@@ -102,6 +131,7 @@ impl ApiError {
         ApiError {
             code: ErrorCode::NotFound,
             message: message.into(),
+            retry: None,
         }
     }
 
@@ -109,6 +139,7 @@ impl ApiError {
         ApiError {
             code: ErrorCode::UpstreamUnavailable,
             message: message.into(),
+            retry: None,
         }
     }
 
@@ -116,13 +147,27 @@ impl ApiError {
         ApiError {
             code: ErrorCode::Internal,
             message: message.into(),
+            retry: None,
+        }
+    }
+
+    /// The race data is not there until `retry.at`: the gateway is stopped on its schedule.
+    pub fn stopped_until(message: impl Into<String>, retry: Retry) -> ApiError {
+        ApiError {
+            retry: Some(retry),
+            ..ApiError::upstream(message)
         }
     }
 
     pub fn into_response(self) -> ApiResponse {
+        let mut error = json!({"message": self.message, "code": self.code.as_str()});
+        if let Some(r) = &self.retry {
+            error["available_at"] = json!(r.at);
+        }
         ApiResponse {
             status: self.code.status(),
-            body: json!({"error": {"message": self.message, "code": self.code.as_str()}}),
+            body: json!({ "error": error }),
+            retry_after: self.retry.map(|r| r.after_seconds),
         }
     }
 }

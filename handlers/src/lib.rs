@@ -11,6 +11,7 @@ pub mod http;
 pub mod jvdata;
 pub mod races;
 pub mod routes;
+pub mod schedule;
 pub mod store;
 
 pub use app::{App, Config};

@@ -16,6 +16,7 @@ pub mod policy;
 pub mod read;
 pub mod read_ahead;
 pub mod s3;
+pub mod scheduler;
 pub mod seam;
 pub mod sns;
 pub mod ssm;

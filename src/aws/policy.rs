@@ -2,7 +2,8 @@
 
 use super::permissions::{Scope, Statement};
 use super::{
-    apigateway, cloudformation, cloudwatch, dynamodb, ec2, iam, lambda, lock, logs, sns, ssm, sts,
+    apigateway, cloudformation, cloudwatch, dynamodb, ec2, iam, lambda, lock, logs, scheduler, sns,
+    ssm, sts,
 };
 
 /// The policy for plan, deploy, status, teardown, output and logs of `scope.stack` in
@@ -21,6 +22,7 @@ pub fn policy(scope: &Scope) -> serde_json::Value {
         cloudformation::permissions(scope),
         sns::permissions(scope),
         cloudwatch::permissions(scope),
+        scheduler::permissions(scope),
     ]
     .into_iter()
     .flatten()

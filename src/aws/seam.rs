@@ -271,6 +271,7 @@ mod tests {
                 "log-groups",
                 "network",
                 "roles",
+                "scheduler",
                 "sns",
                 "tables"
             ]

@@ -36,6 +36,7 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
             "gateway_bootstrap": bootstrap,
             "gateway_health": health,
             "gateway_first_report_awaited": planned.live.first_report_awaited,
+            "gateway_schedule": planned.live.gateway_schedule,
             "outputs": outputs,
             }),
         ));
@@ -71,6 +72,10 @@ pub async fn run(global: &Global) -> Result<ExitCode, CliError> {
         }
         if let Some(a) = &planned.live.first_report_awaited {
             println!("{}", a.line());
+        }
+        if let Some(s) = &planned.live.gateway_schedule {
+            let state = planned.live.gateway.as_ref().map(|g| g.state.as_str());
+            println!("{}", s.line(state));
         }
         let outputs = outputs_text(&outputs);
         if !outputs.is_empty() {

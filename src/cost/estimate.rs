@@ -8,6 +8,10 @@ use super::CostError;
 use crate::desired::alerts::alarm_count;
 use crate::model::{EndpointSubnets, Mode, Stack};
 
+/// The year a schedule's weekly hours are averaged over: from Monday 2026-12-07 (a fixed
+/// moment, so an estimate does not change with the day it is made).
+const SCHEDULE_FROM: i64 = 1_796_601_600;
+
 /// 2^30 bytes: CloudWatch bills log data by the GB.
 const GB: f64 = 1_073_741_824.0;
 
@@ -105,9 +109,26 @@ fn gateway_lines(stack: &Stack, p: &RegionPrices, a: &Assumptions) -> Result<Vec
         p.instance_hour_windows
             .get(&j.instance_type, "Windows instance type", &stack.region)?;
     let disk = p.ebs_gb_month.get("gp3", "volume type", &stack.region)?;
+    // With a schedule, the hours it runs: its weekly hours over a year's weeks, as a month.
+    let (hours, running) = match &j.schedule {
+        None => (a.hours_per_month, "24/7".to_string()),
+        Some(s) => {
+            let weekly = s.read().hours_per_week(SCHEDULE_FROM);
+            (
+                weekly * a.hours_per_month / 168.0,
+                format!(
+                    "{}, {weekly:.0} h a week",
+                    s.preset.unwrap_or("custom schedule")
+                ),
+            )
+        }
+    };
     let mut instance = line(
-        format!("EC2 {} Windows (gateway instance)", j.instance_type),
-        a.hours_per_month,
+        format!(
+            "EC2 {} Windows (gateway instance, {running})",
+            j.instance_type
+        ),
+        hours,
         "hour",
         hourly,
     );
@@ -322,6 +343,32 @@ mod tests {
                 "{mode:?} {e:?}"
             );
         }
+    }
+
+    /// race-days: 62 h a week × 730 / 168 = 269.405 h × 0.0456 = 12.285 instead of 33.288.
+    #[test]
+    fn a_schedule_prices_the_hours_it_runs() {
+        let always = estimate(&stack(""), Mode::Jravan, 0, &PriceList::builtin()).unwrap();
+        let scheduled = estimate(
+            &stack("jravan:\n  instance:\n    schedule: race-days\n"),
+            Mode::Jravan,
+            0,
+            &PriceList::builtin(),
+        )
+        .unwrap();
+        let instance = &scheduled.lines[0];
+        assert!(
+            close(instance.quantity, 62.0 * 730.0 / 168.0),
+            "{instance:?}"
+        );
+        assert!(
+            instance.item.contains("race-days, 62 h a week"),
+            "{instance:?}"
+        );
+        assert!(close(
+            always.total_usd - scheduled.total_usd,
+            (730.0 - 62.0 * 730.0 / 168.0) * 0.0456
+        ));
     }
 
     #[test]

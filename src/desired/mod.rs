@@ -7,6 +7,7 @@ pub mod bedrock;
 mod functions;
 pub mod gateway;
 pub mod network;
+pub mod schedule;
 mod tables;
 
 use std::collections::BTreeMap;
@@ -28,6 +29,7 @@ pub use network::{
     EndpointSpec, InternetGatewaySpec, RouteTableSpec, SecurityGroupRulesSpec, SecurityGroupSpec,
     SubnetSpec, VpcSpec,
 };
+pub use schedule::{ScheduleGroupSpec, ScheduleSpec};
 pub use tables::{on_off, TableAttr, TableSpec};
 
 use crate::model::names::{MANAGED_BY, TAG_MANAGED_BY, TAG_STACK};
@@ -277,6 +279,7 @@ pub fn desired_state(
         network::add(&mut out, stack, account, facts);
         let names = network::NetworkNames::of(stack, facts.availability_zones.len());
         bedrock::add(&mut out, stack, account, &names);
+        schedule::add(&mut out, stack, account);
     }
     functions::add(&mut out, stack, target, account, code);
     api::add(&mut out, stack, account);

@@ -81,6 +81,49 @@ pub struct GatewayAddresses {
     /// When it launched (ms since the epoch), as EC2 says: its first report is awaited since.
     #[serde(skip)]
     pub launched_millis: Option<i64>,
+    /// EC2's state name (`running`, `stopped`, …).
+    #[serde(skip)]
+    pub state: String,
+}
+
+/// What the gateway's schedule says now, beside what the instance is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScheduleView {
+    /// `race-days`, or `custom`.
+    pub schedule: String,
+    pub time_zone: String,
+    /// Whether the schedule has it running now.
+    pub running: bool,
+    pub next_start: Option<String>,
+    pub next_stop: Option<String>,
+}
+
+impl ScheduleView {
+    /// The status line.
+    pub fn line(&self, instance_state: Option<&str>) -> String {
+        let until = |t: &Option<String>| t.clone().unwrap_or_else(|| "never".into());
+        match (self.running, instance_state) {
+            (false, Some("stopped")) => format!(
+                "Gateway schedule ({}, {}): stopped on schedule; next start {}",
+                self.schedule,
+                self.time_zone,
+                until(&self.next_start)
+            ),
+            (false, _) => format!(
+                "Gateway schedule ({}, {}): off-schedule run (started by hand); the schedule stops it at {}, next start {}",
+                self.schedule,
+                self.time_zone,
+                until(&self.next_stop),
+                until(&self.next_start)
+            ),
+            (true, _) => format!(
+                "Gateway schedule ({}, {}): running on schedule until {}",
+                self.schedule,
+                self.time_zone,
+                until(&self.next_stop)
+            ),
+        }
+    }
 }
 
 /// Records the gateway holds, per type.

@@ -150,6 +150,8 @@ pub struct LiveState {
     pub gateway_health: Option<HealthView>,
     /// Neither report exists yet: since when the first is awaited.
     pub first_report_awaited: Option<gateway::Awaited>,
+    /// With `jravan.instance.schedule`: what it says now.
+    pub gateway_schedule: Option<gateway::ScheduleView>,
     /// Resources found more than once, after `settle_duplicates`.
     pub duplicates: Vec<Duplicate>,
     /// Second and later finds of one id, until `settle_duplicates` decides which one is kept.
@@ -302,6 +304,7 @@ impl LiveState {
         self.function_modes.extend(part.function_modes);
         self.instance_ami = self.instance_ami.take().or(part.instance_ami);
         self.gateway = self.gateway.take().or(part.gateway);
+        self.gateway_schedule = self.gateway_schedule.take().or(part.gateway_schedule);
         self.bootstrap_report = self.bootstrap_report.take().or(part.bootstrap_report);
         self.gateway_health = self.gateway_health.take().or(part.gateway_health);
     }

@@ -184,6 +184,8 @@ pub struct RawInstance {
     pub ami: Option<String>,
     #[serde(default, deserialize_with = "text")]
     pub key_pair: Option<String>,
+    /// `always`, `race-days` or `{start, stop, timezone}`: read in `validate`.
+    pub schedule: Option<serde_yaml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]

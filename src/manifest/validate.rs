@@ -10,8 +10,8 @@ use super::locate::Locator;
 use super::raw::*;
 use crate::model::names::{self, FUNCTION_NAME_MAX, IAM_ROLE_NAME_MAX};
 use crate::model::{
-    catalog, Alerts, Api, Architecture, Cors, EndpointSubnets, Function, HandlerSettings, Jravan,
-    Mode, Stack, FUNCTIONS,
+    catalog, Alerts, Api, Architecture, Cors, EndpointSubnets, Function, GatewaySchedule,
+    HandlerSettings, Jravan, Mode, Stack, FUNCTIONS,
 };
 
 /// Retention periods CloudWatch Logs accepts (PutRetentionPolicy).
@@ -571,6 +571,7 @@ fn resolve_jravan(c: &mut Checker, raw: RawJravan, stack: &str) -> Jravan {
             );
         }
     }
+    let schedule = resolve_schedule(c, i.schedule);
     let gateway_port = c.int_in(
         "jravan.gateway.port",
         raw.gateway.port,
@@ -625,6 +626,74 @@ fn resolve_jravan(c: &mut Checker, raw: RawJravan, stack: &str) -> Jravan {
         python_sha256,
         gateway_source: raw.gateway.source,
         bedrock_endpoint,
+        schedule,
+    }
+}
+
+/// `jravan.instance.schedule`: `always` (None), the `race-days` preset, or explicit start and
+/// stop expressions in a time zone, checked as EventBridge Scheduler and the functions read them.
+fn resolve_schedule(c: &mut Checker, raw: Option<serde_yaml::Value>) -> Option<GatewaySchedule> {
+    use crate::model::schedule::{self, Schedule};
+    use serde_yaml::Value;
+    const KEY: &str = "jravan.instance.schedule";
+    let usage =
+        "`always`, `race-days`, or `{start: cron(...), stop: cron(...), timezone: Asia/Tokyo}`";
+    let (preset, start, stop, time_zone) = match raw? {
+        Value::String(s) if s == "always" => return None,
+        Value::String(s) if s == "race-days" => (
+            Some("race-days"),
+            schedule::RACE_DAYS_START.to_string(),
+            schedule::RACE_DAYS_STOP.to_string(),
+            "Asia/Tokyo".to_string(),
+        ),
+        Value::Mapping(m) => {
+            let text = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
+            if let Some(k) = m
+                .keys()
+                .filter_map(Value::as_str)
+                .find(|k| !["start", "stop", "timezone"].contains(k))
+            {
+                c.problem(KEY, format!("unknown key `{k}`: use {usage}"));
+                return None;
+            }
+            match (text("start"), text("stop")) {
+                (Some(a), Some(b)) => (
+                    None,
+                    a,
+                    b,
+                    text("timezone").unwrap_or_else(|| "Asia/Tokyo".into()),
+                ),
+                _ => {
+                    c.problem(
+                        KEY,
+                        format!("an explicit schedule needs `start` and `stop`: {usage}"),
+                    );
+                    return None;
+                }
+            }
+        }
+        other => {
+            c.problem(
+                KEY,
+                format!(
+                    "`{}` is not a schedule: use {usage}",
+                    serde_yaml::to_string(&other).unwrap_or_default().trim()
+                ),
+            );
+            return None;
+        }
+    };
+    match Schedule::parse(&start, &stop, &time_zone) {
+        Ok(_) => Some(GatewaySchedule {
+            preset,
+            start,
+            stop,
+            time_zone,
+        }),
+        Err(e) => {
+            c.problem(KEY, e.to_string());
+            None
+        }
     }
 }
 

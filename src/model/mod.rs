@@ -3,6 +3,10 @@
 
 pub mod catalog;
 pub mod names;
+/// The gateway schedule's cron and running hours: the handlers' own definition, so the
+/// functions and baken read a schedule alike.
+#[path = "../../handlers/src/schedule.rs"]
+pub mod schedule;
 
 use std::collections::BTreeMap;
 
@@ -171,6 +175,30 @@ pub struct Jravan {
     pub gateway_source: Option<String>,
     /// The bedrock-runtime endpoint's subnets (made only for the bedrock advisor).
     pub bedrock_endpoint: EndpointSubnets,
+    /// When the gateway instance runs; None: always.
+    pub schedule: Option<GatewaySchedule>,
+}
+
+/// The gateway's start and stop (`jravan.instance.schedule`), checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GatewaySchedule {
+    /// `race-days`, or None for explicit expressions.
+    pub preset: Option<&'static str>,
+    pub start: String,
+    pub stop: String,
+    pub time_zone: String,
+}
+
+impl GatewaySchedule {
+    pub fn read(&self) -> schedule::Schedule {
+        schedule::Schedule::parse(&self.start, &self.stop, &self.time_zone)
+            .expect("checked with the manifest")
+    }
+
+    /// What the functions' environment carries (`GATEWAY_SCHEDULE`).
+    pub fn encoded(&self) -> String {
+        schedule::encode(&self.start, &self.stop, &self.time_zone)
+    }
 }
 
 impl Stack {
@@ -187,6 +215,10 @@ impl Stack {
         env.insert("ADVISOR".into(), self.handlers.advisor.clone());
         if let Some(model) = &self.handlers.bedrock_model_id {
             env.insert("BEDROCK_MODEL_ID".into(), model.clone());
+        }
+        // The race routes answer at once while the gateway is stopped on schedule.
+        if let (Mode::Jravan, Some(s)) = (mode, &self.jravan.schedule) {
+            env.insert("GATEWAY_SCHEDULE".into(), s.encoded());
         }
         env
     }

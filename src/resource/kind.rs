@@ -25,6 +25,8 @@ macro_rules! with_kinds {
             GatewayDocument => "gateway-document", DocumentSpec;
             Instance => "instance", InstanceSpec;
             ElasticIp => "elastic-ip", ElasticIpSpec;
+            ScheduleGroup => "schedule-group", ScheduleGroupSpec;
+            Schedule => "schedule", ScheduleSpec;
             LogGroup => "log-group", LogGroupSpec;
             Function => "function", FunctionSpec;
             RestApi => "rest-api", RestApiSpec;

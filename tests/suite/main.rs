@@ -25,6 +25,7 @@ mod environments;
 mod executor;
 mod extra_drift;
 mod gateway_health;
+mod gateway_schedule;
 mod iam_policy;
 mod installed;
 mod interrupt;

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 
 use crate::app::App;
-use crate::http::{ApiError, ApiRequest, ApiResponse, RESPONSE_HEADERS};
+use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::routes::handle;
 
 pub fn to_api_request(event: ApiGatewayProxyRequest) -> Result<ApiRequest, ApiError> {
@@ -35,8 +35,10 @@ pub fn to_api_request(event: ApiGatewayProxyRequest) -> Result<ApiRequest, ApiEr
 
 pub fn to_proxy_response(resp: ApiResponse) -> ApiGatewayProxyResponse {
     let mut headers = HeaderMap::new();
-    for (k, v) in RESPONSE_HEADERS {
-        headers.insert(k, HeaderValue::from_static(v));
+    for (k, v) in resp.headers() {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            headers.insert(k, v);
+        }
     }
     let mut out = ApiGatewayProxyResponse::default();
     out.status_code = resp.status as i64;

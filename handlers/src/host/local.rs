@@ -14,7 +14,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use crate::app::App;
-use crate::http::{ApiError, ApiRequest, ApiResponse, MAX_BODY_BYTES, RESPONSE_HEADERS};
+use crate::http::{ApiError, ApiRequest, ApiResponse, MAX_BODY_BYTES};
 use crate::routes::handle;
 
 /// Percent-decoding for query strings (`+` is a space there).
@@ -57,7 +57,7 @@ pub fn parse_query(q: Option<&str>) -> BTreeMap<String, String> {
 
 fn to_http(resp: ApiResponse) -> Response<Full<Bytes>> {
     let mut builder = Response::builder().status(resp.status);
-    for (k, v) in RESPONSE_HEADERS {
+    for (k, v) in resp.headers() {
         builder = builder.header(k, v);
     }
     builder

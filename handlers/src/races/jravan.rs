@@ -15,8 +15,9 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 
 use super::{Race, RaceProvider, Runner};
-use crate::http::ApiError;
+use crate::http::{ApiError, Retry};
 use crate::jvdata::{self, o1::O1, ra::Ra, se::Se, Record};
+use crate::schedule::{local_text, Schedule};
 
 /// Per attempt, and how many: 3 × 3 s (+ back-off) stays far from Lambda's 30 s.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -26,29 +27,65 @@ const RECENT_RESULTS: usize = 5;
 pub struct JravanRaces {
     base: String,
     client: Client<HttpConnector, Empty<Bytes>>,
+    /// The gateway's running hours (`GATEWAY_SCHEDULE`), when it does not run all the time.
+    schedule: Option<Schedule>,
 }
+
+/// While the schedule has the gateway stopped, one short try (it may have been started by hand
+/// for a holiday meeting): a stopped instance's address does not answer at all, so waiting out
+/// the usual attempts would only delay the 503.
+const OFF_SCHEDULE_TRY: Duration = Duration::from_millis(300);
 
 fn unavailable(what: impl std::fmt::Display) -> ApiError {
     ApiError::upstream(format!("The race data source is unavailable: {what}"))
 }
 
 impl JravanRaces {
-    pub fn new(base_url: &str) -> JravanRaces {
+    pub fn new(base_url: &str, schedule: Option<Schedule>) -> JravanRaces {
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(ATTEMPT_TIMEOUT));
         JravanRaces {
             base: base_url.trim_end_matches('/').to_string(),
             client: Client::builder(TokioExecutor::new()).build(connector),
+            schedule,
         }
     }
 
-    /// GET with retries; Ok(None) for a 404.
+    /// GET with retries; Ok(None) for a 404. While the schedule has the gateway stopped: one
+    /// short try, then a 503 that says when race data is back.
     async fn get(&self, path: &str) -> Result<Option<Value>, ApiError> {
         let url: hyper::Uri = format!("{}{path}", self.base)
             .parse()
             .map_err(|e| unavailable(format!("bad URL: {e}")))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let off = self
+            .schedule
+            .as_ref()
+            .map(|s| (s, s.at(now)))
+            .filter(|(_, at)| !at.running);
+        let (attempts, timeout) = match off {
+            Some(_) => (1, OFF_SCHEDULE_TRY),
+            None => (ATTEMPTS, ATTEMPT_TIMEOUT),
+        };
+        match self.attempts(&url, attempts, timeout).await {
+            Err(why) => Err(match off {
+                Some((s, at)) => stopped(s, at.next_start, now),
+                None => unavailable(why),
+            }),
+            Ok(v) => v,
+        }
+    }
+
+    async fn attempts(
+        &self,
+        url: &hyper::Uri,
+        attempts: u32,
+        timeout: Duration,
+    ) -> Result<Result<Option<Value>, ApiError>, String> {
         let mut last = String::new();
-        for attempt in 0..ATTEMPTS {
+        for attempt in 0..attempts {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
             }
@@ -67,23 +104,41 @@ impl JravanRaces {
                     .to_bytes();
                 Ok::<_, String>((status, body))
             };
-            match tokio::time::timeout(ATTEMPT_TIMEOUT, request).await {
-                Err(_) => last = format!("no answer within {ATTEMPT_TIMEOUT:?}"),
+            match tokio::time::timeout(timeout, request).await {
+                Err(_) => last = format!("no answer within {timeout:?}"),
                 Ok(Err(e)) => last = e,
-                Ok(Ok((status, _))) if status == 404 => return Ok(None),
+                Ok(Ok((status, _))) if status == 404 => return Ok(Ok(None)),
                 Ok(Ok((status, body))) if status.is_success() => {
-                    return serde_json::from_slice(&body)
+                    return Ok(serde_json::from_slice(&body)
                         .map(Some)
-                        .map_err(|e| unavailable(format!("bad answer: {e}")));
+                        .map_err(|e| unavailable(format!("bad answer: {e}"))));
                 }
                 // A 4xx other than 404 is our request's fault: retrying will not help.
                 Ok(Ok((status, _))) if status.is_client_error() => {
-                    return Err(unavailable(format!("gateway answered {status}")))
+                    return Ok(Err(unavailable(format!("gateway answered {status}"))))
                 }
                 Ok(Ok((status, _))) => last = format!("gateway answered {status}"),
             }
         }
-        Err(unavailable(last))
+        Err(last)
+    }
+}
+
+/// The 503 of a gateway stopped on its schedule: when race data is back, as text and as
+/// `Retry-After`.
+fn stopped(schedule: &Schedule, next_start: Option<i64>, now: i64) -> ApiError {
+    match next_start {
+        Some(at) => {
+            let text = local_text(at, schedule.offset_minutes);
+            ApiError::stopped_until(
+                format!("Race data is not available now: the JV-Link gateway runs on race days only and is back at {text}"),
+                Retry {
+                    after_seconds: (at - now).max(0) as u64,
+                    at: text,
+                },
+            )
+        }
+        None => unavailable("the JV-Link gateway is stopped and its schedule starts it no more"),
     }
 }
 

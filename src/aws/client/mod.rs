@@ -45,6 +45,7 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub sns: aws_sdk_sns::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub scheduler: aws_sdk_scheduler::Client,
 }
 
 /// Explicit retry policy: standard mode (exponential back-off with jitter, retry quota), more
@@ -117,6 +118,7 @@ impl Clients {
             cloudformation: client!(aws_sdk_cloudformation, ServiceLimits::plain(5.0, 10.0)),
             sns: client!(aws_sdk_sns, ServiceLimits::plain(9.0, 9.0)),
             cloudwatch: client!(aws_sdk_cloudwatch, ServiceLimits::cloudwatch()),
+            scheduler: client!(aws_sdk_scheduler, ServiceLimits::plain(10.0, 10.0)),
             s3: {
                 // An emulator's endpoint has no bucket subdomains: path-style addressing there.
                 // Checksums only where S3 requires them (it does not for PutObject): the

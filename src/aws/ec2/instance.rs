@@ -113,6 +113,11 @@ pub(super) fn addresses(i: &aws_sdk_ec2::types::Instance) -> GatewayAddresses {
         public_ip: i.public_ip_address().map(str::to_string),
         private_ip: i.private_ip_address().map(str::to_string),
         launched_millis: i.launch_time().and_then(|t| t.to_millis().ok()),
+        state: i
+            .state()
+            .and_then(|s| s.name())
+            .map(|s| s.as_str().to_ascii_lowercase())
+            .unwrap_or_default(),
     }
 }
 

@@ -42,8 +42,9 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
 use super::read::{part, ReadContext, Reader};
 use super::AwsError;
-use crate::live::LiveState;
+use crate::live::{Health, LiveState};
 use crate::model::names::TAG_STACK;
+use crate::resource::Kind;
 
 /// A client token for the creates that take one (RunInstances, CreateRouteTable,
 /// CreateVpcEndpoint): unique per create, the same for the SDK's retries of it, so a retry of a
@@ -122,5 +123,46 @@ async fn read_part(cx: &ReadContext<'_>) -> Result<LiveState, AwsError> {
     part.refs = found.refs;
     part.instance_ami = found.instance_ami;
     part.gateway = found.gateway;
+    on_schedule(&mut part, cx.stack);
     Ok(part)
+}
+
+/// A stopped instance is healthy while its schedule has it stopped, and unhealthy while the
+/// schedule has it running; status shows what the schedule says either way.
+fn on_schedule(part: &mut LiveState, stack: &crate::model::Stack) {
+    use crate::model::schedule::local_text;
+    let Some(schedule) = &stack.jravan.schedule else {
+        return;
+    };
+    let read = schedule.read();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let at = read.at(now);
+    let text = |t: Option<i64>| t.map(|t| local_text(t, read.offset_minutes));
+    part.gateway_schedule = Some(crate::live::gateway::ScheduleView {
+        schedule: schedule.preset.unwrap_or("custom").to_string(),
+        time_zone: schedule.time_zone.clone(),
+        running: at.running,
+        next_start: text(at.next_start),
+        next_stop: text(at.next_stop),
+    });
+    let stopped = part.gateway.as_ref().is_some_and(|g| g.state == "stopped");
+    if !stopped {
+        return;
+    }
+    for r in part
+        .resources
+        .values_mut()
+        .filter(|r| r.id.kind == Kind::Instance)
+    {
+        r.health = if at.running {
+            Health::Unhealthy(format!(
+                "instance stopped, but its schedule has it running until {} (`baken gateway start` starts it)",
+                text(at.next_stop).unwrap_or_else(|| "further notice".into())
+            ))
+        } else {
+            Health::Ok
+        };
+    }
 }
