@@ -25,6 +25,15 @@ pub const READER: Reader = Reader {
 
 async fn read(cx: &ReadContext<'_>) -> Result<LiveState, AwsError> {
     let prefix = alarm_prefix(&cx.stack.name);
+    // The heartbeat is missing, so in ALARM, whenever the schedule has the gateway stopped:
+    // that is the schedule working, not a fault (its actions are off meanwhile).
+    let heartbeat = format!("{prefix}gateway-heartbeat");
+    let stopped_on_schedule = cx
+        .stack
+        .jravan
+        .schedule
+        .as_ref()
+        .is_some_and(|s| !crate::live::gateway::ScheduleView::now(s).running);
     let mut live = LiveState::default();
     let mut pages = cx
         .clients
@@ -46,7 +55,8 @@ async fn read(cx: &ReadContext<'_>) -> Result<LiveState, AwsError> {
                 alarm_attrs(a),
                 Owner::Ours,
             );
-            if a.state_value() == Some(&StateValue::Alarm) {
+            let expected = stopped_on_schedule && name == heartbeat;
+            if a.state_value() == Some(&StateValue::Alarm) && !expected {
                 r.health = Health::Unhealthy(format!(
                     "in ALARM since {}: {}",
                     a.state_updated_timestamp()

@@ -43,7 +43,6 @@ async fn read(cx: &ReadContext<'_>) -> Result<LiveState, AwsError> {
     let Some(arn) = found.and_then(|g| g.arn) else {
         return Ok(live);
     };
-    let (start, stop) = schedule_names(&cx.stack.name);
     let group_ref = &group;
     let get = |name: String| async move {
         absent_if(
@@ -56,7 +55,7 @@ async fn read(cx: &ReadContext<'_>) -> Result<LiveState, AwsError> {
             GONE,
         )
     };
-    let (tags, start, stop) = futures::try_join!(
+    let (tags, schedules) = futures::try_join!(
         async {
             sch.list_tags_for_resource()
                 .resource_arn(&arn)
@@ -64,8 +63,7 @@ async fn read(cx: &ReadContext<'_>) -> Result<LiveState, AwsError> {
                 .await
                 .map_err(on("ListTagsForResource", &what))
         },
-        get(start),
-        get(stop),
+        futures::future::try_join_all(schedule_names(&cx.stack.name).map(get)),
     )?;
     let owner = Owner::from_tags(
         &cx.stack.name,
@@ -81,7 +79,7 @@ async fn read(cx: &ReadContext<'_>) -> Result<LiveState, AwsError> {
         )
         .with_aws_id(&arn),
     );
-    for s in [start, stop].into_iter().flatten() {
+    for s in schedules.into_iter().flatten() {
         let name = s.name().unwrap_or_default().to_string();
         live.refs.insert(
             id_key(Kind::Schedule, &name),

@@ -112,6 +112,9 @@ pub enum Command {
     Adopt(AdoptArgs),
     /// Clear the stack's deploy lock, left by a run that died. Asks first, or takes --yes.
     Unlock(UnlockArgs),
+    /// Start or stop the jravan gateway instance by hand (a holiday meeting, maintenance); the
+    /// schedule takes over again at its next event. Asks first, or takes --yes.
+    Gateway(GatewayArgs),
     /// Print the deployed stack's outputs (API URL, table and function names, gateway
     /// addresses), read from the account.
     Output(OutputArgs),
@@ -143,6 +146,7 @@ impl Command {
             Command::Teardown(a) => a.global.format.markdown(),
             Command::Adopt(a) => a.global.format.markdown(),
             Command::Unlock(a) => a.global.format.markdown(),
+            Command::Gateway(a) => a.global.format.markdown(),
             Command::Output(a) => a.global.format.markdown(),
             Command::Logs(a) => a.global.format.markdown(),
             Command::Cost(a) => a.format.markdown(),
@@ -162,6 +166,7 @@ impl Command {
             Command::Teardown(a) => a.global.json(),
             Command::Adopt(a) => a.global.json(),
             Command::Unlock(a) => a.global.json(),
+            Command::Gateway(a) => a.global.json(),
             Command::Output(a) => a.global.json(),
             Command::Logs(a) => a.global.json(),
             Command::Cost(a) => a.format.json(),
@@ -396,6 +401,25 @@ pub struct PackageArgs {
 pub struct StacksArgs {
     #[command(flatten)]
     pub global: Global,
+}
+
+#[derive(Debug, Args)]
+pub struct GatewayArgs {
+    #[arg(value_enum)]
+    pub action: GatewayAction,
+    /// Switch without asking. Required without a terminal.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GatewayAction {
+    /// Start the instance and wait until it runs.
+    Start,
+    /// Stop the instance and wait until it is stopped.
+    Stop,
 }
 
 #[derive(Debug, Args)]

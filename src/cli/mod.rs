@@ -9,6 +9,7 @@ mod cost;
 mod deploy;
 mod dev;
 pub mod error;
+mod gateway;
 mod iam_policy;
 mod logs;
 pub mod output;
@@ -55,6 +56,7 @@ async fn dispatch(command: &Command) -> Result<ExitCode, CliError> {
         Command::Teardown(a) => teardown::run(a).await,
         Command::Adopt(a) => adopt::run(a).await,
         Command::Unlock(a) => unlock::run(a).await,
+        Command::Gateway(a) => gateway::run(a).await,
         Command::Output(a) => outputs::run(a).await,
         Command::Logs(a) => logs::run(a).await,
         Command::Cost(a) => cost::run(a),

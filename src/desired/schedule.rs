@@ -1,7 +1,7 @@
 //! The gateway's running hours (`jravan.instance.schedule`): two EventBridge Scheduler
 //! schedules in a group of the stack's own, whose universal targets call EC2's StartInstances
 //! and StopInstances on the gateway instance, with a role that may start and stop that instance
-//! only.
+//! only; with alerts, two more that turn the heartbeat alarm's actions off and on with it.
 
 use std::collections::BTreeMap;
 
@@ -18,12 +18,15 @@ pub fn group_name(stack: &str) -> String {
     format!("{stack}-gateway")
 }
 
-/// The schedules' names: (start, stop).
-pub fn schedule_names(stack: &str) -> (String, String) {
-    (
+/// The schedules' names: the gateway's start and stop, and (with alerts) the heartbeat alarm's
+/// actions on and off.
+pub fn schedule_names(stack: &str) -> [String; 4] {
+    [
         format!("{stack}-gateway-start"),
         format!("{stack}-gateway-stop"),
-    )
+        format!("{stack}-heartbeat-on"),
+        format!("{stack}-heartbeat-off"),
+    ]
 }
 
 #[derive(Debug, Clone)]
@@ -45,10 +48,11 @@ pub struct ScheduleSpec {
     pub group: String,
     pub expression: String,
     pub time_zone: String,
-    /// The universal target: `arn:aws:scheduler:::aws-sdk:ec2:startInstances` or `…:stopInstances`.
+    /// The universal target: `arn:aws:scheduler:::aws-sdk:ec2:startInstances`, `…:stopInstances`,
+    /// `…:cloudwatch:enableAlarmActions` or `…:disableAlarmActions`.
     pub target: String,
     pub role_arn: String,
-    /// The target's request, naming the instance by reference until its id is known.
+    /// The target's request (an instance is named by reference until its id is known).
     pub input: String,
 }
 
@@ -104,7 +108,7 @@ pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account) {
     let instance = gateway_instance_name(&stack.name);
     // StartInstances and StopInstances take an instance ARN; the instance's id is not known
     // before it exists, so the role names it by its tags (the gateway's Name and the stack).
-    let policy = json!({
+    let mut policy = json!({
         "Version": "2012-10-17",
         "Statement": [{
             "Sid": "TheGatewayOnly",
@@ -117,6 +121,22 @@ pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account) {
             }}
         }]
     });
+    // With alerts, the heartbeat alarm would go off every time the schedule stops the gateway:
+    // its actions are off while the gateway is, and on again as it starts.
+    let heartbeat = format!(
+        "{}gateway-heartbeat",
+        super::alerts::alarm_prefix(&stack.name)
+    );
+    if stack.alerts.is_some() {
+        if let Some(s) = policy["Statement"].as_array_mut() {
+            s.push(json!({
+                "Sid": "TheHeartbeatAlarmOnly",
+                "Effect": "Allow",
+                "Action": ["cloudwatch:DisableAlarmActions", "cloudwatch:EnableAlarmActions"],
+                "Resource": [account.alarm_arn(&heartbeat)]
+            }));
+        }
+    }
     let role_id = ResourceId::new(Kind::Role, &role);
     out.push(Desired {
         id: role_id.clone(),
@@ -135,12 +155,33 @@ pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account) {
         depends_on: vec![],
     });
     let role_arn = role_arn(account, &stack.name, "scheduler");
-    let input = json!({"InstanceIds": [id_ref(Kind::Instance, &instance)]}).to_string();
-    let (start, stop) = schedule_names(&stack.name);
-    for (name, expression, action) in [
-        (start, &schedule.start, "startInstances"),
-        (stop, &schedule.stop, "stopInstances"),
-    ] {
+    let instance_input = json!({"InstanceIds": [id_ref(Kind::Instance, &instance)]}).to_string();
+    let alarm_input = json!({"AlarmNames": [heartbeat]}).to_string();
+    let [start, stop, on, off] = schedule_names(&stack.name);
+    let mut schedules = vec![
+        (
+            start,
+            &schedule.start,
+            "ec2:startInstances",
+            &instance_input,
+        ),
+        (stop, &schedule.stop, "ec2:stopInstances", &instance_input),
+    ];
+    if stack.alerts.is_some() {
+        schedules.push((
+            on,
+            &schedule.start,
+            "cloudwatch:enableAlarmActions",
+            &alarm_input,
+        ));
+        schedules.push((
+            off,
+            &schedule.stop,
+            "cloudwatch:disableAlarmActions",
+            &alarm_input,
+        ));
+    }
+    for (name, expression, action, input) in schedules {
         out.push(Desired {
             id: ResourceId::new(Kind::Schedule, &name),
             spec: Spec::Schedule(ScheduleSpec {
@@ -148,7 +189,7 @@ pub(super) fn add(out: &mut Vec<Desired>, stack: &Stack, account: &Account) {
                 group: group.clone(),
                 expression: expression.clone(),
                 time_zone: schedule.time_zone.clone(),
-                target: format!("arn:aws:scheduler:::aws-sdk:ec2:{action}"),
+                target: format!("arn:aws:scheduler:::aws-sdk:{action}"),
                 role_arn: role_arn.clone(),
                 input: input.clone(),
             }),

@@ -2,6 +2,7 @@
 //! over these functions.
 
 pub mod apply;
+pub mod gateway;
 pub mod interrupt;
 pub mod left;
 pub mod lock;

@@ -99,6 +99,24 @@ pub struct ScheduleView {
 }
 
 impl ScheduleView {
+    /// What `schedule` says at this moment (this machine's clock).
+    pub fn now(schedule: &crate::model::GatewaySchedule) -> ScheduleView {
+        use crate::model::schedule::local_text;
+        let read = schedule.read();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let at = read.at(now);
+        let text = |t: Option<i64>| t.map(|t| local_text(t, read.offset_minutes));
+        ScheduleView {
+            schedule: schedule.preset.unwrap_or("custom").to_string(),
+            time_zone: schedule.time_zone.clone(),
+            running: at.running,
+            next_start: text(at.next_start),
+            next_stop: text(at.next_stop),
+        }
+    }
+
     /// The status line.
     pub fn line(&self, instance_state: Option<&str>) -> String {
         let until = |t: &Option<String>| t.clone().unwrap_or_else(|| "never".into());

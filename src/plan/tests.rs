@@ -142,11 +142,12 @@ fn jravan_desired_of(manifest: &str) -> Vec<Desired> {
 
 /// `jravan::jravan_deploy_…_a_second_deploy_writes_nothing` proves each kind is read back
 /// (a kind nobody reads is created again by every deploy) only if jravan mode has every kind;
-/// the bedrock advisor's endpoint and the alerts are read back by `bedrock_endpoint.rs` and
-/// `alerts.rs` (deploys that write nothing but the repair). A new kind in neither fails here.
+/// the bedrock advisor's endpoint, the alerts and the schedule are read back by
+/// `bedrock_endpoint.rs`, `alerts.rs` and `gateway_schedule.rs` (deploys that write nothing but
+/// the repair). A new kind in neither fails here.
 #[test]
 fn the_jravan_desired_state_has_every_kind_so_the_no_op_test_covers_every_reader() {
-    let bedrock = "stack: t\nhandlers:\n  advisor: bedrock\n  bedrock_model_id: m\nalerts:\n  email: a@example.com\n";
+    let bedrock = "stack: t\nhandlers:\n  advisor: bedrock\n  bedrock_model_id: m\nalerts:\n  email: a@example.com\njravan:\n  instance:\n    schedule: race-days\n";
     let kinds: BTreeSet<Kind> = jravan_desired()
         .iter()
         .chain(&jravan_desired_of(bedrock))

@@ -202,7 +202,9 @@ async fn alerts_mail_a_topic_from_alarms_on_what_breaks_and_status_says_what_is_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn in_jravan_mode_the_gateway_heartbeat_alarms_when_it_stops_and_only_it_may_feed_it() {
-    let s = TestStack::with_manifest("jalert", &format!("{JRAVAN}{ALERTS}")).await;
+    // A schedule that has the gateway stopped now (until 2098).
+    let schedule = "  instance:\n    schedule:\n      start: cron(0 6 1 1 ? 2098)\n      stop: cron(0 20 1 1 ? 2099)\n";
+    let s = TestStack::with_manifest("jalert", &format!("{JRAVAN}{schedule}{ALERTS}")).await;
     deploy_jravan(&s, &[]).await.expect_code(0);
     let config = sdk().await;
     let cw = aws_sdk_cloudwatch::Client::new(&config);
@@ -218,6 +220,45 @@ async fn in_jravan_mode_the_gateway_heartbeat_alarms_when_it_stops_and_only_it_m
     assert_eq!(
         beat.comparison_operator(),
         Some(&aws_sdk_cloudwatch::types::ComparisonOperator::LessThanThreshold)
+    );
+
+    // With the schedule, the heartbeat alarm's actions go off when the gateway stops and on
+    // when it starts; while it is stopped on schedule, its ALARM is no fault in status.
+    let sch = aws_sdk_scheduler::Client::new(&config);
+    for (which, action, expression) in [
+        ("off", "disableAlarmActions", "cron(0 20 1 1 ? 2099)"),
+        ("on", "enableAlarmActions", "cron(0 6 1 1 ? 2098)"),
+    ] {
+        let got = sch
+            .get_schedule()
+            .group_name(format!("{}-gateway", s.name))
+            .name(format!("{}-heartbeat-{which}", s.name))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.schedule_expression(), Some(expression));
+        let t = got.target().unwrap();
+        assert_eq!(
+            t.arn(),
+            format!("arn:aws:scheduler:::aws-sdk:cloudwatch:{action}")
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(t.input().unwrap()).unwrap(),
+            serde_json::json!({"AlarmNames": [format!("{}/gateway-heartbeat", s.name)]})
+        );
+    }
+    cw.set_alarm_state()
+        .alarm_name(format!("{}/gateway-heartbeat", s.name))
+        .state_value(StateValue::Alarm)
+        .state_reason("Threshold Crossed: no datapoints were received for 1 period")
+        .send()
+        .await
+        .unwrap();
+    let status = s.baken(&["status"]).await;
+    assert!(
+        !status.stdout.contains("in ALARM since"),
+        "stopped on schedule, the heartbeat's ALARM is expected:\n{}",
+        status.stdout
     );
 
     // The gateway's role may put data in its stack's namespace only.

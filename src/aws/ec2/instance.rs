@@ -502,3 +502,34 @@ impl Seam for InstanceSpec {
             .await
     }
 }
+
+/// Starts or stops the instance (`baken gateway start|stop`) and waits until it is running or
+/// stopped.
+pub async fn switch_instance(
+    clients: &Clients,
+    id: &str,
+    name: &str,
+    start: bool,
+) -> Result<(), AwsError> {
+    let res = format!("instance {name} ({id})");
+    if start {
+        clients
+            .ec2
+            .start_instances()
+            .instance_ids(id)
+            .send()
+            .await
+            .map_err(on("StartInstances", &res))?;
+        wait_state(clients, id, name, "running").await?;
+    } else {
+        clients
+            .ec2
+            .stop_instances()
+            .instance_ids(id)
+            .send()
+            .await
+            .map_err(on("StopInstances", &res))?;
+        wait_state(clients, id, name, "stopped").await?;
+    }
+    Ok(())
+}

@@ -20,7 +20,7 @@ mod security;
 pub use address::{address_allocation, associate_address, delete_address};
 pub use instance::{
     availability_zones, delete_key_pair, dynamodb_prefix_list, gateway_addresses, instance_image,
-    launch_instance, terminate_instance, update_instance_in_place, Launch,
+    launch_instance, switch_instance, terminate_instance, update_instance_in_place, Launch,
 };
 pub use live::Ec2Live;
 pub use network::{
@@ -130,23 +130,11 @@ async fn read_part(cx: &ReadContext<'_>) -> Result<LiveState, AwsError> {
 /// A stopped instance is healthy while its schedule has it stopped, and unhealthy while the
 /// schedule has it running; status shows what the schedule says either way.
 fn on_schedule(part: &mut LiveState, stack: &crate::model::Stack) {
-    use crate::model::schedule::local_text;
     let Some(schedule) = &stack.jravan.schedule else {
         return;
     };
-    let read = schedule.read();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let at = read.at(now);
-    let text = |t: Option<i64>| t.map(|t| local_text(t, read.offset_minutes));
-    part.gateway_schedule = Some(crate::live::gateway::ScheduleView {
-        schedule: schedule.preset.unwrap_or("custom").to_string(),
-        time_zone: schedule.time_zone.clone(),
-        running: at.running,
-        next_start: text(at.next_start),
-        next_stop: text(at.next_stop),
-    });
+    let at = crate::live::gateway::ScheduleView::now(schedule);
+    part.gateway_schedule = Some(at.clone());
     let stopped = part.gateway.as_ref().is_some_and(|g| g.state == "stopped");
     if !stopped {
         return;
@@ -159,7 +147,7 @@ fn on_schedule(part: &mut LiveState, stack: &crate::model::Stack) {
         r.health = if at.running {
             Health::Unhealthy(format!(
                 "instance stopped, but its schedule has it running until {} (`baken gateway start` starts it)",
-                text(at.next_stop).unwrap_or_else(|| "further notice".into())
+                at.next_stop.as_deref().unwrap_or("further notice")
             ))
         } else {
             Health::Ok

@@ -74,6 +74,9 @@ pub fn permissions(scope: &Scope) -> Vec<Statement> {
                 "DeleteVpcEndpoints",
                 "ReleaseAddress",
                 "TerminateInstances",
+                // `baken gateway start|stop`.
+                "StartInstances",
+                "StopInstances",
             ],
             vec!["*".into()],
         )

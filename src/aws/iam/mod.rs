@@ -23,8 +23,8 @@ use super::{AwsError, Clients};
 use crate::desired::{RoleAttr, RoleSpec, ROLE_POLICY_NAME};
 use crate::live::LiveState;
 use crate::live::{LiveResource, Owner};
-use crate::model::names::gateway_instance_name;
 use crate::model::names::role_path;
+use crate::model::names::{gateway_instance_name, role_name};
 use crate::resource::json::{canonical_json, decode_policy_document};
 use crate::resource::PRESENT;
 use crate::resource::{Attrs, Kind, ResourceId};
@@ -525,7 +525,9 @@ pub fn permissions(scope: &super::permissions::Scope) -> Vec<super::permissions:
     out
 }
 
-/// The roles. The gateway's is looked for in either mode: in the way, or left by jravan.
+/// The roles. The gateway's and the scheduler's (jravan mode's own) are looked for in either
+/// mode: in the way, or left by jravan, and compared when the plan is made for jravan mode from
+/// a read for the manifest's (status of a stack deployed with `--mode jravan`).
 pub const READER: Reader = Reader {
     name: "roles",
     read: |cx| Box::pin(read_part(cx)),
@@ -533,12 +535,14 @@ pub const READER: Reader = Reader {
 
 async fn read_part(cx: &ReadContext<'_>) -> Result<LiveState, AwsError> {
     let gateway = gateway_instance_name(&cx.stack.name);
+    let scheduler = role_name(&cx.stack.name, "scheduler");
+    let jravan_only = [&gateway, &scheduler];
     let desired = cx.wanted(Kind::Role);
-    let wanted = with(desired.clone(), &[&gateway]);
-    // Read ahead: the roles the last run left, and the gateway's (its GetRole is sent either
+    let wanted = with(desired.clone(), &jravan_only);
+    // Read ahead: the roles the last run left, and jravan's own (their GetRole is sent either
     // way).
     let expected = cx.ahead(Kind::Role);
-    let ahead = cx.ahead_and(Kind::Role, &[&gateway]);
+    let ahead = cx.ahead_and(Kind::Role, &jravan_only);
     let names = RoleNames {
         wanted: &wanted,
         desired: &desired,

@@ -156,3 +156,29 @@ def test_requests_do_not_wait_for_a_running_sync(tmp_path):
     race = client.get(f"/races/{race_id}").json()
     assert race["race_id"] == race_id and race["odds_source"] is None
     assert client.get("/health").json()["syncing"] is True
+
+
+def test_after_a_stop_the_gateway_catches_up_on_what_was_published_meanwhile(tmp_path):
+    """The schedule stops the instance between race days; what JV-Link published meanwhile is
+    read at the next start (the first sync runs as the service starts) and served."""
+    from baken_gateway.__main__ import schedule_syncs
+
+    first, second = [split_records(p.read_bytes()) for p in sorted(FIXTURES.glob("*.jvd"))]
+    before = worker_with(FakeJVLink(files=[first]), tmp_path)
+    run(before, before.sync)
+    served = TestClient(create_app(before)).get("/races", params={"date": "2026-12-27"}).json()
+    venues_before = {r["race_id"][8:10] for r in served["races"]}
+    before.stop()  # stopped on schedule
+
+    # Published while it was stopped: the second file, after the first one's timestamp.
+    fake = FakeJVLink(files=[first, second])
+    after = worker_with(fake, tmp_path)
+    schedule_syncs(after, 60)  # as the service starts: a sync now
+    wait_for(lambda: after.store.get_meta("last_file_timestamp") == "20261227000002")
+    opens = [c for c in fake.calls if c[0] == "open"]
+    assert opens[0] == ("open", "RACE", "20261227000001", 1), "a normal update from where it stopped"
+    served = TestClient(create_app(after)).get("/races", params={"date": "2026-12-27"}).json()
+    venues_after = {r["race_id"][8:10] for r in served["races"]}
+    assert len(venues_after) == 2 and venues_before < venues_after, (venues_before, venues_after)
+    assert after.store.counts()["RA"] == 6
+    after.stop()
