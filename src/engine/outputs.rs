@@ -27,6 +27,14 @@ pub struct Outputs {
     pub gateway_instance_id: Option<String>,
     pub gateway_public_ip: Option<String>,
     pub gateway_private_ip: Option<String>,
+    /// jravan mode with the bedrock advisor: the bedrock-runtime interface endpoint.
+    pub bedrock_endpoint: Option<String>,
+    /// With `jravan.instance.schedule`: the EventBridge Scheduler schedules, in their group.
+    pub gateway_schedules: Vec<String>,
+    /// With `alerts`: the SNS topic the alarms mail, the addresses subscribed, the alarms.
+    pub alert_topic: Option<String>,
+    pub alert_subscriptions: Vec<String>,
+    pub alarms: Vec<String>,
 }
 
 impl Outputs {
@@ -38,6 +46,14 @@ impl Outputs {
         gateway: Option<&GatewayAddresses>,
     ) -> Outputs {
         let has = |kind: Kind, name: &str| exists.contains(&ResourceId::new(kind, name));
+        // The kinds whose names the outputs list as they exist (sorted).
+        let of_kind = |kind: Kind| -> Vec<String> {
+            exists
+                .iter()
+                .filter(|id| id.kind == kind && id.copy.is_none())
+                .map(|id| id.name.clone())
+                .collect()
+        };
         let api_id = api_id
             .filter(|_| has(Kind::RestApi, &stack.api.name))
             .map(str::to_string);
@@ -63,6 +79,11 @@ impl Outputs {
             gateway_instance_id: gateway.map(|g| g.instance_id.clone()),
             gateway_public_ip: gateway.and_then(|g| g.public_ip.clone()),
             gateway_private_ip: gateway.and_then(|g| g.private_ip.clone()),
+            bedrock_endpoint: of_kind(Kind::InterfaceEndpoint).into_iter().next(),
+            gateway_schedules: of_kind(Kind::Schedule),
+            alert_topic: of_kind(Kind::AlertTopic).into_iter().next(),
+            alert_subscriptions: of_kind(Kind::AlertSubscription),
+            alarms: of_kind(Kind::Alarm),
         }
     }
 

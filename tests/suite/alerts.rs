@@ -116,6 +116,21 @@ async fn alerts_mail_a_topic_from_alarms_on_what_breaks_and_status_says_what_is_
         .any(|a| a.metric_name() == Some("WriteThrottleEvents")
             && a.dimensions()[0].value() == Some(s.table("cart").as_str())));
 
+    // The outputs name them.
+    let out = s.baken(&["output", "--json"]).await;
+    out.expect_code(0);
+    let out = out.json();
+    assert_eq!(
+        out["outputs"]["alert_topic"],
+        format!("{}-alerts", s.name),
+        "{out}"
+    );
+    assert_eq!(
+        out["outputs"]["alert_subscriptions"],
+        serde_json::json!(["oncall@example.com", "ops@example.com"])
+    );
+    assert_eq!(out["outputs"]["alarms"].as_array().unwrap().len(), 23);
+
     // Status: the unconfirmed addresses, then an alarm going off, with AWS's reason.
     let status = s.baken(&["status"]).await;
     status.expect_code(2);
@@ -183,6 +198,27 @@ async fn alerts_mail_a_topic_from_alarms_on_what_breaks_and_status_says_what_is_
         .find(|a| a.alarm_name() == Some(&format!("{}/api-5xx", s.name)))
         .unwrap();
     assert_eq!(api.threshold(), Some(0.05));
+
+    // By hand: the topic deleted (its subscriptions go with it). Status names both missing;
+    // deploy makes them again.
+    sns.delete_topic().topic_arn(&topic).send().await.unwrap();
+    let status = s.baken(&["status"]).await;
+    status.expect_code(2);
+    assert!(
+        status.stdout.contains("alert-topic") && status.stdout.contains("alert-subscription"),
+        "{}",
+        status.stdout
+    );
+    s.log.take();
+    s.deploy().await.expect_code(0);
+    let mut writes: Vec<String> = s
+        .log
+        .writes()
+        .into_iter()
+        .filter(|w| w != "UpdateItem")
+        .collect();
+    writes.sort();
+    assert_eq!(writes, ["CreateTopic", "Subscribe", "Subscribe"]);
 
     // Without `alerts`, the alarms and the topic go (and the pending subscriptions with it).
     s.set_manifest("");

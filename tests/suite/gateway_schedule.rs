@@ -263,6 +263,24 @@ async fn the_schedule_starts_and_stops_the_gateway_and_status_and_gateway_comman
     );
     s.baken(&["status"]).await.expect_code(0);
 
+    // By hand: the group deleted (AWS deletes its schedules with it). Status names them
+    // missing; deploy makes them again.
+    sch.delete_schedule_group()
+        .name(&group)
+        .send()
+        .await
+        .unwrap();
+    let status = s.baken(&["status"]).await;
+    status.expect_code(2);
+    assert!(
+        status.stdout.contains("schedule-group") && status.stdout.contains("gateway-start"),
+        "{}",
+        status.stdout
+    );
+    deploy_jravan(&s, &[]).await.expect_code(0);
+    assert!(sch.get_schedule_group().name(&group).send().await.is_ok());
+    s.baken(&["status"]).await.expect_code(0);
+
     // Teardown leaves no group, schedule or role.
     s.baken(&["teardown", "--yes", "--allow-data-loss"])
         .await

@@ -319,3 +319,58 @@ async fn regression_an_answer_without_an_aws_error_document_is_one_line() {
         "{text}"
     );
 }
+
+/// AWS creates an interface endpoint `pending` and places its interfaces in a minute or two;
+/// moto answers `available` at once. The create waits through `pending`, stops at `failed` with
+/// the state, and gives up at its bound.
+#[tokio::test]
+async fn an_interface_endpoint_is_waited_for_until_available_and_a_failed_one_says_so() {
+    use aws_sdk_ec2::operation::describe_vpc_endpoints::DescribeVpcEndpointsOutput;
+    use aws_sdk_ec2::types::{State as EndpointState, VpcEndpoint};
+    let answer = |state: EndpointState| {
+        DescribeVpcEndpointsOutput::builder()
+            .vpc_endpoints(
+                VpcEndpoint::builder()
+                    .vpc_endpoint_id("vpce-1")
+                    .state(state)
+                    .build(),
+            )
+            .build()
+    };
+    use EndpointState::{Available, Failed, Pending};
+
+    let placed = mock!(aws_sdk_ec2::Client::describe_vpc_endpoints)
+        .sequence()
+        .output(move || answer(Pending))
+        .times(2)
+        .output(move || answer(Available))
+        .build();
+    let mut c = clients();
+    c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&placed]);
+    baken::aws::ec2::wait_available(&c, "vpce-1", "s-bedrock-endpoint")
+        .await
+        .unwrap();
+    assert_eq!(placed.num_calls(), 3);
+
+    let failed = mock!(aws_sdk_ec2::Client::describe_vpc_endpoints)
+        .sequence()
+        .output(move || answer(Pending))
+        .output(move || answer(Failed))
+        .build();
+    c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&failed]);
+    let e = baken::aws::ec2::wait_available(&c, "vpce-1", "s-bedrock-endpoint")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("the endpoint is failed"), "{e}");
+
+    let stuck = mock!(aws_sdk_ec2::Client::describe_vpc_endpoints)
+        .sequence()
+        .output(move || answer(Pending))
+        .repeatedly()
+        .build();
+    c.ec2 = mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&stuck]);
+    let e = baken::aws::ec2::wait_available(&c, "vpce-1", "s-bedrock-endpoint")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("gave up"), "{e}");
+}

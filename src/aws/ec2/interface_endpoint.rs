@@ -124,6 +124,11 @@ impl Seam for InterfaceEndpointSpec {
     }
 }
 
+/// Waits until the interface endpoint `id` is available (its interfaces placed).
+pub async fn wait_available(clients: &Clients, id: &str, name: &str) -> Result<(), AwsError> {
+    wait_for(clients, id, name, State::Available).await
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum State {
     Available,

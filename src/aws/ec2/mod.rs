@@ -22,6 +22,7 @@ pub use instance::{
     availability_zones, delete_key_pair, dynamodb_prefix_list, gateway_addresses, instance_image,
     launch_instance, switch_instance, terminate_instance, update_instance_in_place, Launch,
 };
+pub use interface_endpoint::wait_available;
 pub use live::Ec2Live;
 pub use network::{
     create_endpoint, create_internet_gateway, create_route_table, create_subnet, create_vpc,
