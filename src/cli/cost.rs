@@ -37,10 +37,11 @@ fn text(stack: &str, e: &Estimate) -> String {
             l.item, quantity, l.monthly_usd
         ));
     }
-    out.push_str(&format!(
-        "  {:<79} {:>9.2}\n",
-        "Total, everything running all month", e.total_usd
-    ));
+    let total = match &e.gateway_schedule {
+        Some(s) => format!("Total, the gateway instance running on its schedule ({s})"),
+        None => "Total, everything running all month".to_string(),
+    };
+    out.push_str(&format!("  {total:<79} {:>9.2}\n", e.total_usd));
     if let Some(r) = &e.race_days {
         out.push_str(&format!(
             "  {:<79} {:>9.2}\n",

@@ -40,9 +40,13 @@ pub struct Estimate {
     pub prices_recorded: String,
     pub assumptions: Assumptions,
     pub lines: Vec<Line>,
-    /// Everything running all month.
+    /// The month as configured: everything running all month, the gateway instance for the
+    /// hours its schedule runs it.
     pub total_usd: f64,
-    /// jravan mode: the instance running on race days only (disk and address still billed).
+    /// jravan mode with `jravan.instance.schedule`: `race-days` or `custom`.
+    pub gateway_schedule: Option<String>,
+    /// jravan mode without a schedule: the instance running on race days only, for comparison
+    /// (disk and address still billed).
     pub race_days: Option<RaceDays>,
 }
 
@@ -61,7 +65,11 @@ pub fn estimate(
     lines.extend(usage_lines(stack, p, a, requests_per_month as f64)?);
     lines.extend(alert_lines(stack, mode, p));
     let total_usd = lines.iter().map(|l| l.monthly_usd).sum();
-    let race_days = (mode == Mode::Jravan).then(|| {
+    let gateway_schedule = match (mode, &stack.jravan.schedule) {
+        (Mode::Jravan, Some(s)) => Some(s.preset.unwrap_or("custom").to_string()),
+        _ => None,
+    };
+    let race_days = (mode == Mode::Jravan && gateway_schedule.is_none()).then(|| {
         let hours = a.hours_per_month * a.race_days_per_week / 7.0;
         let total = lines
             .iter()
@@ -86,6 +94,7 @@ pub fn estimate(
         assumptions: a.clone(),
         lines,
         total_usd,
+        gateway_schedule,
         race_days,
     })
 }
@@ -369,6 +378,9 @@ mod tests {
             always.total_usd - scheduled.total_usd,
             (730.0 - 62.0 * 730.0 / 168.0) * 0.0456
         ));
+        // The schedule is the configured month; the race-day comparison is for stacks without.
+        assert_eq!(scheduled.gateway_schedule.as_deref(), Some("race-days"));
+        assert!(scheduled.race_days.is_none() && always.race_days.is_some());
     }
 
     #[test]

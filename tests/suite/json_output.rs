@@ -207,4 +207,25 @@ async fn cost_needs_no_account_and_refuses_a_region_it_has_no_prices_for() {
     );
     let flag = run_offline(&["cost", "--requests-per-month", "lots"], &manifest).await;
     flag.expect_code(1);
+
+    // With a schedule, the total is the scheduled month: 62 h a week of the instance.
+    std::fs::write(
+        &manifest,
+        "stack: costly\nmode: jravan\njravan:\n  instance:\n    schedule: race-days\n",
+    )
+    .unwrap();
+    let run = run_offline(&["cost"], &manifest).await;
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains("on its schedule (race-days)")
+            && !run.stdout.contains("race days only"),
+        "{}",
+        run.stdout
+    );
+    let json = run_offline(&["cost", "--json", "--requests-per-month", "0"], &manifest).await;
+    let doc = json.json();
+    crate::json_shape::Documented::load().check("baken cost --json", &doc);
+    let scheduled = doc["total_usd"].as_f64().unwrap();
+    let saved = (730.0 - 62.0 * 730.0 / 168.0) * 0.0456;
+    assert!((total - scheduled - saved).abs() < 1e-9, "{scheduled}");
 }
