@@ -8,6 +8,7 @@ mod context;
 mod cost;
 mod deploy;
 mod dev;
+mod duration;
 pub mod error;
 mod gateway;
 mod iam_policy;

@@ -3,7 +3,7 @@
 
 use aws_sdk_ec2::types::{ResourceType, VpcEndpoint, VpcEndpointType};
 
-use super::network::delete_endpoint;
+use super::endpoint::delete_endpoint;
 use super::tag_spec;
 use crate::aws::client::error::{absent_if, on};
 use crate::aws::client::retry::{wait_until, Poll};

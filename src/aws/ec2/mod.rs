@@ -8,6 +8,7 @@
 
 mod address;
 mod dependents;
+mod endpoint;
 mod instance;
 mod interface_endpoint;
 mod live;
@@ -18,6 +19,7 @@ mod read_instance;
 mod security;
 
 pub use address::{address_allocation, associate_address, delete_address};
+pub use endpoint::{create_endpoint, delete_endpoint, update_endpoint};
 pub use instance::{
     availability_zones, delete_key_pair, dynamodb_prefix_list, gateway_addresses, instance_image,
     launch_instance, switch_instance, terminate_instance, update_instance_in_place, Launch,
@@ -25,9 +27,9 @@ pub use instance::{
 pub use interface_endpoint::wait_available;
 pub use live::Ec2Live;
 pub use network::{
-    create_endpoint, create_internet_gateway, create_route_table, create_subnet, create_vpc,
-    delete_endpoint, delete_internet_gateway, delete_route_table, delete_subnet, delete_vpc,
-    update_endpoint, update_internet_gateway, update_route_table, update_vpc,
+    create_internet_gateway, create_route_table, create_subnet, create_vpc,
+    delete_internet_gateway, delete_route_table, delete_subnet, delete_vpc,
+    update_internet_gateway, update_route_table, update_vpc,
 };
 pub use permissions::permissions;
 pub use read::{read, KnownIds};

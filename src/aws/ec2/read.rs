@@ -15,11 +15,10 @@ use aws_sdk_ec2::operation::{
 use aws_sdk_ec2::types::VpcAttributeName;
 
 use super::address::address_attrs;
+use super::endpoint::endpoint_attrs;
 use super::interface_endpoint::{interface_endpoint_attrs, is_interface};
 use super::live::Ec2Live;
-use super::network::{
-    endpoint_attrs, internet_gateway_attrs, route_table_attrs, subnet_attrs, vpc_attrs,
-};
+use super::network::{internet_gateway_attrs, route_table_attrs, subnet_attrs, vpc_attrs};
 use super::read_instance::{read_instance, InstanceReads};
 use super::security::{security_group_attrs, security_group_rules_attrs};
 use super::{filter, name_tag, stack_filter};
