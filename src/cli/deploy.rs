@@ -68,27 +68,15 @@ async fn deploy_saved(args: &DeployArgs, path: &Path) -> Result<ExitCode, CliErr
             path.display()
         ))
     };
-    if saved.baken_version != env!("CARGO_PKG_VERSION") {
-        return Err(stale(format!(
-            "it was made by baken {}, this is baken {}",
-            saved.baken_version,
-            env!("CARGO_PKG_VERSION")
-        )));
-    }
-    if manifest_sha256(&global.source)? != saved.manifest_sha256 {
-        return Err(stale(format!(
-            "the manifest {} changed since",
-            global.source.manifest.display()
-        )));
+    // The baken and the manifest before the manifest is read: a changed one may not parse.
+    let manifest = &global.source.manifest;
+    let sha = manifest_sha256(&global.source)?;
+    if let Some(why) = saved.made_by(env!("CARGO_PKG_VERSION"), manifest, &sha) {
+        return Err(stale(why));
     }
     let stack = load_stack(&global.source)?;
-    let env = stack.environment.as_ref().map(|e| e.name.clone());
-    if env != saved.environment {
-        return Err(stale(format!(
-            "it was made for environment {}, this run is for {}",
-            saved.environment.as_deref().unwrap_or("(none)"),
-            env.as_deref().unwrap_or("(none)")
-        )));
+    if let Some(why) = saved.made_for(stack.environment.as_ref().map(|e| e.name.as_str())) {
+        return Err(stale(why));
     }
     let mode = Mode::parse(&saved.mode).unwrap_or(stack.mode);
     let software = gateway_software(global, &stack, mode)?;

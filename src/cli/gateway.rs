@@ -3,13 +3,14 @@
 use std::process::ExitCode;
 
 use baken::engine::gateway::{self, Switch};
+use baken::model::Mode;
 use serde_json::json;
 
 use super::approve::confirm;
 use super::args::{GatewayAction, GatewayArgs};
 use super::context::{load_stack, open_session};
 use super::error::{CliError, EXIT_ERROR, EXIT_OK};
-use super::output::print_json;
+use super::output::{envelope, print_json};
 
 pub async fn run(args: &GatewayArgs) -> Result<ExitCode, CliError> {
     let global = &args.global;
@@ -46,17 +47,19 @@ pub async fn run(args: &GatewayArgs) -> Result<ExitCode, CliError> {
     }
     let counts = session.clients.counter.counts();
     if global.json() {
-        print_json(&json!({
-            "stack": name,
-            "account": session.account.id,
-            "region": session.stack.region,
-            "instance_id": found.instance_id,
-            "was": found.state,
-            "state": to.wanted(),
-            "changed": !done,
-            "schedule": schedule,
-            "aws_requests": counts,
-        }));
+        // The gateway exists in jravan mode only.
+        print_json(&envelope(
+            &session,
+            Mode::Jravan,
+            counts,
+            json!({
+                "instance_id": found.instance_id,
+                "was": found.state,
+                "state": to.wanted(),
+                "changed": !done,
+                "schedule": schedule,
+            }),
+        ));
     } else {
         match done {
             true => println!(

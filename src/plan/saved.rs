@@ -60,6 +60,37 @@ pub struct Artefact {
 /// What a fingerprint says of a resource that does not exist.
 pub const ABSENT: &str = "absent";
 
+impl SavedPlan {
+    /// Why this baken cannot apply it to `manifest` (sha256 `manifest_sha256`): another baken
+    /// made it, or the manifest changed since. None: both as they were.
+    pub fn made_by(
+        &self,
+        baken_version: &str,
+        manifest: &std::path::Path,
+        manifest_sha256: &str,
+    ) -> Option<String> {
+        if self.baken_version != baken_version {
+            return Some(format!(
+                "it was made by baken {}, this is baken {baken_version}",
+                self.baken_version
+            ));
+        }
+        (self.manifest_sha256 != manifest_sha256)
+            .then(|| format!("the manifest {} changed since", manifest.display()))
+    }
+
+    /// Why it is not for the environment this run chose, or None.
+    pub fn made_for(&self, environment: Option<&str>) -> Option<String> {
+        (self.environment.as_deref() != environment).then(|| {
+            format!(
+                "it was made for environment {}, this run is for {}",
+                self.environment.as_deref().unwrap_or("(none)"),
+                environment.unwrap_or("(none)")
+            )
+        })
+    }
+}
+
 /// A fingerprint of every live resource, and `absent` for every wanted one that is not there.
 pub fn fingerprints(desired: &[Desired], live: &LiveState) -> BTreeMap<String, String> {
     let mut out: BTreeMap<String, String> = live

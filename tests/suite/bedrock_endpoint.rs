@@ -211,12 +211,7 @@ async fn the_bedrock_advisor_in_jravan_mode_reaches_bedrock_through_its_own_endp
     }
     s.log.take();
     deploy_jravan(&s, &[]).await.expect_code(0);
-    let writes: Vec<String> = s
-        .log
-        .writes()
-        .into_iter()
-        .filter(|w| w != "UpdateItem")
-        .collect();
+    let writes = s.log.writes_besides_lock();
     assert_eq!(writes, vec!["ModifyVpcEndpoint".to_string()]);
     let e = endpoint(&ec2, &s.name).await;
     assert_eq!(e.private_dns_enabled(), Some(true));

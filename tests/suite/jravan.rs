@@ -515,12 +515,7 @@ async fn rdp_opened_by_hand_is_drift_that_status_names_and_deploy_removes() {
     s.log.take();
     deploy_jravan(&s, &[]).await.expect_code(0);
     // Besides the deploy lock's two UpdateItem (take, release): the one revocation.
-    let writes: Vec<String> = s
-        .log
-        .writes()
-        .into_iter()
-        .filter(|w| w != "UpdateItem")
-        .collect();
+    let writes = s.log.writes_besides_lock();
     assert_eq!(writes, vec!["RevokeSecurityGroupIngress".to_string()]);
     let g = ec2
         .describe_security_groups()

@@ -91,6 +91,14 @@ impl Log {
             .collect()
     }
 
+    /// The writes but the deploy lock's two UpdateItem (take, release): what a run changed.
+    pub fn writes_besides_lock(&self) -> Vec<String> {
+        self.writes()
+            .into_iter()
+            .filter(|w| w != "UpdateItem")
+            .collect()
+    }
+
     pub fn count(&self) -> usize {
         self.0.lock().unwrap().len()
     }
